@@ -1,0 +1,158 @@
+"""The mini-program JSON API, v1 (../shared/docs/api.md)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from bot import serialize
+from bot.dispatch import dispatch
+from bot.errors import ApiError, not_found_case
+from bot.runtime import Runtime
+from handlers.types import Channel, Inbound, Role
+from storage import queries
+from storage.models import Party
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+NAME_LIMIT = 32
+ID_LIMIT = 64
+MSG_ID_LIMIT = 128
+
+
+def _runtime() -> Runtime:
+    runtime: Runtime = current_app.extensions["tiaojie"]
+    return runtime
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "not_json")
+    return body
+
+
+def _optional_str(body: dict[str, Any], field: str, limit: int) -> str | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ApiError(400, "bad_field", field=field)
+    return value.strip() or None
+
+
+def _location(body: dict[str, Any]) -> tuple[float, float] | None:
+    value = body.get("location")
+    if value is None:
+        return None
+    try:
+        lat, lng = float(value["lat"]), float(value["lng"])
+    except (TypeError, KeyError, ValueError) as error:
+        raise ApiError(400, "bad_field", field="location") from error
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ApiError(400, "bad_field", field="location")
+    return lat, lng
+
+
+def _caller_party(runtime: Runtime) -> Party:
+    caller = runtime.sessions.caller()
+    with runtime.store.transaction() as session:
+        party = session.get(Party, caller.party_id)
+    if party is None:
+        raise ApiError(401, "token_invalid")
+    return party
+
+
+@api.post("/dev/login")
+def dev_login() -> ResponseReturnValue:
+    runtime = _runtime()
+    if not runtime.settings.dev_login:
+        raise ApiError(404, "not_found")
+    body = _body()
+    try:
+        role = Role(body.get("role"))
+    except ValueError as error:
+        raise ApiError(400, "bad_role") from error
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_LIMIT:
+        raise ApiError(400, "bad_name", limit=NAME_LIMIT)
+    with runtime.store.transaction() as session:
+        party = queries.dev_party(session, role.value, name.strip(), runtime.clock.now())
+    token = runtime.sessions.issue(party.id, party.role)
+    return jsonify(serialize.party_login(token, party))
+
+
+@api.post("/messages")
+def post_message() -> ResponseReturnValue:
+    runtime = _runtime()
+    caller = runtime.sessions.caller()
+    body = _body()
+    text = body.get("text", "")
+    if not isinstance(text, str):
+        raise ApiError(400, "bad_field", field="text")
+    if len(text) > runtime.settings.max_text_chars:
+        raise ApiError(400, "text_too_long", limit=runtime.settings.max_text_chars)
+    action = _optional_str(body, "action", ID_LIMIT)
+    if not text.strip() and not action:
+        raise ApiError(400, "missing_text")
+    client_msg_id = _optional_str(body, "msg_id", MSG_ID_LIMIT) or uuid.uuid4().hex
+    inbound = Inbound(
+        channel=Channel.API,
+        # A client's msg_id is unique for that party only, so the party is part of the key.
+        msg_id=f"{caller.party_id}:{client_msg_id}",
+        sender_id=caller.party_id,
+        role=caller.role,
+        received_at=runtime.clock.now(),
+        text=text.strip(),
+        action=action,
+        case_id=_optional_str(body, "case_id", ID_LIMIT),
+        location=_location(body),
+    )
+    return jsonify(dispatch(runtime, inbound))
+
+
+@api.get("/cases")
+def list_cases() -> ResponseReturnValue:
+    runtime = _runtime()
+    party = _caller_party(runtime)
+    with runtime.store.transaction() as session:
+        cases = queries.cases_of(session, party)
+        return jsonify({"cases": [serialize.case_summary(c, party) for c in cases]})
+
+
+@api.get("/cases/<case_id>")
+def get_case(case_id: str) -> ResponseReturnValue:
+    runtime = _runtime()
+    party = _caller_party(runtime)
+    with runtime.store.transaction() as session:
+        case = queries.case_for(session, party, case_id[:ID_LIMIT])
+        if case is None:
+            raise not_found_case()
+        summary = serialize.case_summary(case, party)
+        messages = queries.visible_messages(session, runtime.store.cipher, case.id, party.id)
+    summary["messages"] = [{**m, "at": serialize.iso(m["at"])} for m in messages]
+    return jsonify(summary)
+
+
+@api.get("/inbox")
+def get_inbox() -> ResponseReturnValue:
+    runtime = _runtime()
+    party = _caller_party(runtime)
+    with runtime.store.transaction() as session:
+        items = queries.unread_inbox(session, runtime.store.cipher, party.id)
+    return jsonify({"items": [{**i, "at": serialize.iso(i["at"])} for i in items]})
+
+
+@api.post("/inbox/read")
+def mark_inbox_read() -> ResponseReturnValue:
+    runtime = _runtime()
+    party = _caller_party(runtime)
+    ids = _body().get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids) or len(ids) > 500:
+        raise ApiError(400, "bad_field", field="ids")
+    with runtime.store.transaction() as session:
+        queries.mark_read(session, party.id, ids, runtime.clock.now())
+    return jsonify({"ok": True})

@@ -1,0 +1,78 @@
+"""The application factory: create_app(settings) → Flask app (Flask's app-factory pattern)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from bot import runtime as runtimes
+from bot.api_views import api
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import ApiError
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Werkzeug's HTTP errors, answered in the API's JSON shape with a Chinese message.
+HTTP_ERRORS = {
+    400: ("bad_request", "bad_request"),
+    401: ("unauthorized", "unauthorized"),
+    403: ("forbidden", "forbidden"),
+    404: ("not_found", "not_found"),
+    405: ("method_not_allowed", "not_allowed"),
+    413: ("too_large", "too_large"),
+}
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
+    """Build the web app for these settings. Nothing connects until the first request."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    runtime = runtimes.install(Runtime(settings, clock or Clock()))
+    app.extensions["tiaojie"] = runtime
+    app.register_blueprint(api)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    _register_errors(app)
+    return app
+
+
+def _healthz() -> ResponseReturnValue:
+    from sqlalchemy import text
+
+    runtime: Runtime = runtimes.current()
+    with runtime.store.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    runtime.redis.ping()
+    return jsonify({"ok": True})
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> ResponseReturnValue:
+        return jsonify(error.body()), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        code, key = HTTP_ERRORS.get(error.code or 500, ("internal", "internal"))
+        return jsonify(ApiError(error.code or 500, code, key).body()), error.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> ResponseReturnValue:
+        from redis import RedisError
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(error, RedisError | OperationalError):
+            log.error("backing service unavailable on %s: %s", request.path, type(error).__name__)
+            return jsonify(ApiError(503, "unavailable").body()), 503
+        log.exception("unexpected error on %s", request.path)
+        return jsonify(ApiError(500, "internal").body()), 500

@@ -1,0 +1,141 @@
+"""`tiaojie serve`: one process group with embedded Redis, an RQ worker and gunicorn.
+
+The children run in their own session (so a terminal's Ctrl-C reaches only us) and die with
+us if we are killed outright (PR_SET_PDEATHSIG). We stop them in order: web and worker first,
+then Redis, which they need until the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from types import FrameType
+
+import click
+
+from bot.config import Settings
+from storage.db import Store
+from storage.kv import EmbeddedRedis
+
+STOP_TIMEOUT = 15.0
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends SIGTERM to this child if `serve` itself dies."""
+    # Not Linux (no libc.so.6): the normal shutdown path still stops the children.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Service:
+    def __init__(self, settings: Settings, *, host: str, port: int, web_workers: int) -> None:
+        self.settings = settings
+        self.host, self.port, self.web_workers = host, port, web_workers
+        self.redis: EmbeddedRedis | None = None
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.stopping = False
+
+    def run(self) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+        try:
+            env = self._start_redis()
+            self._migrate()
+            self._spawn([sys.executable, "-m", "bot.cli", "worker"], env)
+            self._spawn(self._gunicorn_command(), env)
+            self._wait_listening()
+            click.echo(
+                f"调解助手 tiaojie is listening on http://{self.host}:{self.port}  "
+                f"(data: {self.settings.data_dir}; Ctrl-C to stop)"
+            )
+            return self._supervise()
+        finally:
+            self._stop_all()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def _start_redis(self) -> dict[str, str]:
+        env = dict(os.environ, TIAOJIE_DATA_DIR=str(self.settings.data_dir))
+        if self.settings.redis_url is None:
+            self.redis = EmbeddedRedis(self.settings.data_dir).start(preexec_fn=_die_with_parent)
+            env["REDIS_URL"] = self.redis.url
+        return env
+
+    def _migrate(self) -> None:
+        store = Store(self.settings.database_url, self.settings.secret_key)
+        try:
+            store.upgrade()
+        finally:
+            store.dispose()
+
+    def _gunicorn_command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{self.host}:{self.port}",
+            "--workers",
+            str(self.web_workers),
+            "--graceful-timeout",
+            "10",
+            "--access-logfile",
+            "-",
+            "--no-control-socket",
+            "bot.wsgi:app",
+        ]
+
+    def _spawn(self, command: list[str], env: dict[str, str]) -> None:
+        child = subprocess.Popen(
+            command, env=env, start_new_session=True, preexec_fn=_die_with_parent
+        )
+        self.children.append(child)
+
+    def _wait_listening(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stopping:
+            self._check_children()
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        if not self.stopping:
+            raise click.ClickException(f"the web server did not start on {self.host}:{self.port}")
+
+    def _check_children(self) -> None:
+        for child in self.children:
+            if child.poll() is not None:
+                raise click.ClickException(f"{child.args[2]} exited with code {child.returncode}")
+
+    def _supervise(self) -> int:
+        while not self.stopping:
+            try:
+                self._check_children()
+            except click.ClickException as error:
+                click.echo(f"stopping: {error.message}", err=True)
+                return 1
+            time.sleep(0.2)
+        return 0
+
+    def _stop_all(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in self.children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        if self.redis is not None:
+            self.redis.stop()

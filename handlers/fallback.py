@@ -1,0 +1,49 @@
+"""Replies that do not belong to one stage: help, status, withdrawal (撤回)."""
+
+from __future__ import annotations
+
+from handlers import rules, texts
+from handlers.states import CaseState
+from handlers.types import CaseEvent, CaseView, HandlerResult, Inbound, Option, Reply
+
+
+def help_menu(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    return HandlerResult(replies=(Reply(texts.HELP),))
+
+
+def status(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """A message the current stage has no handler for: say where the case stands."""
+    if case is None:
+        return HandlerResult(replies=(Reply(texts.WELCOME),))
+    if case.state is CaseState.CLOSED:
+        return HandlerResult(replies=(Reply(texts.CASE_CLOSED),))
+    text = texts.IN_PROGRESS.format(state=texts.STATE_NAMES[case.state])
+    return HandlerResult(replies=(Reply(text),))
+
+
+def ask_withdraw(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """撤回 is final, so confirm first."""
+    options = (
+        Option(texts.WITHDRAW_CONFIRM_LABEL, "withdraw_confirm"),
+        Option(texts.WITHDRAW_CANCEL_LABEL, "withdraw_cancel"),
+    )
+    return HandlerResult(replies=(Reply(texts.WITHDRAW_ASK, options),))
+
+
+def withdraw(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """The worker withdraws: the case closes and nobody is contacted any more (PIPL-15)."""
+    event = CaseEvent(
+        reason="worker withdrew the complaint",
+        to_state=CaseState.CLOSED,
+        rule=rules.WITHDRAW_CONSENT.code,
+        asking="",
+    )
+    return HandlerResult(replies=(Reply(texts.WITHDRAWN),), event=event)
+
+
+def keep_going(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """The worker changed their mind about withdrawing: repeat the open question, if any."""
+    replies = [Reply(texts.WITHDRAW_CANCELLED)]
+    if case is not None and case.asking in texts.ASK:
+        replies.append(Reply(texts.ASK[case.asking]))
+    return HandlerResult(replies=tuple(replies))

@@ -1,0 +1,109 @@
+"""Every sentence a person reads, in one place: short, plain Simplified Chinese for a phone screen.
+
+Placeholders use str.format names. Keep each message under ~120 characters where possible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")  # every date a person reads is a Beijing-time date
+
+
+def china_date(moment: datetime) -> str:
+    """2026年11月28日, in Beijing time."""
+    local = moment.astimezone(CHINA)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+# Names of dispute types and flags as a worker would say them.
+DISPUTE_NAMES: dict[str, str] = {
+    "wage_arrears": "拖欠工资",
+    "overtime": "加班费",
+    "termination_compensation": "解除劳动合同和经济补偿",
+    "no_contract": "未签劳动合同",
+    "social_insurance": "社保",
+    "work_injury": "工伤",
+    "labor_relation": "劳动关系认定",
+    "leave_hours": "休息休假和工时",
+    "dispatch": "劳务派遣",
+    "other": "其他劳动问题",
+}
+
+WELCOME = (
+    "您好，我是调解助手，帮您和单位协商、找调解组织解决劳动纠纷。"
+    "请用一两句话说说遇到了什么问题，比如：“老板拖欠我三个月工资，一共两万四”。"
+)
+HELP = (
+    "您可以直接说遇到的问题，我会一步步问清楚情况。\n"
+    "常用指令：\n“跳过”：不回答当前问题\n“撤回”：撤回投诉\n“帮助”：查看本说明"
+)
+NOT_LABOR = (
+    "您说的情况看起来不属于劳动纠纷，我这里帮不上忙。"
+    "可以拨打12348公共法律服务热线咨询；消费问题可拨打12315；也可以向当地法院咨询。"
+    "如果其实和工作有关，请再具体说说。"
+)
+UNDERSTOOD = "明白了，您反映的是{types}问题（依据您说的：{terms}）。"
+CASE_REGISTERED = "您的投诉已于{date}登记，可在“我的案件”里随时查看进展。"
+
+# Questions for the missing facts, one at a time.
+ASK = {
+    "employer": "请问是哪家单位？告诉我公司、工厂、工地或店铺的名称。",
+    "place": "您在哪里上班？请说到区县或乡镇街道，比如“泉州洛江区万安街道”。",
+    "amount": "一共涉及多少钱？说个大概数就行，比如“两万四”。",
+    "months": "拖欠了几个月的工资？",
+    "headcount": "这件事涉及几个人？只有您自己，还是还有其他工友？",
+}
+NOT_UNDERSTOOD_ANSWER = "抱歉，我没看明白。{question}（不清楚可以回复“跳过”）"
+FACTS_COMPLETE = "好的，情况我记下了：\n{summary}\n接下来我会告诉您可以怎么处理。"
+FACT_LABELS = {
+    "employer": "单位",
+    "place": "地点",
+    "amount": "金额",
+    "months": "拖欠月数",
+    "headcount": "涉及人数",
+}
+FACT_UNKNOWN = "未提供"
+IN_PROGRESS = "您的案件目前处于“{state}”阶段，有进展会第一时间通知您。需要帮助请回复“帮助”。"
+STATE_NAMES = {
+    "intake": "登记",
+    "triage": "评估处理方式",
+    "awaiting_consent": "等待您的同意",
+    "negotiating": "与单位协商",
+    "escalated": "转交调解组织",
+    "mediating": "调解",
+    "settled": "已达成协议",
+    "followup": "履行回访",
+    "arbitration_advised": "建议仲裁",
+    "closed": "已结束",
+}
+
+WITHDRAW_ASK = "确定要撤回这次投诉吗？撤回后案件结束，不会再联系任何人。"
+WITHDRAW_CONFIRM_LABEL = "确认撤回"
+WITHDRAW_CANCEL_LABEL = "不撤回"
+WITHDRAWN = "已撤回，案件已结束。以后有需要，随时可以再来找我。"
+WITHDRAW_CANCELLED = "好的，案件继续处理。"
+CASE_CLOSED = "这个案件已经结束了。有新的问题，请直接描述，我会为您重新登记。"
+
+# Errors at the edge (API), shown to the person using the mini-program.
+ERRORS = {
+    "bad_request": "请求格式不正确。",
+    "not_json": "请求内容必须是 JSON。",
+    "missing_text": "请输入要发送的内容。",
+    "text_too_long": "内容太长了，请控制在{limit}字以内，分几次发送。",
+    "bad_field": "字段“{field}”格式不正确。",
+    "unauthorized": "请先登录。",
+    "token_invalid": "登录已失效，请重新登录。",
+    "forbidden": "您没有权限进行这个操作。",
+    "not_found": "没有找到对应的内容。",
+    "case_not_found": "没有找到这个案件。",
+    "case_required": "请指明是哪个案件。",
+    "not_allowed": "不支持这个操作。",
+    "too_large": "请求内容太大。",
+    "in_progress": "上一条消息还在处理中，请稍后再试。",
+    "unavailable": "服务暂时繁忙，请稍后重试。",
+    "internal": "服务出了点问题，请稍后再试。",
+    "bad_role": "身份只能是：劳动者、用人单位、调解员或管理员。",
+    "bad_name": "请填写名字（不超过{limit}个字）。",
+}

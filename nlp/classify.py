@@ -1,0 +1,157 @@
+"""Minimal keyword classifier: dispute types, flags and a not-labour verdict for a message."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from nlp.extract import extract
+from nlp.taxonomy import FOLD_TABLE, LABOR_CONTEXT, NOT_LABOR, Negation, Taxonomy, load
+
+OTHER = "other"
+COLLECTIVE = "collective"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A taxonomy term found in the text; start/end index the original text."""
+
+    term: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Label:
+    """A dispute type or flag with its score and the matches that produced it."""
+
+    name: str
+    score: float
+    matches: tuple[Match, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Result of classify(): dispute labels (best first), flags and a not-labour verdict."""
+
+    labels: tuple[Label, ...]
+    flags: tuple[Label, ...]
+    not_labor: Label | None
+
+    @property
+    def dispute_types(self) -> tuple[str, ...]:
+        """Names of the dispute labels, best first."""
+        return tuple(label.name for label in self.labels)
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        """Names of the raised flags."""
+        return tuple(flag.name for flag in self.flags)
+
+    @property
+    def is_labor(self) -> bool:
+        """True when at least one dispute type (including other) was found."""
+        return bool(self.labels)
+
+
+Scores = dict[str, float]
+Hits = dict[str, list[Match]]
+
+
+def find_terms(text: str, tax: Taxonomy) -> list[Match]:
+    """Scan text leftmost-longest for taxonomy terms (overlaps go to the longer term)."""
+    folded = text.translate(FOLD_TABLE)
+    found: list[Match] = []
+    i = 0
+    while i < len(folded):
+        fits = (n for n in tax.lengths if i + n <= len(folded))
+        size = next((n for n in fits if folded[i : i + n] in tax.index), 0)
+        if size:
+            found.append(Match(text[i : i + size], i, i + size))
+        i += size or 1
+    return found
+
+
+def _window(text: str, start: int, size: int, neg: Negation, floor: int = 0) -> str:
+    """The `size` chars before start (not before floor) in the same clause, questions blanked."""
+    # Take a little extra so a question form straddling the window edge is still blanked.
+    before = text[max(floor, start - size - 3) : start]
+    cut = max(before.rfind(ch) for ch in neg.clause_breaks)
+    before = before[cut + 1 :]
+    # 是不是工伤 / 有没有拖欠 ask a question; they do not deny the term.
+    for form in neg.question_forms:
+        before = before.replace(form, "_" * len(form))
+    return before[-size:]
+
+
+def _counts(mode: str, text: str, start: int, neg: Negation, floor: int) -> bool:
+    """Whether a term at `start` counts, given its negation mode."""
+    if mode == "ignore":
+        return True
+    if mode == "require":
+        # The cue must follow the previous term: in 没有拖欠工资 the 没有 negates 拖欠, not 工资.
+        window = _window(text, start, neg.lack_window, neg, floor)
+        return any(cue in window for cue in neg.lack_cues)
+    window = _window(text, start, neg.window, neg)
+    return not any(cue in window for cue in neg.cues)
+
+
+def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
+    """Sum keyword weights per group, skipping negated matches."""
+    scores: Scores = defaultdict(float)
+    hits: Hits = defaultdict(list)
+    folded = text.translate(FOLD_TABLE)
+    floor = 0
+    for match in find_terms(text, tax):
+        for rule in tax.index[match.term.translate(FOLD_TABLE)]:
+            if _counts(rule.mode, folded, match.start, tax.negation, floor):
+                scores[rule.group] += rule.weight
+                if hits[rule.group][-1:] != [match]:  # one term may feed a group twice (工资)
+                    hits[rule.group].append(match)
+        floor = match.end
+    return scores, hits
+
+
+def _label(name: str, scores: Scores, hits: Hits) -> Label:
+    """Build the Label for one group."""
+    return Label(name, round(scores.get(name, 0.0), 3), tuple(hits.get(name, ())))
+
+
+def _kept(names: tuple[str, ...], scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[Label, ...]:
+    """Labels for the groups that reach their threshold, best first (ties keep JSON order)."""
+    kept = [_label(n, scores, hits) for n in names if scores.get(n, 0.0) >= tax.thresholds[n]]
+    return tuple(sorted(kept, key=lambda label: -label.score))
+
+
+def _add_headcount(scores: Scores, headcount: int | None, text: str, tax: Taxonomy) -> None:
+    """Raise the collective flag for 10+ workers, given or stated in the text."""
+    if headcount is None:
+        fact = extract(text).get("headcount")
+        headcount = int(fact.value) if fact else None
+    # LDMAL-7: 10 or more workers with a common claim → collective dispute
+    if headcount is not None and headcount >= tax.collective_headcount:
+        scores[COLLECTIVE] += tax.thresholds[COLLECTIVE]
+
+
+def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ...], Label | None]:
+    """Choose dispute labels, `other`, or a not-labour verdict."""
+    labels = _kept(tax.disputes, scores, hits, tax)
+    best = labels[0].score if labels else 0.0
+    off_topic, context = scores.get(NOT_LABOR, 0.0), scores.get(LABOR_CONTEXT, 0.0)
+    # Family, consumer or traffic words outweighing all labour evidence mean it is not ours.
+    if off_topic >= tax.thresholds[NOT_LABOR] and off_topic > best + context / 2:
+        return (), _label(NOT_LABOR, scores, hits)
+    if not labels and context >= tax.thresholds[LABOR_CONTEXT]:
+        found = _label(LABOR_CONTEXT, scores, hits)
+        labels = (Label(OTHER, found.score, found.matches),)
+    return labels, None
+
+
+def classify(text: str, headcount: int | None = None) -> Classification:
+    """Classify a worker's message; never raises on odd input."""
+    tax = load()
+    text = text[: tax.max_chars] if isinstance(text, str) else ""
+    scores, hits = score(text, tax)
+    _add_headcount(scores, headcount, text, tax)
+    labels, not_labor = _verdict(scores, hits, tax)
+    return Classification(labels, _kept(tax.flags, scores, hits, tax), not_labor)

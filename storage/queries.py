@@ -1,0 +1,268 @@
+"""Reads and writes the rest of the code uses. Every function takes the open Session."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from handlers.states import CaseState, advance
+from handlers.types import CaseEvent
+from storage.crypto import TextCipher
+from storage.models import AuditEvent, Case, Message, OutboundMessage, Party
+
+
+def dev_party(session: Session, role: str, name: str, now: datetime) -> Party:
+    """The development identity for (role, name): the same person on every dev login."""
+    openid = f"dev:{role}:{name}"
+    party = session.scalar(select(Party).where(Party.openid == openid))
+    if party is None:
+        party = Party(role=role, display_name=name, openid=openid, created_at=now)
+        session.add(party)
+        session.flush()
+    return party
+
+
+def lock_party(session: Session, party_id: str) -> Party | None:
+    """Serialize one party's messages that have no case yet (two first messages, one case)."""
+    return session.scalar(select(Party).where(Party.id == party_id).with_for_update())
+
+
+def lock_case(session: Session, case_id: str) -> Case | None:
+    """SELECT … FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE already serializes."""
+    return session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+
+
+def intake_in_progress(session: Session, worker_id: str) -> Case | None:
+    """The worker's latest case still in intake, which a message without case_id continues."""
+    query = (
+        select(Case)
+        .where(Case.worker_id == worker_id, Case.state == CaseState.INTAKE.value)
+        .order_by(Case.created_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return session.scalar(query)
+
+
+def stored_response(
+    session: Session, cipher: TextCipher, channel: str, msg_id: str
+) -> tuple[bool, dict[str, Any] | None]:
+    """(seen, response) for an inbound message id: a redelivery gets the first response."""
+    row = session.execute(
+        select(Message.response_enc).where(Message.channel == channel, Message.msg_id == msg_id)
+    ).first()
+    if row is None:
+        return False, None
+    return True, (json.loads(cipher.decrypt(row[0])) if row[0] else None)
+
+
+def apply_event(
+    session: Session,
+    case: Case | None,
+    event: CaseEvent,
+    *,
+    worker_id: str,
+    actor_id: str,
+    now: datetime,
+) -> Case | None:
+    """Open or change a case as the handler asked; every state change goes through advance()."""
+    if event.open_case:
+        case = Case(
+            state=CaseState.INTAKE.value,
+            worker_id=worker_id,
+            created_at=now,
+            updated_at=now,
+            dispute_types=[],
+            flags=[],
+            facts={},
+            explanation={},
+        )
+        session.add(case)
+        session.flush()
+        audit(session, now, actor_id, case.id, "case_opened", None, CaseState.INTAKE, event)
+    if case is None:
+        return None
+    _update_fields(case, event)
+    if event.to_state is not None:
+        before = CaseState(case.state)
+        case.state = advance(before, event.to_state).value
+        audit(session, now, actor_id, case.id, "state_changed", before, event.to_state, event)
+    case.updated_at = now
+    return case
+
+
+def _update_fields(case: Case, event: CaseEvent) -> None:
+    if event.dispute_types is not None:
+        case.dispute_types = list(event.dispute_types)
+    if event.flags is not None:
+        case.flags = list(event.flags)
+    if event.facts:
+        case.facts = {**case.facts, **event.facts}  # a new dict, so the JSON column is dirty
+    if event.explanation is not None:
+        case.explanation = dict(event.explanation)
+    if event.asking is not None:
+        case.asking = event.asking or None
+
+
+def audit(
+    session: Session,
+    now: datetime,
+    actor_id: str | None,
+    case_id: str | None,
+    action: str,
+    from_state: CaseState | None,
+    to_state: CaseState | None,
+    event: CaseEvent | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            at=now,
+            actor_id=actor_id,
+            case_id=case_id,
+            action=action,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value if to_state else None,
+            rule=event.rule if event else None,
+            detail={"reason": event.reason} if event else {},
+        )
+    )
+
+
+def record_exchange(
+    session: Session,
+    cipher: TextCipher,
+    *,
+    channel: str,
+    msg_id: str,
+    sender_id: str,
+    case_id: str | None,
+    text: str,
+    replies: Sequence[str],
+    response: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """Store the inbound message with the response it got, and each reply as an outbound one."""
+    session.add(
+        Message(
+            channel=channel,
+            msg_id=msg_id,
+            direction="in",
+            sender_id=sender_id,
+            case_id=case_id,
+            text_enc=cipher.encrypt(text),
+            response_enc=cipher.encrypt(json.dumps(response)),
+            created_at=now,
+        )
+    )
+    for number, reply in enumerate(replies, start=1):
+        session.add(
+            Message(
+                channel=channel,
+                msg_id=f"{msg_id}#r{number}",
+                direction="out",
+                sender_id=None,
+                recipient_id=sender_id,
+                case_id=case_id,
+                text_enc=cipher.encrypt(reply),
+                created_at=now,
+            )
+        )
+    session.flush()  # the unique (channel, msg_id) key catches a concurrent duplicate here
+
+
+def add_notification(
+    session: Session,
+    cipher: TextCipher,
+    *,
+    party_id: str,
+    case_id: str | None,
+    text: str,
+    now: datetime,
+    channel: str = "inbox",
+) -> OutboundMessage:
+    row = OutboundMessage(
+        party_id=party_id,
+        case_id=case_id,
+        channel=channel,
+        text_enc=cipher.encrypt(text),
+        status="queued",
+        attempts=0,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def queued_outbound(session: Session) -> list[int]:
+    """Notifications not yet delivered: re-enqueued at worker start (Redis may have lost them)."""
+    query = select(OutboundMessage.id).where(OutboundMessage.status == "queued")
+    return list(session.scalars(query.order_by(OutboundMessage.id)))
+
+
+def cases_of(session: Session, party: Party) -> list[Case]:
+    """The cases this party is a party to, newest first."""
+    query = select(Case).where(or_(Case.worker_id == party.id, Case.employer_id == party.id))
+    return list(session.scalars(query.order_by(Case.updated_at.desc())))
+
+
+def case_for(session: Session, party: Party, case_id: str) -> Case | None:
+    """The case if this party may see it, else None (the caller answers 404 either way)."""
+    case = session.get(Case, case_id)
+    if case is None or party.id not in (case.worker_id, case.employer_id):
+        return None
+    return case
+
+
+def visible_messages(
+    session: Session, cipher: TextCipher, case_id: str, viewer_id: str
+) -> list[dict[str, Any]]:
+    """The messages of a case that this viewer sent or received, oldest first."""
+    query = (
+        select(Message, Party.role)
+        .outerjoin(Party, Party.id == Message.sender_id)
+        .where(
+            Message.case_id == case_id,
+            or_(Message.sender_id == viewer_id, Message.recipient_id == viewer_id),
+        )
+        .order_by(Message.id)
+    )
+    return [
+        {"at": msg.created_at, "from_role": role or "system", "text": cipher.decrypt(msg.text_enc)}
+        for msg, role in session.execute(query)
+    ]
+
+
+def unread_inbox(session: Session, cipher: TextCipher, party_id: str) -> list[dict[str, Any]]:
+    query = (
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.party_id == party_id,
+            OutboundMessage.channel == "inbox",
+            OutboundMessage.status == "sent",
+            OutboundMessage.read_at.is_(None),
+        )
+        .order_by(OutboundMessage.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "at": row.sent_at,
+            "case_id": row.case_id,
+            "text": cipher.decrypt(row.text_enc),
+        }
+        for row in session.scalars(query)
+    ]
+
+
+def mark_read(session: Session, party_id: str, ids: Sequence[int], now: datetime) -> None:
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.party_id == party_id, OutboundMessage.id.in_(ids))
+        .values(read_at=now)
+    )
