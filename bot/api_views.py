@@ -73,7 +73,7 @@ def dev_login() -> ResponseReturnValue:
         raise ApiError(404, "not_found")
     body = _body()
     try:
-        role = Role(body.get("role"))
+        role = Role(str(body.get("role")))
     except ValueError as error:
         raise ApiError(400, "bad_role") from error
     name = body.get("name")

@@ -39,7 +39,7 @@ class Service:
         self.settings = settings
         self.host, self.port, self.web_workers = host, port, web_workers
         self.redis: EmbeddedRedis | None = None
-        self.children: list[subprocess.Popen[bytes]] = []
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
 
     def run(self) -> int:
@@ -48,8 +48,8 @@ class Service:
         try:
             env = self._start_redis()
             self._migrate()
-            self._spawn([sys.executable, "-m", "bot.cli", "worker"], env)
-            self._spawn(self._gunicorn_command(), env)
+            self._spawn("rq worker", [sys.executable, "-m", "bot.cli", "worker"], env)
+            self._spawn("gunicorn", self._gunicorn_command(), env)
             self._wait_listening()
             click.echo(
                 f"调解助手 tiaojie is listening on http://{self.host}:{self.port}  "
@@ -93,11 +93,10 @@ class Service:
             "bot.wsgi:app",
         ]
 
-    def _spawn(self, command: list[str], env: dict[str, str]) -> None:
-        child = subprocess.Popen(
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.children[name] = subprocess.Popen(
             command, env=env, start_new_session=True, preexec_fn=_die_with_parent
         )
-        self.children.append(child)
 
     def _wait_listening(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
@@ -112,9 +111,9 @@ class Service:
             raise click.ClickException(f"the web server did not start on {self.host}:{self.port}")
 
     def _check_children(self) -> None:
-        for child in self.children:
+        for name, child in self.children.items():
             if child.poll() is not None:
-                raise click.ClickException(f"{child.args[2]} exited with code {child.returncode}")
+                raise click.ClickException(f"{name} exited with code {child.returncode}")
 
     def _supervise(self) -> int:
         while not self.stopping:
@@ -127,11 +126,11 @@ class Service:
         return 0
 
     def _stop_all(self) -> None:
-        for child in self.children:
+        for child in self.children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        for child in self.children:
+        for child in self.children.values():
             try:
                 child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
