@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from bot import serialize
+from bot import invitations, serialize, tasks
 from bot.dispatch import dispatch
+from bot.durations import parse_duration
 from bot.errors import ApiError, not_found_case
 from bot.runtime import Runtime
 from handlers.types import Channel, Inbound, Role
@@ -21,6 +23,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 NAME_LIMIT = 32
 ID_LIMIT = 64
 MSG_ID_LIMIT = 128
+MAX_DEV_ADVANCE = timedelta(days=800)
 
 
 def _runtime() -> Runtime:
@@ -118,9 +121,11 @@ def post_message() -> ResponseReturnValue:
 def list_cases() -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
+    now = runtime.clock.now()
     with runtime.store.transaction() as session:
         cases = queries.cases_of(session, party)
-        return jsonify({"cases": [serialize.case_summary(c, party) for c in cases]})
+        summaries = [serialize.case_summary(session, c, party, now) for c in cases]
+    return jsonify({"cases": summaries})
 
 
 @api.get("/cases/<case_id>")
@@ -131,7 +136,7 @@ def get_case(case_id: str) -> ResponseReturnValue:
         case = queries.case_for(session, party, case_id[:ID_LIMIT])
         if case is None:
             raise not_found_case()
-        summary = serialize.case_summary(case, party)
+        summary = serialize.case_summary(session, case, party, runtime.clock.now())
         messages = queries.visible_messages(session, runtime.store.cipher, case.id, party.id)
     summary["messages"] = [{**m, "at": serialize.iso(m["at"])} for m in messages]
     return jsonify(summary)
@@ -156,3 +161,33 @@ def mark_inbox_read() -> ResponseReturnValue:
     with runtime.store.transaction() as session:
         queries.mark_read(session, party.id, ids, runtime.clock.now())
     return jsonify({"ok": True})
+
+
+@api.post("/invitations/<token>/join")
+def join_invitation(token: str) -> ResponseReturnValue:
+    """An employer opens the worker's invitation and becomes the case's employer party."""
+    runtime = _runtime()
+    party = _caller_party(runtime)
+    if party.role != Role.EMPLOYER:
+        raise ApiError(403, "forbidden")
+    now = runtime.clock.now()
+    with runtime.store.transaction() as session:
+        case, ids = invitations.join(session, runtime.store.cipher, token[:ID_LIMIT], party, now)
+        summary = serialize.case_summary(session, case, party, now)
+    tasks.enqueue_notifications(runtime, ids)
+    return jsonify(summary)
+
+
+@api.post("/dev/clock")
+def dev_clock() -> ResponseReturnValue:
+    """Development only: move the service clock and run every deadline that falls due."""
+    runtime = _runtime()
+    if not runtime.settings.dev_login:
+        raise ApiError(404, "not_found")
+    raw = _body().get("advance")
+    delta = parse_duration(raw) if isinstance(raw, str) else None
+    if delta is None or delta.total_seconds() <= 0 or delta > MAX_DEV_ADVANCE:
+        raise ApiError(400, "bad_field", field="advance")
+    now = runtime.clock.advance(delta)
+    fired = tasks.fire_due(runtime)
+    return jsonify({"now": serialize.iso(now), "fired": fired})

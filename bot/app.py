@@ -38,7 +38,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    runtime = runtimes.install(Runtime(settings, clock or Clock()))
+    runtime = runtimes.install(Runtime(settings, clock))
     app.extensions["tiaojie"] = runtime
     app.register_blueprint(api)
     app.add_url_rule("/healthz", "healthz", _healthz)

@@ -1,11 +1,11 @@
 """One message through the pipeline of design.md:
-dedupe → lock the case → pure handler → apply the event → commit → enqueue effects."""
+dedupe → lock the case → pure handler → apply the event and effects → commit → enqueue."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import redis
@@ -14,22 +14,18 @@ from sqlalchemy.orm import Session
 
 import handlers
 from bot import serialize, tasks
+from bot.effects import Context, FollowUps, apply_effects
 from bot.errors import ApiError, not_found_case
 from bot.runtime import Runtime
 from handlers.states import CaseState
-from handlers.types import CaseView, HandlerResult, Inbound, Notify, Role
+from handlers.types import CaseView, Inbound, Role
 from storage import kv, queries
 from storage.models import Case, Party
 
 log = logging.getLogger(__name__)
 
 REDELIVERY_WAIT_SECONDS = 4.0  # a duplicate waits this long for the first copy's answer
-
-
-@dataclass(frozen=True)
-class Outcome:
-    response: dict[str, Any]
-    notifications: tuple[int, ...]  # outbound ids to enqueue after the commit
+DEADLINE_PREFIX = "deadline:"  # msg_id of a fired deadline: "deadline:<id>"
 
 
 def dispatch(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
@@ -37,7 +33,7 @@ def dispatch(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
     if not _claim(runtime, inbound):
         return _earlier_response(runtime, inbound)
     try:
-        outcome = _process(runtime, inbound)
+        response, followups = _process(runtime, inbound)
     except IntegrityError:
         if not _already_stored(runtime, inbound):
             _release(runtime, inbound)
@@ -47,11 +43,13 @@ def dispatch(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
     except Exception:
         _release(runtime, inbound)
         raise
-    tasks.enqueue_notifications(runtime, outcome.notifications)
-    return outcome.response
+    tasks.enqueue_followups(runtime, followups)
+    return response
 
 
 def _claim(runtime: Runtime, inbound: Inbound) -> bool:
+    if inbound.role is Role.SYSTEM:
+        return True  # a timer's own row (status under lock) is its once-only guard
     try:
         return kv.claim_message(runtime.redis, inbound.channel, inbound.msg_id)
     except redis.RedisError as error:
@@ -90,94 +88,99 @@ def _earlier_response(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
         time.sleep(0.05)
 
 
-def _process(runtime: Runtime, inbound: Inbound) -> Outcome:
-    store = runtime.store
+def _process(runtime: Runtime, inbound: Inbound) -> tuple[dict[str, Any], FollowUps]:
+    store, followups = runtime.store, FollowUps()
     with store.transaction() as session:
-        sender = queries.lock_party(session, inbound.sender_id)
-        if sender is None:
-            raise ApiError(401, "token_invalid")
+        sender = _sender(session, inbound)
+        if sender is not None:
+            inbound = replace(inbound, sender_name=sender.display_name)
         case = _case_for_message(session, sender, inbound)
-        view = to_view(case) if case else None
+        clocks = queries.pending_clocks(session, case.id) if case else ()
+        if inbound.role is Role.SYSTEM and not _take_deadline(session, inbound):
+            return {"replies": [], "case": None}, followups  # cancelled or not yet due
+        view = to_view(session, case, clocks) if case else None
         result = handlers.route(inbound, view)(inbound, view)
-        case = _apply(session, case, result, inbound)
+        if result.event is not None:
+            worker_id = case.worker_id if case else inbound.sender_id
+            case = queries.apply_event(
+                session,
+                case,
+                result.event,
+                worker_id=worker_id,
+                actor_id=sender.id if sender else None,
+                now=inbound.received_at,
+            )
+        ctx = Context(session, store.cipher, case, sender, inbound.received_at, followups)
+        apply_effects(ctx, result.effects)
         response = {
             "replies": [serialize.reply(r) for r in result.replies],
-            "case": serialize.case_summary(case, sender) if case else None,
+            "case": _summary(session, case, sender, inbound),
         }
         queries.record_exchange(
             session,
             store.cipher,
             channel=inbound.channel,
             msg_id=inbound.msg_id,
-            sender_id=sender.id,
+            sender_id=sender.id if sender else None,
             case_id=case.id if case else None,
             text=inbound.text,
             replies=[r.text for r in result.replies],
             response=response,
             now=inbound.received_at,
         )
-        notifications = _notifications(session, runtime, case, result, inbound)
-    return Outcome(response, notifications)
+    return response, followups
 
 
-def _case_for_message(session: Session, sender: Party, inbound: Inbound) -> Case | None:
+def _sender(session: Session, inbound: Inbound) -> Party | None:
+    """The sending party, locked (its first messages open one case, not two); None for timers."""
+    if inbound.role is Role.SYSTEM:
+        return None
+    sender = queries.lock_party(session, inbound.sender_id)
+    if sender is None or sender.erased_at is not None:
+        raise ApiError(401, "token_invalid")
+    return sender
+
+
+def _take_deadline(session: Session, inbound: Inbound) -> bool:
+    deadline_id = int(inbound.msg_id.removeprefix(DEADLINE_PREFIX))
+    return queries.take_due_deadline(session, deadline_id, inbound.received_at) is not None
+
+
+def _case_for_message(session: Session, sender: Party | None, inbound: Inbound) -> Case | None:
     """The case this message belongs to, locked; None when a worker starts or continues intake."""
     if inbound.case_id:
         case = queries.lock_case(session, inbound.case_id)
-        if case is None or sender.id not in (case.worker_id, case.employer_id):
+        if case is None or (sender and sender.id not in (case.worker_id, case.employer_id)):
             raise not_found_case()
         return case
-    if inbound.role is not Role.WORKER:
+    if inbound.role is not Role.WORKER or sender is None:
         raise ApiError(400, "case_required")
     return queries.intake_in_progress(session, sender.id)
 
 
-def _apply(
-    session: Session, case: Case | None, result: HandlerResult, inbound: Inbound
-) -> Case | None:
-    if result.event is None:
-        return case
-    worker_id = case.worker_id if case else inbound.sender_id
-    return queries.apply_event(
-        session,
-        case,
-        result.event,
-        worker_id=worker_id,
-        actor_id=inbound.sender_id,
-        now=inbound.received_at,
-    )
+def _summary(
+    session: Session, case: Case | None, sender: Party | None, inbound: Inbound
+) -> dict[str, Any] | None:
+    if case is None or sender is None:
+        return None
+    session.flush()
+    return serialize.case_summary(session, case, sender, inbound.received_at)
 
 
-def _notifications(
-    session: Session, runtime: Runtime, case: Case | None, result: HandlerResult, inbound: Inbound
-) -> tuple[int, ...]:
-    ids = []
-    for effect in result.effects:
-        if isinstance(effect, Notify):
-            row = queries.add_notification(
-                session,
-                runtime.store.cipher,
-                party_id=effect.party_id,
-                case_id=case.id if case else None,
-                text=effect.text,
-                now=inbound.received_at,
-            )
-            ids.append(row.id)
-        else:
-            raise TypeError(f"no executor for effect {type(effect).__name__}")
-    return tuple(ids)
-
-
-def to_view(case: Case) -> CaseView:
+def to_view(session: Session, case: Case, clocks: tuple[str, ...]) -> CaseView:
     """The read-only snapshot handlers get."""
+    worker_name = serialize.case_worker_name(session, case)
     return CaseView(
         id=case.id,
         state=CaseState(case.state),
         worker_id=case.worker_id,
+        worker_name=worker_name,
         employer_id=case.employer_id,
         dispute_types=tuple(case.dispute_types),
         flags=tuple(case.flags),
         facts=dict(case.facts),
         asking=case.asking,
         created_at=case.created_at,
+        triage=case.triage,
+        clocks=clocks,
     )

@@ -5,14 +5,14 @@ Built lazily per process (after any fork), never shared between processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import redis
 from rq import Queue
 
 from bot.auth import Sessions
-from bot.clock import Clock
+from bot.clock import Clock, SharedClock
 from bot.config import ConfigError, Settings
 from storage import kv
 from storage.db import Store
@@ -23,7 +23,14 @@ QUEUE_NAME = "tiaojie"
 @dataclass
 class Runtime:
     settings: Settings
-    clock: Clock = field(default_factory=Clock)
+    clock_override: Clock | None = None
+
+    @cached_property
+    def clock(self) -> Clock:
+        """Tests inject one; production uses the system clock; development a shared one."""
+        if self.clock_override is not None:
+            return self.clock_override
+        return Clock() if self.settings.production else SharedClock(self.redis)
 
     @cached_property
     def store(self) -> Store:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from handlers.texts import CHINA
 from handlers.types import Reply
+from storage import queries
 from storage.models import Case, Party
+
+INVITATION_PATH = "/pages/join/join?token={token}"  # the mini-program page an employer opens
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -26,19 +31,48 @@ def my_role(case: Case, party: Party) -> str:
     return "worker" if case.worker_id == party.id else party.role
 
 
-def case_summary(case: Case, party: Party) -> dict[str, Any]:
-    return {
+def case_summary(session: Session, case: Case, party: Party, now: datetime) -> dict[str, Any]:
+    """What this party may see of the case: the worker everything, the employer only what
+    the worker consented to share (PIPL-23)."""
+    role = my_role(case, party)
+    summary: dict[str, Any] = {
         "id": case.id,
         "state": case.state,
         "dispute_types": list(case.dispute_types),
         "flags": list(case.flags),
         "facts": dict(case.facts),
-        "reasons": dict(case.explanation),  # why we read it this way (PIPL-24)
-        "deadlines": [],  # filled by the deadlines mechanism once it exists (issue 8)
-        "my_role": my_role(case, party),
+        "deadlines": [
+            {"kind": d.kind, "due_at": iso(d.due_at), "rule": d.rule}
+            for d in queries.case_deadlines(session, case.id)
+        ],
+        "my_role": role,
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
     }
+    if role == "worker":
+        summary["reasons"] = dict(case.explanation)  # why we read it this way (PIPL-24)
+        if case.triage:
+            summary["triage"] = dict(case.triage)
+        invitation = queries.open_invitation(session, case.id, now)
+        if invitation is not None and case.employer_id is None:
+            summary["invitation"] = {
+                "token": invitation.token,
+                "path": INVITATION_PATH.format(token=invitation.token),
+            }
+    else:
+        shared = queries.consented_fields(session, case.id, role)
+        summary["facts"] = {k: v for k, v in case.facts.items() if k in shared}
+        summary["flags"] = []  # urgent / risk flags are for the worker and mediators
+        if "dispute_types" not in shared:
+            summary["dispute_types"] = []
+        if "name" in shared:
+            summary["worker_name"] = case_worker_name(session, case)
+    return summary
+
+
+def case_worker_name(session: Session, case: Case) -> str:
+    worker = session.get(Party, case.worker_id)
+    return worker.display_name if worker else ""
 
 
 def party_login(token: str, party: Party) -> dict[str, Any]:

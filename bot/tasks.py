@@ -1,22 +1,38 @@
-"""RQ jobs: plain importable functions taking ids. Each is idempotent: RQ may run it twice."""
+"""RQ jobs: plain importable functions taking ids. Each is idempotent: RQ may run it twice.
+
+Timers: a Deadline row is the truth; its job is armed with ``enqueue_at`` after the commit and
+re-armed for every pending row when a worker starts (a flushed Redis loses nothing).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import redis
 from rq import Retry
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import runtime as runtimes
 from bot.runtime import Runtime
+from handlers import texts
+from handlers.deadlines import KINDS
+from handlers.types import Channel, Inbound, Role
 from storage import queries
-from storage.models import OutboundMessage
+from storage.models import Case, Deadline, OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.effects import FollowUps
 
 log = logging.getLogger(__name__)
 
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+
+
+# --- notifications ---------------------------------------------------------------------------
 
 
 def deliver_notification(outbound_id: int) -> str:
@@ -27,7 +43,7 @@ def deliver_notification(outbound_id: int) -> str:
         query = select(OutboundMessage).where(OutboundMessage.id == outbound_id).with_for_update()
         row = session.scalar(query)
         if row is None:
-            log.warning("outbound %s no longer exists (case deleted?)", outbound_id)
+            log.warning("outbound %s no longer exists (erased?)", outbound_id)
             return "missing"
         if row.status != "queued":
             return row.status  # already delivered by an earlier run of this job
@@ -37,24 +53,125 @@ def deliver_notification(outbound_id: int) -> str:
         return row.status
 
 
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def fire_deadline(deadline_id: int) -> str:
+    """A clock ran out: the case's handler decides what that means (handlers.ON_DUE)."""
+    from bot.dispatch import DEADLINE_PREFIX, dispatch  # dispatch enqueues via this module
+
+    runtime = runtimes.current()
+    with runtime.store.transaction() as session:
+        row = session.get(Deadline, deadline_id)
+        if row is None or row.status != "pending":
+            return "not pending"
+        case_id, kind = row.case_id, row.kind
+    inbound = Inbound(
+        channel=Channel.SYSTEM,
+        msg_id=f"{DEADLINE_PREFIX}{deadline_id}",
+        sender_id="",
+        role=Role.SYSTEM,
+        received_at=runtime.clock.now(),
+        action=f"deadline:{kind}",
+        case_id=case_id,
+    )
+    dispatch(runtime, inbound)
+    return "fired"
+
+
+def remind_deadline(deadline_id: int) -> str:
+    """Tell the parties ahead of time what falls due, when, and what happens then."""
+    runtime = runtimes.current()
+    now = runtime.clock.now()
+    with runtime.store.transaction() as session:
+        row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update())
+        if row is None or row.status != "pending" or row.reminded_at is not None:
+            return "not due"
+        if row.remind_at is None or row.remind_at > now:
+            return "not yet"
+        row.reminded_at = now
+        ids = _remind(session, runtime, row, now)
+    enqueue_notifications(runtime, ids)
+    return "reminded"
+
+
+AFTER = {"employer_answer": texts.AFTER_EMPLOYER_ANSWER, "negotiation": texts.AFTER_NEGOTIATION}
+
+
+def _remind(session: Session, runtime: Runtime, row: Deadline, now: datetime) -> list[int]:
+    case = session.get(Case, row.case_id)
+    assert case is not None
+    label, date = KINDS[row.kind].label, texts.china_date(row.due_at)
+    after = AFTER.get(row.kind)
+    if after:
+        text = texts.DEADLINE_REMINDER.format(label=label, date=date, after=after)
+    else:
+        text = texts.DEADLINE_REMINDER_PLAIN.format(label=label, date=date)
+    recipients = [case.worker_id] + ([case.employer_id] if case.employer_id else [])
+    return [
+        queries.add_notification(
+            session, runtime.store.cipher, party_id=party_id, case_id=case.id, text=text, now=now
+        ).id
+        for party_id in recipients
+    ]
+
+
+def fire_due(runtime: Runtime) -> int:
+    """Run every reminder and deadline due by the service clock (the dev clock uses this)."""
+    now = runtime.clock.now()
+    with runtime.store.transaction() as session:
+        reminders = queries.due_reminders(session, now)
+        due = queries.due_deadlines(session, now)
+    for deadline_id in reminders:
+        remind_deadline(deadline_id)
+    for deadline_id in due:
+        fire_deadline(deadline_id)
+    return len(due)
+
+
+# --- enqueueing ------------------------------------------------------------------------------
+
+
+def enqueue_followups(runtime: Runtime, followups: FollowUps) -> None:
+    enqueue_notifications(runtime, followups.notifications)
+    if followups.deadlines:
+        with runtime.store.transaction() as session:
+            rows = [session.get(Deadline, i) for i in followups.deadlines]
+            arm_deadlines(runtime, [r for r in rows if r is not None])
+
+
 def enqueue_notifications(runtime: Runtime, outbound_ids: Iterable[int]) -> None:
     """Hand delivered-after-commit work to RQ. If Redis is down the rows stay queued and
     ``requeue_pending`` sends them when a worker starts (the DB is the source of truth)."""
     try:
         for outbound_id in outbound_ids:
             runtime.queue.enqueue(
-                deliver_notification,
-                outbound_id,
-                job_id=f"outbound-{outbound_id}",
-                retry=RETRY,
+                deliver_notification, outbound_id, job_id=f"outbound-{outbound_id}", retry=RETRY
             )
     except redis.RedisError as error:
         log.warning("could not enqueue notifications, left queued in DB: %s", type(error).__name__)
 
 
+def arm_deadlines(runtime: Runtime, rows: Iterable[Deadline]) -> None:
+    """Schedule the RQ jobs of pending deadlines (job ids make re-arming idempotent)."""
+    try:
+        for row in rows:
+            runtime.queue.enqueue_at(
+                row.due_at, fire_deadline, row.id, job_id=f"deadline-{row.id}", retry=RETRY
+            )
+            if row.remind_at is not None and row.reminded_at is None:
+                runtime.queue.enqueue_at(
+                    row.remind_at, remind_deadline, row.id, job_id=f"reminder-{row.id}", retry=RETRY
+                )
+    except redis.RedisError as error:
+        log.warning("could not arm deadlines, re-armed at worker start: %s", type(error).__name__)
+
+
 def requeue_pending(runtime: Runtime) -> int:
-    """Enqueue every notification still queued in the DB (job ids make this idempotent)."""
+    """At worker start: enqueue undelivered notifications and re-arm every pending deadline."""
     with runtime.store.transaction() as session:
         pending = queries.queued_outbound(session)
+        deadlines = queries.pending_deadlines(session)
+        arm_deadlines(runtime, deadlines)
     enqueue_notifications(runtime, pending)
-    return len(pending)
+    return len(pending) + len(deadlines)

@@ -1,27 +1,59 @@
 """Pure conversation logic. ``ROUTES`` maps (role, case state, intent) to a handler: a table.
 
 ``None`` as the state means "no case yet"; ``ANY`` matches every state. Lookup tries the exact
-key, then the ANY-state key, then falls back to a status reply.
+key, then the ANY-state key, then the stage's plain-message handler (a command word that means
+nothing at this stage is just words), and finally a status reply.
 """
 
 from __future__ import annotations
 
-from handlers import fallback, intake
+from handlers import consent, fallback, intake, negotiation
 from handlers.intents import Intent, detect
 from handlers.states import OPEN_STATES, CaseState
-from handlers.types import CaseView, Handler, Inbound, Role
+from handlers.types import CaseView, Handler, HandlerResult, Inbound, Role
 
 ANY = "*"
 RouteKey = tuple[Role, CaseState | str | None, Intent]
 
-W = Role.WORKER
+W, E, SYSTEM = Role.WORKER, Role.EMPLOYER, Role.SYSTEM
+S = CaseState
+
+
+def deadline_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """A clock ran out: the ON_DUE table says what that means in the case's current stage."""
+    assert case is not None
+    kind = (inbound.action or "").partition(":")[2]
+    handler = ON_DUE.get((kind, case.state))
+    return handler(inbound, case) if handler else HandlerResult(replies=())
+
+
+# (deadline kind, state the case is in when it falls due) → handler. Absent: nothing happens
+# (the case moved on; the clock should have been cancelled, and firing is harmless).
+ON_DUE: dict[tuple[str, CaseState], Handler] = {
+    ("employer_answer", S.NEGOTIATING): negotiation.answer_period_over,  # ECNMR-8
+    ("negotiation", S.NEGOTIATING): negotiation.negotiation_period_over,  # ECNMR-12
+}
 
 ROUTES: dict[RouteKey, Handler] = {
     (W, None, Intent.MESSAGE): intake.open_case,
-    (W, CaseState.INTAKE, Intent.MESSAGE): intake.answer,
-    (W, CaseState.INTAKE, Intent.SKIP): intake.skip,
-    (W, ANY, Intent.HELP): fallback.help_menu,
     (W, None, Intent.HELP): fallback.help_menu,
+    (W, ANY, Intent.HELP): fallback.help_menu,
+    (W, S.INTAKE, Intent.MESSAGE): intake.answer,
+    (W, S.INTAKE, Intent.SKIP): intake.skip,
+    (W, S.AWAITING_CONSENT, Intent.MESSAGE): consent.reask,
+    (W, S.AWAITING_CONSENT, Intent.AGREE): consent.agree,
+    (W, S.AWAITING_CONSENT, Intent.CONSENT_EMPLOYER): consent.to_employer,
+    (W, S.AWAITING_CONSENT, Intent.CONSENT_MEDIATOR): consent.to_mediator,
+    (W, S.AWAITING_CONSENT, Intent.CONSENT_DECLINE): consent.decline,
+    (W, S.NEGOTIATING, Intent.MESSAGE): negotiation.worker_says,
+    (E, S.NEGOTIATING, Intent.MESSAGE): negotiation.employer_says,
+    (E, S.NEGOTIATING, Intent.REFUSE): negotiation.employer_refuses,
+    (SYSTEM, ANY, Intent.DEADLINE): deadline_due,
+    (W, None, Intent.ERASE): fallback.ask_erase,
+    (W, ANY, Intent.ERASE): fallback.ask_erase,
+    (W, None, Intent.ERASE_CONFIRM): fallback.erase,
+    (W, ANY, Intent.ERASE_CONFIRM): fallback.erase,
+    (W, ANY, Intent.ERASE_CANCEL): fallback.keep_data,
     **{(W, state, Intent.WITHDRAW): fallback.ask_withdraw for state in OPEN_STATES},
     **{(W, state, Intent.WITHDRAW_CONFIRM): fallback.withdraw for state in OPEN_STATES},
     **{(W, state, Intent.WITHDRAW_CANCEL): fallback.keep_going for state in OPEN_STATES},
@@ -32,11 +64,16 @@ def route(inbound: Inbound, case: CaseView | None) -> Handler:
     """Pick the handler for this message from the ROUTES table."""
     intent = detect(inbound.text, inbound.action)
     state = case.state if case else None
-    for key in ((inbound.role, state, intent), (inbound.role, ANY, intent)):
+    keys = (
+        (inbound.role, state, intent),
+        (inbound.role, ANY, intent),
+        (inbound.role, state, Intent.MESSAGE),
+    )
+    for key in keys:
         handler = ROUTES.get(key)
         if handler is not None:
             return handler
     return fallback.status
 
 
-__all__ = ["ANY", "ROUTES", "route"]
+__all__ = ["ANY", "ON_DUE", "ROUTES", "route"]

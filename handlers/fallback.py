@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from handlers import rules, texts
 from handlers.states import CaseState
-from handlers.types import CaseEvent, CaseView, HandlerResult, Inbound, Option, Reply
+from handlers.types import (
+    CancelDeadlines,
+    CaseEvent,
+    CaseView,
+    Effect,
+    EraseWorkerData,
+    HandlerResult,
+    Inbound,
+    Notify,
+    Option,
+    Reply,
+    WithdrawConsents,
+)
 
 
 def help_menu(inbound: Inbound, case: CaseView | None) -> HandlerResult:
@@ -31,14 +43,37 @@ def ask_withdraw(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def withdraw(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """The worker withdraws: the case closes and nobody is contacted any more (PIPL-15)."""
+    """The worker withdraws: the case closes, clocks stop, and nothing more is shared
+    (PIPL-15); an employer already in the case is told."""
+    assert case is not None
+    effects: list[Effect] = [CancelDeadlines(), WithdrawConsents()]
+    if case.employer_id:
+        effects.append(Notify(case.employer_id, texts.WORKER_WITHDREW_TO_EMPLOYER))
     event = CaseEvent(
         reason="worker withdrew the complaint",
-        to_state=CaseState.CLOSED,
+        moves=(CaseState.CLOSED,),
         rule=rules.WITHDRAW_CONSENT.code,
         asking="",
     )
-    return HandlerResult(replies=(Reply(texts.WITHDRAWN),), event=event)
+    return HandlerResult(replies=(Reply(texts.WITHDRAWN),), effects=tuple(effects), event=event)
+
+
+def ask_erase(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """删除我的信息 cannot be undone, so confirm first."""
+    options = (
+        Option(texts.ERASE_CONFIRM_LABEL, "erase_confirm"),
+        Option(texts.ERASE_CANCEL_LABEL, "erase_cancel"),
+    )
+    return HandlerResult(replies=(Reply(texts.ERASE_ASK, options),))
+
+
+def erase(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """PIPL-47: erase the worker's personal data; bot/ closes their open cases as it does."""
+    return HandlerResult(replies=(Reply(texts.ERASED),), effects=(EraseWorkerData(),))
+
+
+def keep_data(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    return HandlerResult(replies=(Reply(texts.ERASE_CANCELLED),))
 
 
 def keep_going(inbound: Inbound, case: CaseView | None) -> HandlerResult:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import nlp
-from handlers import rules, texts
+from handlers import consent, rules, texts, triage
 from handlers.states import CaseState
 from handlers.types import CaseEvent, CaseView, HandlerResult, Inbound, Notify, Reply
 from nlp.numbers import parse_cn_number
@@ -119,21 +119,39 @@ def _matched_terms(classification: nlp.Classification) -> str:
     return "、".join(f"“{term}”" for term in seen[:4])
 
 
-def _ask(slot: Slot | None, facts: Mapping[str, Any]) -> tuple[Reply, str]:
-    if slot is None:
-        return Reply(texts.FACTS_COMPLETE.format(summary=summarize(facts))), ""
-    return Reply(texts.ASK[slot.name]), slot.name
-
-
 def summarize(facts: Mapping[str, Any]) -> str:
     """The facts, one per line, as the worker will recognise them."""
     lines = []
     for name, label in texts.FACT_LABELS.items():
         if name in facts:
-            value = facts[name]
-            shown = texts.FACT_UNKNOWN if value is None else str(value)
-            lines.append(f"{label}：{shown}")
+            lines.append(f"{label}：{texts.fact_value(name, facts[name])}")
     return "\n".join(lines)
+
+
+def next_step(
+    worker_name: str, types: tuple[str, ...], flags: tuple[str, ...], facts: Mapping[str, Any]
+) -> tuple[tuple[Reply, ...], CaseEvent]:
+    """Ask the next missing fact; when none is missing, triage and ask for consent."""
+    slot = missing_slot(types, facts)
+    if slot is not None:
+        return (Reply(texts.ASK[slot.name]),), CaseEvent(reason="asking", asking=slot.name)
+    decision = triage.decide(types, flags, facts)
+    consent_reply, asking = consent.ask(worker_name, types, facts, decision)
+    replies = (
+        Reply(texts.FACTS_COMPLETE.format(summary=summarize(facts))),
+        Reply(triage.explain(decision)),
+        *(Reply(note) for note in decision.notes),
+        consent_reply,
+    )
+    rule = next((r.rule for r in decision.reasons if r.rule), None)
+    event = CaseEvent(
+        reason=f"facts complete, route: {decision.route}",
+        asking=asking,
+        moves=(CaseState.TRIAGE, CaseState.AWAITING_CONSENT),
+        rule=rule,
+        triage=decision.as_json(),
+    )
+    return replies, event
 
 
 def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
@@ -145,33 +163,30 @@ def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         text = texts.NOT_LABOR if classification.not_labor else texts.WELCOME
         return HandlerResult(replies=(Reply(text),))
     types = classification.dispute_types
+    flags = _flags(classification.flag_names, facts)
     understood = texts.UNDERSTOOD.format(
         types="、".join(texts.DISPUTE_NAMES[t] for t in types),
         terms=_matched_terms(classification),
     )
-    question, asking = _ask(missing_slot(types, facts), facts)
+    # Urgent: the emergency channels come first, before any question (domain.md).
+    first = (Reply(understood), *((Reply(texts.URGENT_HELP),) if "urgent" in flags else ()))
+    replies, step = next_step(inbound.sender_name, types, flags, facts)
     registered = texts.CASE_REGISTERED.format(date=texts.china_date(inbound.received_at))
-    event = CaseEvent(
+    event = replace(
+        step,
         reason="worker opened a case",
         open_case=True,
-        rule=rules.LABOUR_DISPUTE_SCOPE.code,
+        rule=step.rule or rules.LABOUR_DISPUTE_SCOPE.code,
         dispute_types=types,
-        flags=_flags(classification.flag_names, facts),
+        flags=flags,
         facts=facts,
         explanation=_explanation(classification),
-        asking=asking or None,
     )
-    if not asking:
-        event = _complete(event)
     return HandlerResult(
-        replies=(Reply(understood), question),
+        replies=(*first, *replies),
         effects=(Notify(party_id=inbound.sender_id, text=registered),),
         event=event,
     )
-
-
-def _complete(event: CaseEvent) -> CaseEvent:
-    return replace(event, to_state=CaseState.TRIAGE, asking="")
 
 
 def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
@@ -199,8 +214,7 @@ def skip(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 def _advance_intake(case: CaseView, new_facts: dict[str, Any], reason: str) -> HandlerResult:
     facts = {**case.facts, **new_facts}
     flags = _flags(case.flags, facts)
-    question, asking = _ask(missing_slot(case.dispute_types, facts), facts)
-    event = CaseEvent(reason=reason, facts=new_facts, flags=flags, asking=asking)
-    if not asking:
-        event = _complete(event)
-    return HandlerResult(replies=(question,), event=event)
+    replies, step = next_step(case.worker_name, case.dispute_types, flags, facts)
+    return HandlerResult(
+        replies=replies, event=replace(step, reason=reason, facts=new_facts, flags=flags)
+    )

@@ -12,6 +12,15 @@ class Intent(StrEnum):
     WITHDRAW_CONFIRM = "withdraw_confirm"
     WITHDRAW_CANCEL = "withdraw_cancel"
     SKIP = "skip"  # 跳过 the question asked
+    AGREE = "agree"  # 同意: yes to the choice being asked
+    CONSENT_EMPLOYER = "consent_employer"
+    CONSENT_MEDIATOR = "consent_mediator"
+    CONSENT_DECLINE = "consent_decline"
+    REFUSE = "refuse"  # the employer refuses to negotiate
+    ERASE = "erase"  # 删除我的信息
+    ERASE_CONFIRM = "erase_confirm"
+    ERASE_CANCEL = "erase_cancel"
+    DEADLINE = "deadline"  # a clock ran out (SYSTEM messages only)
 
 
 # Whole-message commands (after trimming punctuation). Tapping an option sends its action id,
@@ -32,6 +41,20 @@ COMMANDS: dict[str, Intent] = {
     "跳过": Intent.SKIP,
     "不知道": Intent.SKIP,
     "不清楚": Intent.SKIP,
+    "同意": Intent.AGREE,
+    "好的同意": Intent.AGREE,
+    "同意联系单位": Intent.CONSENT_EMPLOYER,
+    "同意转调解": Intent.CONSENT_MEDIATOR,
+    "暂不同意": Intent.CONSENT_DECLINE,
+    "不同意": Intent.CONSENT_DECLINE,
+    "拒绝协商": Intent.REFUSE,
+    "不同意协商": Intent.REFUSE,
+    "不协商": Intent.REFUSE,
+    "删除我的信息": Intent.ERASE,
+    "删除信息": Intent.ERASE,
+    "删除我的资料": Intent.ERASE,
+    "确认删除": Intent.ERASE_CONFIRM,
+    "不删除": Intent.ERASE_CANCEL,
 }
 
 _TRIM = " \t\r\n。．.!！~～,，、"
@@ -40,8 +63,9 @@ _TRIM = " \t\r\n。．.!！~～,，、"
 def detect(text: str, action: str | None) -> Intent:
     """Read the intent from a tapped action first, else from a whole-message command."""
     if action:
+        name = action.partition(":")[0]  # "deadline:<kind>" carries its argument after a colon
         try:
-            return Intent(action)
+            return Intent(name)
         except ValueError:
             return Intent.MESSAGE
     return COMMANDS.get(text.strip(_TRIM).lower(), Intent.MESSAGE)

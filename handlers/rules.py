@@ -27,12 +27,36 @@ EMPLOYER_ANSWER = Rule(
     "企业劳动争议协商调解规定",
     "一方提出协商，另一方应在5日内答复；逾期未答复视为不愿协商",
 )
+NEGOTIATION_FAILED = Rule(
+    "ECNMR-12",
+    "企业劳动争议协商调解规定",
+    "协商不成、一方不愿协商或达成和解协议后不履行的，可以申请调解或仲裁",
+)
+ORG_ACCEPTANCE = Rule(
+    "ECNMR-19", "企业劳动争议协商调解规定", "调解委员会应在3个工作日内决定是否受理"
+)
+MEDIATION_PERIOD = Rule(
+    "LDMAL-14",
+    "劳动争议调解仲裁法第十四条",
+    "自收到调解申请之日起15日内未达成调解协议的，当事人可以申请仲裁",
+)
 LIMITATION = Rule("LDMAL-27", "劳动争议调解仲裁法第二十七条", "申请仲裁的时效期间为一年")
+WORK_INJURY_DETERMINATION = Rule(
+    "WIIR-17",
+    "工伤保险条例第十七条",
+    "单位应在30日内申请工伤认定；单位未申请的，工伤职工或其近亲属可在1年内申请",
+)
+ERASURE = Rule("PIPL-47", "个人信息保护法第四十七条", "个人有权请求删除其个人信息")
 PRIVACY_CONSENT = Rule("PIPL-23", "个人信息保护法第二十三条", "向他人提供个人信息须取得单独同意")
 HUMAN_REVIEW = Rule("PIPL-24", "个人信息保护法第二十四条", "自动化决策须透明，个人有权要求人工处理")
 WITHDRAW_CONSENT = Rule("PIPL-15", "个人信息保护法第十五条", "个人有权撤回同意")
 
 ALL: tuple[Rule, ...] = (
+    NEGOTIATION_FAILED,
+    ORG_ACCEPTANCE,
+    MEDIATION_PERIOD,
+    WORK_INJURY_DETERMINATION,
+    ERASURE,
     LABOUR_DISPUTE_SCOPE,
     NEGOTIATION,
     COLLECTIVE,

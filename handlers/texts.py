@@ -56,7 +56,7 @@ ASK = {
     "headcount": "这件事涉及几个人？只有您自己，还是还有其他工友？",
 }
 NOT_UNDERSTOOD_ANSWER = "抱歉，我没看明白。{question}（不清楚可以回复“跳过”）"
-FACTS_COMPLETE = "好的，情况我记下了：\n{summary}\n接下来我会告诉您可以怎么处理。"
+FACTS_COMPLETE = "好的，情况我记下了：\n{summary}"
 FACT_LABELS = {
     "employer": "单位",
     "place": "地点",
@@ -64,7 +64,15 @@ FACT_LABELS = {
     "months": "拖欠月数",
     "headcount": "涉及人数",
 }
+FACT_UNITS = {"amount": "元", "months": "个月", "headcount": "人"}
 FACT_UNKNOWN = "未提供"
+
+
+def fact_value(name: str, value: object) -> str:
+    """A fact as a person reads it: 24000元, 3个月, or 未提供 when skipped."""
+    return FACT_UNKNOWN if value is None else f"{value}{FACT_UNITS.get(name, '')}"
+
+
 IN_PROGRESS = "您的案件目前处于“{state}”阶段，有进展会第一时间通知您。需要帮助请回复“帮助”。"
 STATE_NAMES = {
     "intake": "登记",
@@ -106,4 +114,74 @@ ERRORS = {
     "internal": "服务出了点问题，请稍后再试。",
     "bad_role": "身份只能是：劳动者、用人单位、调解员或管理员。",
     "bad_name": "请填写名字（不超过{limit}个字）。",
+    "invitation_unknown": "这个邀请不存在或已失效。",
+    "invitation_used": "这个邀请已经使用过或已过期，请让劳动者重新发送。",
 }
+
+# Triage: how the case will be handled, and why (every reason cites its rule).
+ROUTE_NEGOTIATE = "建议先和单位协商：由我把您的诉求转给单位，单位应在5日内答复（{rule}）。"
+ROUTE_ESCALATE = "建议直接交给调解组织处理，原因：{reasons}。"
+REASON_COLLECTIVE = "涉及10人以上，属于集体争议（{rule}）"
+REASON_URGENT = "情况紧急，需要尽快有人介入"
+REASON_PLATFORM = "平台用工的劳动关系需要专门的调解组织认定"
+REASON_LABOR_RELATION = "劳动关系还不明确，需要调解组织帮助认定"
+URGENT_HELP = (
+    "如果有人身安全危险，请立即拨打110；需要急救请拨打120；"
+    "心里难受可以拨打心理援助热线12356。我们会尽快安排调解员联系您。"
+)
+WORK_INJURY_FIRST = (
+    "受了工伤，先要做工伤认定：单位应在事故后30日内申请，单位不申请的，"
+    "您或家属可以在1年内向当地人社局申请（{rule}）。认定和伤残鉴定之前，"
+    "不要签“一次性了结”的私了协议。"
+)
+
+# Consent (PIPL-23): exactly what is shared, with whom; asked separately each time.
+CONSENT_EMPLOYER = (
+    "为了和单位协商，我会把以下信息告诉{employer}：\n{shared}\n"
+    "不会提供您的电话和身份证号。您同意吗？"
+)
+CONSENT_MEDIATOR = (
+    "为了转交调解组织，我会把以下信息提供给调解员：\n{shared}\n"
+    "不会提供您的电话和身份证号。您同意吗？"
+)
+CONSENT_EMPLOYER_LABEL = "同意联系单位"
+CONSENT_MEDIATOR_LABEL = "同意转调解"
+CONSENT_DECLINE_LABEL = "暂不同意"
+CONSENT_DECLINED = "好的，不会联系任何人。想好了随时回复“同意”继续，或回复“撤回”结束。"
+THE_EMPLOYER = "单位"
+SHARED_NAME = "您的称呼：{name}"
+INVITATION_READY = (
+    "好的。请在“我的案件”里点“邀请单位”，把邀请转发给单位负责人。"
+    "单位应在{date}前答复；逾期不答复视为不愿协商，我会帮您转交调解组织（{rule}）。"
+)
+ESCALATED_TO_MEDIATION = "好的，已为您申请调解，调解组织受理后调解员会联系您。"
+
+# Negotiation (协商).
+EMPLOYER_JOINED = "{employer}已加入协商，对方的答复会第一时间转给您。"
+EMPLOYER_WELCOME = (
+    "您好，劳动者{name}就以下问题提出协商：\n{shared}\n"
+    "请直接回复您的意见；如不同意协商，请回复“拒绝协商”。"
+)
+RELAY_FROM_EMPLOYER = "单位回复：{text}"
+RELAY_FROM_WORKER = "劳动者：{text}"
+RELAYED = "已转达。"
+WAITING_FOR_EMPLOYER = "单位还没有加入协商。您的话我记下了，单位加入后会看到。"
+EMPLOYER_REFUSED = "单位拒绝协商。您可以申请调解，我已为您转交调解组织（{rule}）。"
+EMPLOYER_REFUSAL_NOTED = "已记录您拒绝协商。劳动者可以申请调解或仲裁（{rule}）。"
+EMPLOYER_SILENT = "单位5日内未答复，视为不愿协商（{rule}）。已为您转交调解组织。"
+NEGOTIATION_TIMEOUT = "协商期限已到仍未达成一致（{rule}），已为您转交调解组织。"
+DEADLINE_REMINDER = "提醒：{label}将在{date}到期，到期后{after}。"
+DEADLINE_REMINDER_PLAIN = "提醒：{label}将在{date}到期。"
+AFTER_EMPLOYER_ANSWER = "视为单位不愿协商，案件将转交调解组织"
+AFTER_NEGOTIATION = "案件将转交调解组织"
+WORKER_WITHDREW_TO_EMPLOYER = "劳动者已撤回本次协商，案件结束。"
+
+# Deletion of personal data (PIPL-47).
+ERASE_ASK = "确定要删除您的信息吗？删除后聊天记录和案件细节都无法恢复，进行中的案件会结束。"
+ERASE_CONFIRM_LABEL = "确认删除"
+ERASED = (
+    "已删除您的聊天记录、称呼和案件细节，进行中的案件已结束。"
+    "为依法统计，保留了案件编号、纠纷类型、处理阶段和时间，这些不含您的个人信息。"
+)
+ERASE_CANCEL_LABEL = "不删除"
+ERASE_CANCELLED = "好的，您的信息保持不变。"

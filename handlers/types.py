@@ -16,6 +16,7 @@ class Role(StrEnum):
     EMPLOYER = "employer"
     MEDIATOR = "mediator"
     ADMIN = "admin"
+    SYSTEM = "system"  # timers: a deadline falling due speaks as the system
 
 
 class Channel(StrEnum):
@@ -35,6 +36,7 @@ class Inbound:
     role: Role
     received_at: datetime
     text: str = ""
+    sender_name: str = ""
     action: str | None = None  # the id of an option the party tapped
     case_id: str | None = None
     location: tuple[float, float] | None = None  # (lat, lng) in GCJ-02, shared by the phone
@@ -47,12 +49,15 @@ class CaseView:
     id: str
     state: CaseState
     worker_id: str
+    worker_name: str
     employer_id: str | None
     dispute_types: tuple[str, ...]
     flags: tuple[str, ...]
     facts: Mapping[str, Any]
-    asking: str | None  # the fact the last reply asked for
+    asking: str | None  # the fact or choice the last reply asked for
     created_at: datetime
+    triage: Mapping[str, Any] | None = None  # the route decided, with reasons
+    clocks: tuple[str, ...] = ()  # kinds of the deadlines still pending
 
 
 @dataclass(frozen=True)
@@ -81,18 +86,63 @@ class Notify(Effect):
 
 
 @dataclass(frozen=True)
+class ScheduleDeadline(Effect):
+    """Start a clock on the case (see handlers/deadlines.py for the kinds and their rules)."""
+
+    kind: str
+    due_at: datetime
+    rule: str
+    party_id: str | None = None  # who must act before it; reminded ahead of time
+    remind_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CancelDeadlines(Effect):
+    """Stop pending clocks of these kinds (all pending ones when empty)."""
+
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordConsent(Effect):
+    """The worker's separate consent to share ``fields`` with ``recipient`` (PIPL-23)."""
+
+    recipient: str  # "employer" | "mediator"
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WithdrawConsents(Effect):
+    """Every consent of the case ends now; nothing more is shared (PIPL-15)."""
+
+
+@dataclass(frozen=True)
+class InviteEmployer(Effect):
+    """Create the one-time invitation the worker forwards to the employer."""
+
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class EraseWorkerData(Effect):
+    """Erase the worker's personal data in this case and their identity (PIPL-47)."""
+
+
+@dataclass(frozen=True)
 class CaseEvent:
-    """What should change on the case. ``open_case`` creates it; ``to_state`` moves it."""
+    """What should change on the case. ``open_case`` creates it; ``moves`` are applied in
+    order, each through the transition table."""
 
     reason: str
     open_case: bool = False
-    to_state: CaseState | None = None
+    moves: tuple[CaseState, ...] = ()
     rule: str | None = None  # citation code, e.g. "LDMAL-7"
     dispute_types: tuple[str, ...] | None = None
     flags: tuple[str, ...] | None = None
     facts: Mapping[str, Any] | None = None  # merged into the case's facts
     explanation: Mapping[str, Any] | None = None  # classifier reasons (PIPL-24)
     asking: str | None = None  # the fact now asked for ("" clears it)
+    triage: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class Party(Base):
     openid: Mapped[str | None] = mapped_column(String(128), unique=True)  # WeChat or dev identity
     unionid: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]  # personal data erased on request (PIPL-47)
 
 
 class Case(Base):
@@ -83,6 +84,7 @@ class Case(Base):
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # PIPL-24 reasons
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # route decided, with reasons
     asking: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -137,3 +139,47 @@ class AuditEvent(Base):
     to_state: Mapped[str | None] = mapped_column(String(32))
     rule: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Deadline(Base):
+    """A legal or product clock on a case (the source of truth; RQ only fires it)."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_status_due_at", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    rule: Mapped[str] = mapped_column(String(32))  # citation code, e.g. "ECNMR-8"
+    due_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    party_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))  # who must act
+    status: Mapped[str] = mapped_column(String(16))  # pending | fired | done | cancelled
+    created_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class Consent(Base):
+    """A worker's separate consent to share named facts with a recipient (PIPL-23)."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))  # who consented
+    recipient: Mapped[str] = mapped_column(String(16))  # "employer" | "mediator"
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # what may be shared
+    granted_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+class Invitation(Base):
+    """A one-time token the worker forwards so the employer can join the case."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))

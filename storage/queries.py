@@ -7,13 +7,23 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from handlers.states import CaseState, advance
 from handlers.types import CaseEvent
 from storage.crypto import TextCipher
-from storage.models import AuditEvent, Case, Message, OutboundMessage, Party
+from storage.models import (
+    AuditEvent,
+    Case,
+    Consent,
+    Deadline,
+    Invitation,
+    Message,
+    OutboundMessage,
+    Party,
+)
 
 
 def dev_party(session: Session, role: str, name: str, now: datetime) -> Party:
@@ -67,7 +77,7 @@ def apply_event(
     event: CaseEvent,
     *,
     worker_id: str,
-    actor_id: str,
+    actor_id: str | None,
     now: datetime,
 ) -> Case | None:
     """Open or change a case as the handler asked; every state change goes through advance()."""
@@ -88,10 +98,10 @@ def apply_event(
     if case is None:
         return None
     _update_fields(case, event)
-    if event.to_state is not None:
+    for target in event.moves:
         before = CaseState(case.state)
-        case.state = advance(before, event.to_state).value
-        audit(session, now, actor_id, case.id, "state_changed", before, event.to_state, event)
+        case.state = advance(before, target).value
+        audit(session, now, actor_id, case.id, "state_changed", before, target, event)
     case.updated_at = now
     return case
 
@@ -107,6 +117,8 @@ def _update_fields(case: Case, event: CaseEvent) -> None:
         case.explanation = dict(event.explanation)
     if event.asking is not None:
         case.asking = event.asking or None
+    if event.triage is not None:
+        case.triage = dict(event.triage)
 
 
 def audit(
@@ -139,7 +151,7 @@ def record_exchange(
     *,
     channel: str,
     msg_id: str,
-    sender_id: str,
+    sender_id: str | None,
     case_id: str | None,
     text: str,
     replies: Sequence[str],
@@ -266,3 +278,161 @@ def mark_read(session: Session, party_id: str, ids: Sequence[int], now: datetime
         .where(OutboundMessage.party_id == party_id, OutboundMessage.id.in_(ids))
         .values(read_at=now)
     )
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def add_deadline(
+    session: Session,
+    *,
+    case_id: str,
+    kind: str,
+    rule: str,
+    due_at: datetime,
+    remind_at: datetime | None,
+    party_id: str | None,
+    now: datetime,
+) -> Deadline:
+    row = Deadline(
+        case_id=case_id,
+        kind=kind,
+        rule=rule,
+        due_at=due_at,
+        remind_at=remind_at,
+        party_id=party_id,
+        status="pending",
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def cancel_deadlines(session: Session, case_id: str, kinds: Sequence[str], now: datetime) -> None:
+    """Cancel pending clocks of these kinds (all of them when ``kinds`` is empty)."""
+    query = update(Deadline).where(Deadline.case_id == case_id, Deadline.status == "pending")
+    if kinds:
+        query = query.where(Deadline.kind.in_(kinds))
+    session.execute(query.values(status="cancelled", closed_at=now))
+
+
+def pending_clocks(session: Session, case_id: str) -> tuple[str, ...]:
+    query = select(Deadline.kind).where(Deadline.case_id == case_id, Deadline.status == "pending")
+    return tuple(session.scalars(query))
+
+
+def take_due_deadline(session: Session, deadline_id: int, now: datetime) -> Deadline | None:
+    """Mark a pending, due deadline as fired and return it; None if it is not (any more)."""
+    row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update())
+    if row is None or row.status != "pending" or row.due_at > now:
+        return None
+    row.status, row.closed_at = "fired", now
+    return row
+
+
+def due_deadlines(session: Session, now: datetime) -> list[int]:
+    query = select(Deadline.id).where(Deadline.status == "pending", Deadline.due_at <= now)
+    return list(session.scalars(query.order_by(Deadline.due_at)))
+
+
+def due_reminders(session: Session, now: datetime) -> list[int]:
+    query = select(Deadline.id).where(
+        Deadline.status == "pending", Deadline.remind_at <= now, Deadline.reminded_at.is_(None)
+    )
+    return list(session.scalars(query.order_by(Deadline.remind_at)))
+
+
+def pending_deadlines(session: Session) -> list[Deadline]:
+    query = select(Deadline).where(Deadline.status == "pending")
+    return list(session.scalars(query.order_by(Deadline.due_at)))
+
+
+def case_deadlines(session: Session, case_id: str) -> list[Deadline]:
+    query = select(Deadline).where(Deadline.case_id == case_id, Deadline.status == "pending")
+    return list(session.scalars(query.order_by(Deadline.due_at)))
+
+
+# --- consent and invitations -----------------------------------------------------------------
+
+
+def record_consent(
+    session: Session,
+    *,
+    case_id: str,
+    party_id: str,
+    recipient: str,
+    fields: Sequence[str],
+    now: datetime,
+) -> None:
+    session.add(
+        Consent(
+            case_id=case_id,
+            party_id=party_id,
+            recipient=recipient,
+            fields=list(fields),
+            granted_at=now,
+        )
+    )
+
+
+def withdraw_consents(session: Session, case_id: str, now: datetime) -> None:
+    session.execute(
+        update(Consent)
+        .where(Consent.case_id == case_id, Consent.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+    )
+
+
+def consented_fields(session: Session, case_id: str, recipient: str) -> tuple[str, ...]:
+    """What the worker currently allows this kind of recipient to see (PIPL-23)."""
+    query = select(Consent.fields).where(
+        Consent.case_id == case_id, Consent.recipient == recipient, Consent.withdrawn_at.is_(None)
+    )
+    fields: list[str] = []
+    for granted in session.scalars(query):
+        fields.extend(f for f in granted if f not in fields)
+    return tuple(fields)
+
+
+def add_invitation(
+    session: Session, *, case_id: str, token: str, now: datetime, expires_at: datetime
+) -> None:
+    session.add(Invitation(case_id=case_id, token=token, created_at=now, expires_at=expires_at))
+
+
+def open_invitation(session: Session, case_id: str, now: datetime) -> Invitation | None:
+    query = select(Invitation).where(
+        Invitation.case_id == case_id, Invitation.used_at.is_(None), Invitation.expires_at > now
+    )
+    return session.scalar(query.order_by(Invitation.id.desc()).limit(1))
+
+
+def lock_invitation(session: Session, token: str) -> Invitation | None:
+    return session.scalar(select(Invitation).where(Invitation.token == token).with_for_update())
+
+
+# --- erasure (PIPL-47) -----------------------------------------------------------------------
+
+
+def erase_party(session: Session, party: Party, now: datetime) -> list[Case]:
+    """Erase a worker's personal data: messages, notifications, facts, name and WeChat identity.
+    What stays (ids, dispute types, states, times, the audit trail without text) identifies no
+    one. Returns the worker's cases that are still open, for the caller to close."""
+    session.execute(
+        sql_delete(Message).where(
+            or_(Message.sender_id == party.id, Message.recipient_id == party.id)
+        )
+    )
+    session.execute(sql_delete(OutboundMessage).where(OutboundMessage.party_id == party.id))
+    cases = list(session.scalars(select(Case).where(Case.worker_id == party.id).with_for_update()))
+    for case in cases:
+        case.facts, case.explanation, case.asking = {}, {}, None
+        session.execute(
+            update(Invitation)
+            .where(Invitation.case_id == case.id, Invitation.used_at.is_(None))
+            .values(expires_at=now)
+        )
+        withdraw_consents(session, case.id, now)
+    party.display_name, party.openid, party.unionid, party.erased_at = "已删除", None, None, now
+    return [case for case in cases if case.state != CaseState.CLOSED.value]

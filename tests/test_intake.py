@@ -26,8 +26,10 @@ def test_worker_complains_and_is_asked_one_missing_fact_at_a_time(chat: Chat) ->
     worker.hears("几个人")
     worker.says("就我自己")
     worker.hears("情况我记下了")
+    worker.hears("金额：24000元")
+    worker.hears("建议先和单位协商")  # triage, explained (ECNMR-8 answer period)
     case = worker.case
-    assert case["state"] == "triage"
+    assert case["state"] == "awaiting_consent"
     assert case["facts"] == {
         "months": 3,
         "employer": "泉州鑫达鞋业有限公司",

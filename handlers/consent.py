@@ -1,0 +1,142 @@
+"""Consent (PIPL-23): before anyone else hears of the case, the worker sees exactly what will be
+shared with whom and says yes, separately for the employer and for a mediator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from handlers import deadlines, rules, texts, triage
+from handlers.states import CaseState
+from handlers.types import (
+    CaseEvent,
+    CaseView,
+    HandlerResult,
+    Inbound,
+    InviteEmployer,
+    Option,
+    RecordConsent,
+    Reply,
+)
+
+EMPLOYER, MEDIATOR = "employer", "mediator"
+ASKING = {EMPLOYER: "consent_employer", MEDIATOR: "consent_mediator"}
+# What may be shared, in the order shown. Phone and ID numbers are never among them.
+SHARED_FACTS = ("employer", "place", "amount", "months", "headcount")
+INVITATION_DAYS = 5  # the invitation lives as long as the answer period (ECNMR-8)
+
+
+def shared_fields(facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields a consent covers: the worker's name, the dispute, and the known facts."""
+    known = tuple(name for name in SHARED_FACTS if facts.get(name) is not None)
+    return ("name", "dispute_types", *known)
+
+
+def describe(
+    worker_name: str,
+    dispute_types: tuple[str, ...],
+    facts: Mapping[str, Any],
+    fields: tuple[str, ...],
+) -> str:
+    """The shared information, one line each, exactly as the recipient will see it."""
+    lines = []
+    for name in fields:
+        if name == "name":
+            lines.append("· " + texts.SHARED_NAME.format(name=worker_name))
+        elif name == "dispute_types":
+            problems = "、".join(texts.DISPUTE_NAMES[t] for t in dispute_types)
+            lines.append(f"· 问题：{problems}")
+        else:
+            lines.append(f"· {texts.FACT_LABELS[name]}：{texts.fact_value(name, facts[name])}")
+    return "\n".join(lines)
+
+
+def ask(
+    worker_name: str,
+    dispute_types: tuple[str, ...],
+    facts: Mapping[str, Any],
+    decision: triage.Decision,
+) -> tuple[Reply, str]:
+    """The consent question for the decided route, with its options."""
+    recipient = EMPLOYER if decision.route == triage.NEGOTIATE else MEDIATOR
+    shared = describe(worker_name, dispute_types, facts, shared_fields(facts))
+    if recipient == EMPLOYER:
+        employer = facts.get("employer") or texts.THE_EMPLOYER
+        text = texts.CONSENT_EMPLOYER.format(employer=employer, shared=shared)
+        yes = Option(texts.CONSENT_EMPLOYER_LABEL, ASKING[EMPLOYER])
+    else:
+        text = texts.CONSENT_MEDIATOR.format(shared=shared)
+        yes = Option(texts.CONSENT_MEDIATOR_LABEL, ASKING[MEDIATOR])
+    options = (yes, Option(texts.CONSENT_DECLINE_LABEL, "consent_decline"))
+    return Reply(text, options), ASKING[recipient]
+
+
+def agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """同意: yes to the consent being asked."""
+    assert case is not None
+    if case.asking == ASKING[EMPLOYER]:
+        return to_employer(inbound, case)
+    if case.asking == ASKING[MEDIATOR]:
+        return to_mediator(inbound, case)
+    return HandlerResult(replies=(Reply(texts.HELP),))
+
+
+def to_employer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """Consent to contact the employer: invitation out, and the 5-day clock starts (ECNMR-8)."""
+    assert case is not None
+    if case.asking != ASKING[EMPLOYER]:
+        return _not_offered(case)
+    now = inbound.received_at
+    clock = deadlines.schedule("employer_answer", now)
+    reply = texts.INVITATION_READY.format(
+        date=texts.china_date(clock.due_at), rule=rules.EMPLOYER_ANSWER.code
+    )
+    return HandlerResult(
+        replies=(Reply(reply),),
+        effects=(
+            RecordConsent(EMPLOYER, shared_fields(case.facts)),
+            InviteEmployer(expires_at=now + timedelta(days=INVITATION_DAYS)),
+            clock,
+        ),
+        event=CaseEvent(
+            reason="worker consented to contact the employer",
+            moves=(CaseState.NEGOTIATING,),
+            rule=rules.PRIVACY_CONSENT.code,
+            asking="",
+        ),
+    )
+
+
+def to_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """Consent to hand the case to a mediation organization."""
+    assert case is not None
+    if case.asking != ASKING[MEDIATOR]:
+        return _not_offered(case)
+    return HandlerResult(
+        replies=(Reply(texts.ESCALATED_TO_MEDIATION),),
+        effects=(RecordConsent(MEDIATOR, shared_fields(case.facts)),),
+        event=CaseEvent(
+            reason="worker consented to mediation",
+            moves=(CaseState.ESCALATED,),
+            rule=rules.PRIVACY_CONSENT.code,
+            asking="",
+        ),
+    )
+
+
+def reask(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """Anything else while consent is pending: ask the proposed consent again."""
+    assert case is not None
+    return _not_offered(case)
+
+
+def _not_offered(case: CaseView) -> HandlerResult:
+    """A consent the triage did not propose (e.g. typed by hand): ask the proposed one again."""
+    decision = triage.decide(case.dispute_types, case.flags, case.facts)
+    reply, _ = ask(case.worker_name, case.dispute_types, case.facts, decision)
+    return HandlerResult(replies=(reply,))
+
+
+def decline(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    return HandlerResult(replies=(Reply(texts.CONSENT_DECLINED),))

@@ -1,0 +1,60 @@
+"""The clocks the law runs on, as data: kind → rule, length, who is reminded and when.
+
+Handlers start and stop them as effects (ScheduleDeadline / CancelDeadlines); bot/ persists
+them and fires them through RQ's scheduler; a fired clock comes back as a SYSTEM message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers import rules
+from handlers.calendar import add_working_days
+from handlers.rules import Rule
+from handlers.types import ScheduleDeadline
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    name: str
+    rule: Rule
+    days: int
+    working_days: bool = False  # counted in 工作日 (holidays and weekends skipped)
+    remind_before: timedelta | None = timedelta(days=1)
+    label: str = ""  # how a person calls it
+
+
+KINDS: dict[str, DeadlineKind] = {
+    kind.name: kind
+    for kind in (
+        # ECNMR-8: the other side answers within 5 (calendar) days, or is taken as unwilling.
+        DeadlineKind("employer_answer", rules.EMPLOYER_ANSWER, 5, label="单位答复期限"),
+        # Product setting (default 15 days) after which escalation is proposed (ECNMR-12).
+        DeadlineKind("negotiation", rules.NEGOTIATION_FAILED, 15, label="协商期限"),
+        # ECNMR-19: the organization decides whether to accept within 3 working days.
+        DeadlineKind(
+            "org_acceptance", rules.ORG_ACCEPTANCE, 3, working_days=True, label="调解组织受理期限"
+        ),
+        # LDMAL-14 / ECNMR-23: 15 days of mediation, extendable by agreement.
+        DeadlineKind("mediation", rules.MEDIATION_PERIOD, 15, label="调解期限"),
+    )
+}
+
+
+def due_at(kind: str, start: datetime) -> datetime:
+    """When a clock of this kind started at ``start`` runs out."""
+    spec = KINDS[kind]
+    if spec.working_days:
+        return add_working_days(start, spec.days)
+    return start + timedelta(days=spec.days)
+
+
+def schedule(kind: str, start: datetime, party_id: str | None = None) -> ScheduleDeadline:
+    """The effect that starts a clock of this kind now, with its reminder."""
+    spec = KINDS[kind]
+    due = due_at(kind, start)
+    remind = due - spec.remind_before if spec.remind_before else None
+    return ScheduleDeadline(
+        kind=kind, due_at=due, rule=spec.rule.code, party_id=party_id, remind_at=remind
+    )

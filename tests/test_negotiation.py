@@ -1,0 +1,181 @@
+"""Transcripts: consent, the employer's invitation, the 5-day answer clock, escalation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from storage.models import Consent, Deadline, Message, Party
+from tests.chat import Chat, Person
+
+
+def complain(chat: Chat, name: str = "曾师傅") -> Person:
+    """A worker tells the whole story and reaches the consent question."""
+    worker = chat.login("worker", name)
+    worker.says("泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四")
+    worker.says("洛江区万安街道")
+    worker.says("就我自己")
+    return worker
+
+
+def invite_employer(chat: Chat, worker: Person) -> Person:
+    worker.taps("consent_employer")
+    token = worker.case["invitation"]["token"]
+    employer = chat.login("employer", "鑫达鞋业 王经理")
+    joined = employer.post(f"/api/v1/invitations/{token}/join", {})
+    assert joined.status_code == 200, joined.get_json()
+    employer.case_id = worker.case_id
+    return employer
+
+
+def advance(person: Person, period: str) -> None:
+    response = person.post("/api/v1/dev/clock", {"advance": period})
+    assert response.status_code == 200, response.get_json()
+
+
+def test_worker_sees_exactly_what_will_be_shared_before_consenting(chat: Chat) -> None:
+    worker = complain(chat)
+    worker.hears("会把以下信息告诉泉州鑫达鞋业有限公司")
+    worker.hears("您的称呼：曾师傅")
+    worker.hears("金额：24000元")
+    worker.hears("不会提供您的电话和身份证号")
+    assert ("同意联系单位", "consent_employer") in worker.options()
+    assert "invitation" not in worker.case  # nothing leaves before consent (PIPL-23)
+
+    worker.says("暂不同意")
+    worker.hears("不会联系任何人")
+    assert worker.case["state"] == "awaiting_consent"
+    worker.says("同意")
+    worker.hears("邀请单位")
+    case = worker.case
+    assert case["state"] == "negotiating" and case["invitation"]["path"].endswith(
+        case["invitation"]["token"]
+    )
+    [clock] = case["deadlines"]
+    assert (clock["kind"], clock["rule"]) == ("employer_answer", "ECNMR-8")
+
+
+def test_employer_joins_sees_only_what_was_consented_and_answers(
+    chat: Chat, runtime: Runtime
+) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    chat.run_jobs()
+    assert any("已加入协商" in item["text"] for item in worker.inbox())
+    [welcome] = employer.inbox()
+    assert "曾师傅" in welcome["text"] and "拒绝协商" in welcome["text"]
+    seen = employer.case
+    assert seen["my_role"] == "employer" and "reasons" not in seen and "invitation" not in seen
+    assert seen["facts"] == {
+        "employer": "泉州鑫达鞋业有限公司",
+        "place": "洛江区万安街道",
+        "amount": 24000,
+        "months": 3,
+        "headcount": 1,
+    }
+
+    employer.says("我们月底前可以先付一万")
+    employer.hears("已转达")
+    chat.run_jobs()
+    assert any("单位回复：我们月底前可以先付一万" in i["text"] for i in worker.inbox())
+    assert [d["kind"] for d in worker.case["deadlines"]] == ["negotiation"]  # answered in time
+    worker.says("一万太少了，至少要两万")
+    chat.run_jobs()
+    assert any("劳动者：一万太少了" in i["text"] for i in employer.inbox())
+
+
+def test_employer_silent_for_five_days_escalates_citing_ecnmr_8(chat: Chat) -> None:
+    worker = complain(chat)
+    worker.taps("consent_employer")
+    advance(worker, "P4D")
+    chat.run_jobs()
+    assert worker.case["state"] == "negotiating"
+    assert any("单位答复期限将在" in i["text"] for i in worker.inbox())  # reminder, a day ahead
+    advance(worker, "P1DT1H")
+    chat.run_jobs()
+    case = worker.case
+    assert case["state"] == "escalated" and case["deadlines"] == []
+    assert any("5日内未答复" in i["text"] and "ECNMR-8" in i["text"] for i in worker.inbox())
+
+
+def test_an_answer_stops_the_clock_so_day_five_changes_nothing(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    advance(worker, "P2D")
+    employer.says("我们愿意谈")
+    advance(worker, "P4D")
+    assert worker.case["state"] == "negotiating"
+
+
+def test_employer_refusing_to_negotiate_escalates(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    employer.says("拒绝协商")
+    employer.hears("ECNMR-12")
+    assert worker.case["state"] == "escalated"
+
+
+def test_collective_dispute_goes_straight_to_mediation_after_consent(chat: Chat) -> None:
+    worker = chat.login("worker", "班长老周")
+    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("洛江区")
+    worker.hears("集体争议（LDMAL-7）")
+    assert ("同意转调解", "consent_mediator") in worker.options()
+    worker.says("同意联系单位")  # not what triage proposed: asked again, nothing happens
+    assert worker.case["state"] == "awaiting_consent"
+    worker.says("同意")
+    case = worker.case
+    assert case["state"] == "escalated" and "collective" in case["flags"]
+    assert case["triage"]["route"] == "escalate"
+
+
+def test_invitation_is_one_time_and_for_employers_only(chat: Chat) -> None:
+    worker = complain(chat)
+    worker.taps("consent_employer")
+    token = worker.case["invitation"]["token"]
+    other_worker = chat.login("worker", "别人")
+    assert other_worker.post(f"/api/v1/invitations/{token}/join", {}).status_code == 403
+    unknown = chat.login("employer", "路人公司").post("/api/v1/invitations/nope/join", {})
+    assert unknown.status_code == 404
+    assert (
+        chat.login("employer", "王经理").post(f"/api/v1/invitations/{token}/join", {}).status_code
+        == 200
+    )
+    again = chat.login("employer", "李经理").post(f"/api/v1/invitations/{token}/join", {})
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "invitation_used"
+
+
+def test_withdrawing_stops_sharing_and_tells_the_employer(chat: Chat, runtime: Runtime) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    worker.says("撤回")
+    worker.taps("withdraw_confirm")
+    chat.run_jobs()
+    assert any("劳动者已撤回" in i["text"] for i in employer.inbox())
+    assert worker.case["state"] == "closed" and worker.case["deadlines"] == []
+    with runtime.store.transaction() as session:
+        assert all(c.withdrawn_at for c in session.scalars(select(Consent)))
+        assert {d.status for d in session.scalars(select(Deadline))} == {"cancelled"}
+
+
+def test_worker_asks_to_delete_their_data(chat: Chat, runtime: Runtime) -> None:
+    worker = complain(chat)
+    worker.taps("consent_employer")
+    worker.says("删除我的信息")
+    worker.hears("无法恢复")
+    worker.taps("erase_confirm")
+    worker.hears("保留了案件编号")
+    with runtime.store.transaction() as session:
+        party = session.scalars(select(Party).where(Party.role == "worker")).one()
+        assert party.display_name == "已删除" and party.openid is None
+        texts = [runtime.store.cipher.decrypt(m.text_enc) for m in session.scalars(select(Message))]
+    assert not any("鑫达" in t or "两万四" in t or "曾师傅" in t for t in texts)
+    again = chat.login("worker", "曾师傅")  # the same person starts afresh, with nothing old
+    assert again.get("/api/v1/cases").get_json()["cases"] == []
+
+
+def test_dev_clock_takes_iso_durations_only(chat: Chat) -> None:
+    worker = chat.login("worker", "测试")
+    for bad in ("5 days", "P", "PT", "P1Y", "", "-P1D"):
+        assert worker.post("/api/v1/dev/clock", {"advance": bad}).status_code == 400
+    assert worker.post("/api/v1/dev/clock", {"advance": "PT12H"}).status_code == 200
