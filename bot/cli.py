@@ -1,8 +1,9 @@
-"""`tiaojie` commands: serve, worker, db."""
+"""`tiaojie` commands: serve, worker, db, nlp, bench."""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -59,6 +60,82 @@ def db_upgrade() -> None:
     store.upgrade()
     store.dispose()
     click.echo("database is up to date")
+
+
+@main.group("nlp")
+def nlp_group() -> None:
+    """Understanding complaints: evaluate and try the classifier."""
+
+
+@nlp_group.command("eval")
+@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="one JSON object instead of a table")
+@click.option(
+    "--part",
+    type=click.Choice(["all", "tune", "holdout"]),
+    default="all",
+    show_default=True,
+    help="all lines, or the tuning 3/4 / held-out 1/4 (fixed by a hash of the id)",
+)
+def nlp_eval(data: str, as_json: bool, part: str) -> None:
+    """Per-label P/R/F1, macro-F1, flag F1 and extraction exact match on a corpus file."""
+    import json
+
+    from nlp.evaluate import evaluate, format_report, read_jsonl, split
+
+    report = evaluate(split(read_jsonl(data), part))
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_report(report))
+
+
+@nlp_group.command("classify")
+@click.argument("text", required=False)
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), help="classify a corpus")
+@click.option("--json", "as_json", is_flag=True, help="JSON output (always on with --data)")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="anchor for relative dates")
+def nlp_classify(text: str | None, data: str | None, as_json: bool, today: Any) -> None:
+    """Classify TEXT, or every line of --data (one JSON line each, with its id)."""
+    import json
+
+    from nlp.evaluate import format_prediction, predict, read_jsonl
+
+    day = today.date() if today else None
+    if data:
+        for row in read_jsonl(data):
+            line = {"id": row.get("id"), **predict(str(row.get("text", "")), day)}
+            click.echo(json.dumps(line, ensure_ascii=False))
+        return
+    if text is None:
+        raise click.UsageError("give a TEXT or --data FILE")
+    result = predict(text, day)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_prediction(result))
+
+
+@main.group()
+def bench() -> None:
+    """Throughput benchmarks (ratios against a baseline measured in the same run)."""
+
+
+@bench.command("nlp")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), help="default: dev corpus")
+@click.option("--rounds", default=5, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def bench_nlp(data: str | None, rounds: int, as_json: bool) -> None:
+    """Our classifier vs raw jieba.lcut on the same texts: msgs/s, ratio, first call, RSS."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "nlp_bench.py"
+    spec = importlib.util.spec_from_file_location("nlp_bench", path)
+    if spec is None or spec.loader is None or not path.exists():
+        raise click.ClickException(f"{path} not found: run from a source checkout")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    corpus = Path(data) if data else module.DEFAULT_DATA
+    if not corpus.exists():
+        raise click.ClickException(f"{corpus} not found: pass --data FILE.jsonl")
+    result = module.run(module.load_texts(corpus), rounds=rounds)
+    click.echo(json.dumps(result) if as_json else module.format_result(result))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from nlp.extract import extract
+from nlp.extract import headcount as extract_headcount
 from nlp.taxonomy import FOLD_TABLE, LABOR_CONTEXT, NOT_LABOR, Negation, Taxonomy, load
+from nlp.tokenizer import LazySegmentation
 
 OTHER = "other"
 COLLECTIVE = "collective"
@@ -59,16 +60,20 @@ Hits = dict[str, list[Match]]
 
 
 def find_terms(text: str, tax: Taxonomy) -> list[Match]:
-    """Scan text leftmost-longest for taxonomy terms (overlaps go to the longer term)."""
+    """Scan text leftmost-longest for taxonomy terms that the segmentation allows."""
     folded = text.translate(FOLD_TABLE)
+    seg = LazySegmentation(folded)
     found: list[Match] = []
-    i = 0
-    while i < len(folded):
-        fits = (n for n in tax.lengths if i + n <= len(folded))
-        size = next((n for n in fits if folded[i : i + n] in tax.index), 0)
-        if size:
-            found.append(Match(text[i : i + size], i, i + size))
-        i += size or 1
+    i, size = 0, len(folded)
+    while i < size:
+        length = 0
+        for n in tax.by_first.get(folded[i], ()):
+            if i + n <= size and folded[i : i + n] in tax.index and seg.allows(i, i + n):
+                length = n
+                break
+        if length:
+            found.append(Match(text[i : i + length], i, i + length))
+        i += length or 1
     return found
 
 
@@ -76,8 +81,10 @@ def _window(text: str, start: int, size: int, neg: Negation, floor: int = 0) -> 
     """The `size` chars before start (not before floor) in the same clause, questions blanked."""
     # Take a little extra so a question form straddling the window edge is still blanked.
     before = text[max(floor, start - size - 3) : start]
-    cut = max(before.rfind(ch) for ch in neg.clause_breaks)
-    before = before[cut + 1 :]
+    for cut in range(len(before) - 1, -1, -1):
+        if before[cut] in neg.clause_breaks:
+            before = before[cut + 1 :]
+            break
     # 是不是工伤 / 有没有拖欠 ask a question; they do not deny the term.
     for form in neg.question_forms:
         before = before.replace(form, "_" * len(form))
@@ -97,19 +104,39 @@ def _counts(mode: str, text: str, start: int, neg: Negation, floor: int) -> bool
 
 
 def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
-    """Sum keyword weights per group, skipping negated matches."""
+    """Sum keyword and pattern weights per group, skipping negated matches.
+
+    A term repeated in one message counts once (辞职…辞职…辞职 is one fact), but every
+    occurrence is kept as evidence.
+    """
     scores: Scores = defaultdict(float)
     hits: Hits = defaultdict(list)
+    counted: set[tuple[str, str, str]] = set()
     folded = text.translate(FOLD_TABLE)
     floor = 0
     for match in find_terms(text, tax):
-        for rule in tax.index[match.term.translate(FOLD_TABLE)]:
+        key = match.term.translate(FOLD_TABLE)
+        for rule in tax.index[key]:
             if _counts(rule.mode, folded, match.start, tax.negation, floor):
-                scores[rule.group] += rule.weight
+                _credit(scores, counted, (rule.group, key, rule.mode), rule.weight)
                 if hits[rule.group][-1:] != [match]:  # one term may feed a group twice (工资)
                     hits[rule.group].append(match)
         floor = match.end
+    for pattern in tax.patterns:
+        for found in pattern.regex.finditer(folded):
+            _credit(scores, counted, (pattern.group, pattern.regex.pattern, ""), pattern.weight)
+            hits[pattern.group].append(Match(text[found.start() : found.end()], *found.span()))
+    for group_hits in hits.values():
+        group_hits.sort(key=lambda m: m.start)
     return scores, hits
+
+
+def _credit(
+    scores: Scores, counted: set[tuple[str, str, str]], key: tuple[str, str, str], weight: float
+) -> None:
+    if key not in counted:
+        counted.add(key)
+        scores[key[0]] += weight
 
 
 def _label(name: str, scores: Scores, hits: Hits) -> Label:
@@ -123,14 +150,18 @@ def _kept(names: tuple[str, ...], scores: Scores, hits: Hits, tax: Taxonomy) -> 
     return tuple(sorted(kept, key=lambda label: -label.score))
 
 
-def _add_headcount(scores: Scores, headcount: int | None, text: str, tax: Taxonomy) -> None:
+def _add_headcount(
+    scores: Scores, hits: Hits, headcount: int | None, text: str, tax: Taxonomy
+) -> None:
     """Raise the collective flag for 10+ workers, given or stated in the text."""
-    if headcount is None:
-        fact = extract(text).get("headcount")
-        headcount = int(fact.value) if fact else None
+    span = None
+    if headcount is None and (fact := extract_headcount(text)) is not None:
+        headcount, span = int(fact.value), Match(text[fact.start : fact.end], fact.start, fact.end)
     # LDMAL-7: 10 or more workers with a common claim → collective dispute
     if headcount is not None and headcount >= tax.collective_headcount:
         scores[COLLECTIVE] += tax.thresholds[COLLECTIVE]
+        if span is not None and span not in hits[COLLECTIVE]:
+            hits[COLLECTIVE].append(span)
 
 
 def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ...], Label | None]:
@@ -141,6 +172,11 @@ def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ..
     # Family, consumer or traffic words outweighing all labour evidence mean it is not ours.
     if off_topic >= tax.thresholds[NOT_LABOR] and off_topic > best + context / 2:
         return (), _label(NOT_LABOR, scores, hits)
+    specific = [label for label in labels if label.name != OTHER]
+    if specific:
+        # A side remark (辞职 in a social-insurance question) is not a second dispute.
+        floor = tax.secondary_ratio * specific[0].score
+        return tuple(label for label in specific if label.score >= floor), None
     if not labels and context >= tax.thresholds[LABOR_CONTEXT]:
         found = _label(LABOR_CONTEXT, scores, hits)
         labels = (Label(OTHER, found.score, found.matches),)
@@ -152,6 +188,6 @@ def classify(text: str, headcount: int | None = None) -> Classification:
     tax = load()
     text = text[: tax.max_chars] if isinstance(text, str) else ""
     scores, hits = score(text, tax)
-    _add_headcount(scores, headcount, text, tax)
+    _add_headcount(scores, hits, headcount, text, tax)
     labels, not_labor = _verdict(scores, hits, tax)
     return Classification(labels, _kept(tax.flags, scores, hits, tax), not_labor)

@@ -1,13 +1,24 @@
-"""Pull simple facts (amount, months, headcount, employer) out of a worker's message."""
+"""Pull facts out of a worker's message: money, durations, dates, headcount, employer, place,
+and phone / ID numbers (detected so they can be masked, see :func:`mask_personal`).
+
+Fact names: amount (yuan, int), months (months of unpaid wages), service_months (length of
+service), headcount, employer, place (a county or township as written; detail has the admin
+chain, code and full display name),
+date / entry_date / left_date (ISO text; detail has the first day and the precision),
+phone and id_number (masked values).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from nlp import regions
+from nlp.dates import find_dates
 from nlp.numbers import parse_cn_number
 from nlp.taxonomy import load
 
@@ -34,6 +45,7 @@ class Fact:
     approx: bool
     start: int
     end: int
+    detail: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -159,27 +171,190 @@ def _employer(text: str, cfg: dict[str, Any]) -> Fact | None:
     return None
 
 
-def extract(text: str) -> dict[str, Fact]:
-    """Extract amount, months, headcount and employer facts; missing ones are absent."""
-    cfg = _cfg()
-    text = text[: load().max_chars] if isinstance(text, str) else ""
+def _duration_kind(text: str, fact: Fact, cfg: dict[str, Any]) -> str | None:
+    """months (of unpaid wages), service_months, or None when the words do not say."""
+    before = _clause(text[max(0, fact.start - cfg["duration_window"]) : fact.start], cfg, tail=True)
+    after = _clause(text[fact.end : fact.end + cfg["duration_window"]], cfg, tail=False)
+    if any(cue in before or cue in after for cue in cfg["arrears_cues"]):
+        return "months"
+    if any(cue in before for cue in cfg["service_cues"]):
+        return "service_months"
+    # 三个月的工资: a bare duration next to wages is the arrears; 三年没交社保 is neither.
+    return "months" if any(w in before or w in after for w in cfg["wage_words"]) else None
+
+
+def _clause(chunk: str, cfg: dict[str, Any], tail: bool) -> str:
+    """The part of chunk in the fact's clause (after the last or before the first break)."""
+    breaks = [i for i, ch in enumerate(chunk) if ch in cfg["clause_breaks"]]
+    if not breaks:
+        return chunk
+    return chunk[breaks[-1] + 1 :] if tail else chunk[: breaks[0]]
+
+
+_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,12}")
+
+
+def _named_after_place(text: str, place: Fact | None, cfg: dict[str, Any]) -> Fact | None:
+    """随州曾都区恒通专汽欠我…: a short name right after the place and before a complaint verb."""
+    if place is None or place.detail is None or place.detail.get("level") == "province":
+        return None
+    run = _NAME_RUN.match(text, place.end)
+    if run is None:
+        return None
+    cut = min((i for w in cfg["name_enders"] if (i := run.group().find(w)) > 0), default=-1)
+    name = run.group()[:cut] if cut > 0 else ""
+    if not 2 <= len(name) <= cfg["name_max_len"] or name in cfg["employer_generic"]:
+        return None
+    return Fact("employer", name, True, place.end, place.end + len(name))
+
+
+def _date_facts(text: str, today: date, cfg: dict[str, Any]) -> dict[str, Fact]:
+    """date (the first one), entry_date and left_date (by the verb next to them)."""
+    facts: dict[str, Fact] = {}
+    for found in find_dates(text, today):
+        detail = {"date": found.value.isoformat(), "precision": found.precision}
+        fact = Fact("date", found.text, False, found.start, found.end, detail)
+        facts.setdefault("date", fact)
+        near = _clause(text[found.end : found.end + cfg["date_role_window"]], cfg, tail=False)
+        for role in ("entry_date", "left_date"):
+            if role not in facts and any(cue in near for cue in cfg[role + "_cues"]):
+                facts[role] = Fact(role, found.text, False, found.start, found.end, detail)
+    return facts
+
+
+def _place(text: str, near: str | None) -> Fact | None:
+    place = regions.resolve(text, near)
+    if place is None:
+        return None
+    detail = {**place.as_dict(), "display": place.display}
+    # The value is the place as the worker wrote it (洛江区万安街道); detail has the full chain.
+    return Fact("place", text[place.start : place.end], place.ambiguous, *_span(place), detail)
+
+
+def _span(place: regions.Place) -> tuple[int, int]:
+    return place.start, place.end
+
+
+def _number_facts(text: str, cfg: dict[str, Any]) -> dict[str, Fact]:
+    """amount, months, service_months and headcount from the numerals of the text."""
     facts: dict[str, Fact] = {}
     money: list[tuple[int, Fact]] = []
-    months: list[Fact] = list(_half_months(text))
+    durations: list[Fact] = list(_half_months(text))
     heads: list[Fact] = []
     for n in _numbers(text, cfg):
         if head := _headcount(text, n, cfg):
             heads.append(head)
         elif month := _months(text, n):
-            months.append(month)
+            durations.append(month)
         elif found := _money(text, n, cfg):
             money.append(found)
     if money:
         facts["amount"] = min(money, key=lambda rf: (rf[0], rf[1].start))[1]
-    if months:
-        facts["months"] = min(months, key=lambda f: f.start)
+    for fact in sorted(durations, key=lambda f: f.start):
+        kind = _duration_kind(text, fact, cfg)
+        if kind is not None:
+            facts.setdefault(kind, replace(fact, name=kind))
     if heads:
         facts["headcount"] = max(heads, key=lambda f: (f.value, -f.start))
-    if employer := _employer(text, cfg):
-        facts["employer"] = employer
     return facts
+
+
+@lru_cache(maxsize=1)
+def _headcount_re() -> re.Pattern[str]:
+    """A numeral, maybe 多/几, maybe 个/名/位, then a person noun: a cheap pre-check."""
+    cfg = _cfg()
+    words = sorted(cfg["person_nouns"] + cfg["person_classifiers"], key=len, reverse=True)
+    suffixes = "|".join(map(re.escape, cfg["approx_suffixes"]))
+    return re.compile(rf"(?:{NUMBER.pattern})(?:{suffixes})?(?:{'|'.join(words)})")
+
+
+def headcount(text: str) -> Fact | None:
+    """Only the headcount of a message (cheap: no place or date look-up)."""
+    text = text[: load().max_chars] if isinstance(text, str) else ""
+    if not _headcount_re().search(text):
+        return None
+    return _number_facts(_without_personal(text), _cfg()).get("headcount")
+
+
+def extract(text: str, today: date | None = None, near: str | None = None) -> dict[str, Fact]:
+    """Extract the facts of a message; missing ones are absent. Never raises on odd input.
+
+    `today` anchors relative dates (去年12月); `near` is an admin code already known for the
+    case, used to resolve a place name that exists in several regions (万安街道).
+    """
+    cfg = _cfg()
+    text = text[: load().max_chars] if isinstance(text, str) else ""
+    facts = _number_facts(_without_personal(text), cfg)
+    place = _place(text, near)
+    if employer := _employer(text, cfg) or _named_after_place(text, place, cfg):
+        facts["employer"] = employer
+    # Only a county or township can be routed to its mediation centre (design.md, routing
+    # step 5): for a bare 泉州 or 安徽 intake still asks where (nlp.regions.resolve has it).
+    if place is not None and place.detail and place.detail["level"] in ("county", "township"):
+        facts["place"] = place
+    facts.update(_date_facts(text, today or date.today(), cfg))
+    facts.update(personal_facts(text))
+    return facts
+
+
+# Personal numbers (PIPL-28: ID numbers and accounts are sensitive): detect, never echo.
+PHONE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])")
+LANDLINE = re.compile(r"(?<![0-9])0[1-9][0-9]{1,2}-[0-9]{7,8}(?![0-9])")
+ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
+    r"(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])"
+)
+BANK_CARD = re.compile(r"(?<![0-9])[1-9][0-9]{3}(?:[ -]?[0-9]{4}){3}(?:[0-9]{0,3})(?![0-9])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_checksum_ok(number: str) -> bool:
+    """GB 11643 check digit of an 18-character resident ID number."""
+    total = sum(int(c) * w for c, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == number[17].upper()
+
+
+def _mask(raw: str, keep_head: int, keep_tail: int) -> str:
+    digits = [i for i, c in enumerate(raw) if c.isalnum()]
+    hidden = set(digits[keep_head : len(digits) - keep_tail])
+    return "".join("*" if i in hidden else c for i, c in enumerate(raw))
+
+
+_MASKS = ((ID_NUMBER, 3, 4), (BANK_CARD, 0, 4), (PHONE, 3, 4), (LANDLINE, 4, 2))
+
+
+def mask_personal(text: str) -> str:
+    """The text with ID, bank-card and phone numbers masked (for logs, shares and exports)."""
+    for pattern, head, tail in _MASKS:
+        text = pattern.sub(_masker(head, tail), text)
+    return text
+
+
+def _masker(head: int, tail: int) -> Callable[[re.Match[str]], str]:
+    return lambda m: _mask(m.group(), head, tail)
+
+
+def _without_personal(text: str) -> str:
+    """Personal numbers blanked (same length) so they are not read as money or dates."""
+    for pattern, _, _ in _MASKS:
+        text = pattern.sub(lambda m: "＃" * len(m.group()), text)
+    return text
+
+
+def personal_facts(text: str) -> dict[str, Fact]:
+    """phone and id_number facts with masked values (the span points at the raw number)."""
+    facts: dict[str, Fact] = {}
+    if m := ID_NUMBER.search(text):
+        detail = {"checksum_ok": id_checksum_ok(m.group())}
+        facts["id_number"] = Fact("id_number", _mask(m.group(), 3, 4), False, *m.span(), detail)
+    for pattern, kind in ((PHONE, "mobile"), (LANDLINE, "landline")):
+        if "phone" not in facts and (m := pattern.search(_blank(text, facts.get("id_number")))):
+            value = _mask(m.group(), 3, 4) if kind == "mobile" else _mask(m.group(), 4, 2)
+            facts["phone"] = Fact("phone", value, False, *m.span(), {"kind": kind})
+    return facts
+
+
+def _blank(text: str, fact: Fact | None) -> str:
+    if fact is None:
+        return text
+    return text[: fact.start] + "＃" * (fact.end - fact.start) + text[fact.end :]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +34,15 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Pattern:
+    """A regular expression over the folded text that adds weight to one group."""
+
+    regex: re.Pattern[str]
+    group: str
+    weight: float
+
+
+@dataclass(frozen=True)
 class Negation:
     """Negation cues and the windows (in chars before a term) where they apply."""
 
@@ -49,11 +60,14 @@ class Taxonomy:
 
     index: dict[str, tuple[Rule, ...]]
     lengths: tuple[int, ...]  # distinct term lengths, longest first
+    by_first: dict[str, tuple[int, ...]]  # first char → lengths of terms starting with it
     thresholds: dict[str, float]
     disputes: tuple[str, ...]
     flags: tuple[str, ...]
     negation: Negation
+    patterns: tuple[Pattern, ...]
     max_chars: int
+    secondary_ratio: float
     collective_headcount: int
     extract: dict[str, Any]
 
@@ -64,6 +78,14 @@ def _group_rules(name: str, spec: dict[str, Any]) -> list[tuple[str, Rule]]:
     pairs = [(t, Rule(name, float(w), plain)) for t, w in spec.get("terms", {}).items()]
     pairs += [(t, Rule(name, float(w), "require")) for t, w in spec.get("if_negated", {}).items()]
     return pairs
+
+
+def _by_first(terms: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """For the scan: which term lengths can start with each character, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for term in terms:
+        lengths.setdefault(term[0], set()).add(len(term))
+    return {ch: tuple(sorted(sizes, reverse=True)) for ch, sizes in lengths.items()}
 
 
 def build(raw: dict[str, Any]) -> Taxonomy:
@@ -79,6 +101,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
     return Taxonomy(
         index={t: tuple(r) for t, r in index.items()},
         lengths=tuple(sorted({len(t) for t in index}, reverse=True)),
+        by_first=_by_first(index),
         thresholds={n: float(s.get("threshold", default)) for n, s in groups.items()},
         disputes=tuple(raw["disputes"]),
         flags=tuple(raw["flags"]),
@@ -90,7 +113,13 @@ def build(raw: dict[str, Any]) -> Taxonomy:
             clause_breaks=neg["clause_breaks"],
             question_forms=tuple(neg.get("question_forms", ())),
         ),
+        patterns=tuple(
+            Pattern(re.compile(rx), name, float(w))
+            for name, spec in groups.items()
+            for rx, w in spec.get("patterns", {}).items()
+        ),
         max_chars=int(raw["max_chars"]),
+        secondary_ratio=float(raw.get("secondary_ratio", 0.0)),
         collective_headcount=int(raw["collective_headcount"]),
         extract=raw["extract"],
     )

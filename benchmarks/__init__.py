@@ -1,0 +1,1 @@
+"""Throughput benchmarks that report a ratio against a baseline measured in the same run."""

@@ -1,0 +1,196 @@
+"""Our own jieba.Tokenizer with the labour-law user dictionary, built once per process.
+
+Stock jieba cuts 拖欠三个月工资和经济补偿 into 拖欠/三个/月工资/和/经济/补偿; with the
+dictionary in data/labour_dict.txt (plus every taxonomy term) it gives
+拖欠/三个月/工资/和/经济补偿. The global ``jieba.dt`` is never touched, so other code
+in the process keeps its own segmentation.
+
+Initialisation costs about a second and ~100 MB, so it is lazy (first call, or
+:func:`warm_up` from a gunicorn ``preload_app`` hook) and guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nlp.taxonomy import load
+
+if TYPE_CHECKING:  # jieba is imported lazily: its import and init stay out of `import nlp`
+    import jieba
+
+USER_DICT = Path(__file__).parent / "data" / "labour_dict.txt"
+CACHE_ENV = "TIAOJIE_NLP_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The initialised tokenizer and the set of words we added to it."""
+
+    tokenizer: jieba.Tokenizer
+    words: frozenset[str]
+
+
+_lock = threading.Lock()
+_lexicon: Lexicon | None = None
+
+
+def read_user_dict(path: Path = USER_DICT) -> list[tuple[str, int | None, str | None]]:
+    """(word, freq or None, POS tag or None) for each entry of a user-dictionary file."""
+    entries = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, *rest = line.split()
+        freq = int(rest[0]) if rest and rest[0].isdigit() else None
+        tag = rest[-1] if rest and not rest[-1].isdigit() else None
+        entries.append((word, freq, tag))
+    return entries
+
+
+def taxonomy_terms() -> list[str]:
+    """Multi-character taxonomy terms: they must come out of the tokenizer whole."""
+    return sorted(term for term in load().index if len(term) > 1)
+
+
+def cache_dir() -> Path | None:
+    """A private directory for jieba's dictionary cache, or None to use jieba's default.
+
+    jieba's default is the shared temp dir, where another user could plant the file it
+    unmarshals; ours is per user ($TIAOJIE_NLP_CACHE_DIR, else $XDG_CACHE_HOME/tiaojie).
+    """
+    base = os.environ.get(CACHE_ENV) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "tiaojie"
+    )
+    try:
+        os.makedirs(base, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return Path(base) if os.access(base, os.W_OK) else None
+
+
+def _build() -> Lexicon:
+    """Create and initialise a fresh tokenizer with our words (about a second)."""
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # it logs every init at DEBUG
+    tok = jieba.Tokenizer()
+    directory = cache_dir()
+    if directory is not None:
+        tok.tmp_dir = str(directory)
+    tok.initialize()
+    words = _add_words(tok, read_user_dict(), taxonomy_terms())
+    return Lexicon(tok, frozenset(words))
+
+
+def _add_words(
+    tok: jieba.Tokenizer,
+    entries: Iterable[tuple[str, int | None, str | None]],
+    extra: Iterable[str],
+) -> set[str]:
+    added: set[str] = set()
+    for word, freq, tag in entries:
+        tok.add_word(word, freq, tag)
+        added.add(word)
+    for term in extra:
+        if term not in added:
+            tok.add_word(term)
+            added.add(term)
+    return added
+
+
+def lexicon() -> Lexicon:
+    """The process-wide tokenizer, built on first use (thread-safe)."""
+    global _lexicon
+    if _lexicon is None:
+        with _lock:
+            if _lexicon is None:
+                _lexicon = _build()
+    return _lexicon
+
+
+def warm_up() -> None:
+    """Build the tokenizer now (call before forking workers so they share its memory)."""
+    lexicon()
+
+
+def cut(text: str) -> list[str]:
+    """Tokens of text (dictionary only, no HMM: unknown runs stay single characters)."""
+    return list(lexicon().tokenizer.cut(text, HMM=False))
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Where tokens start and end in a text, for matching keywords against them."""
+
+    edges: bytearray  # edges[i] == 1 when a keyword may start or end at position i
+    token_start: list[int]  # token_start[i]: start of the token that holds position i
+
+    def allows(self, start: int, end: int) -> bool:
+        """Whether a keyword may match text[start:end].
+
+        It may when both ends are token edges, or when it lies inside one token and has
+        two or more characters (事故 in 意外事故). Inside one of our own words (拖欠工资)
+        every position is an edge. A keyword that cuts a stock word and runs past it does
+        not match (工时 in 打工/时), nor does one character inside a word (伤 in 伤心).
+        """
+        if self.edges[start] and self.edges[end]:
+            return True
+        return end - start > 1 and self.token_start[start] == self.token_start[end - 1]
+
+
+def segment(text: str) -> Segmentation:
+    """Token edges of text (see :meth:`Segmentation.allows`)."""
+    edges = bytearray(len(text) + 1)
+    starts: list[int] = []
+    words = lexicon().words
+    pos = 0
+    for token in lexicon().tokenizer.cut(text, HMM=False):
+        size = len(token)
+        if token in words:
+            edges[pos : pos + size] = b"\x01" * size
+        edges[pos] = 1
+        starts.extend([pos] * size)
+        pos += size
+    edges[pos] = 1
+    return Segmentation(edges, starts)
+
+
+# jieba cuts each run of these characters on its own (its re_han_default), so a run can be
+# segmented alone with the same result.
+_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+
+
+class LazySegmentation:
+    """Segments a text block by block, only where a keyword candidate needs it.
+
+    Most of a message's runs hold no keyword at all; skipping them keeps the classifier
+    close to the cost of the tokenizer alone.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.blocks = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
+        self._starts = [start for start, _ in self.blocks]
+        self._done: dict[int, Segmentation] = {}
+
+    def allows(self, start: int, end: int) -> bool:
+        """Whether a keyword may match text[start:end] (see :meth:`Segmentation.allows`)."""
+        index = bisect_right(self._starts, start) - 1
+        if index < 0 or start >= self.blocks[index][1]:
+            return True  # punctuation or symbols: no word to cut
+        block_start, block_end = self.blocks[index]
+        if end > block_end:
+            return True  # runs across a break, so it cuts no word inside one
+        seg = self._done.get(index)
+        if seg is None:
+            seg = self._done[index] = segment(self.text[block_start:block_end])
+        return seg.allows(start - block_start, end - block_start)
