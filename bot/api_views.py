@@ -6,13 +6,14 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from bot import invitations, serialize, tasks
 from bot.dispatch import dispatch
 from bot.durations import parse_duration
 from bot.errors import ApiError, not_found_case
+from bot.pdf import agreement_pdf
 from bot.runtime import Runtime
 from handlers.types import Channel, Inbound, Role
 from storage import queries
@@ -191,3 +192,36 @@ def dev_clock() -> ResponseReturnValue:
     now = runtime.clock.advance(delta)
     fired = tasks.fire_due(runtime)
     return jsonify({"now": serialize.iso(now), "fired": fired})
+
+
+@api.get("/cases/<case_id>/agreement")
+def get_agreement(case_id: str) -> ResponseReturnValue:
+    """The current settlement or mediation agreement of a case the caller is a party to."""
+    runtime = _runtime()
+    party = _caller_party(runtime)
+    with runtime.store.transaction() as session:
+        case = queries.case_for(session, party, case_id[:ID_LIMIT])
+        if case is None:
+            raise not_found_case()
+        row = queries.agreement_of(session, case.id)
+        if row is None:
+            raise ApiError(404, "not_found", "no_agreement")
+        return jsonify(serialize.agreement(row))
+
+
+@api.get("/cases/<case_id>/agreement.pdf")
+def get_agreement_pdf(case_id: str) -> ResponseReturnValue:
+    """The agreement as a PDF (embedded CJK font), for the parties to keep."""
+    runtime = _runtime()
+    party = _caller_party(runtime)
+    with runtime.store.transaction() as session:
+        case = queries.case_for(session, party, case_id[:ID_LIMIT])
+        if case is None:
+            raise not_found_case()
+        row = queries.agreement_of(session, case.id)
+        if row is None:
+            raise ApiError(404, "not_found", "no_agreement")
+        body = agreement_pdf(row.text, row.sha256, list(row.confirmed_by), row.effective_at)
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="agreement-{case.id}.pdf"'
+    return response

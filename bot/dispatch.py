@@ -169,12 +169,12 @@ def _summary(
 
 def to_view(session: Session, case: Case, clocks: tuple[str, ...]) -> CaseView:
     """The read-only snapshot handlers get."""
-    worker_name = serialize.case_worker_name(session, case)
+    agreement = queries.agreement_of(session, case.id)
     return CaseView(
         id=case.id,
         state=CaseState(case.state),
         worker_id=case.worker_id,
-        worker_name=worker_name,
+        worker_name=serialize.case_worker_name(session, case),
         employer_id=case.employer_id,
         dispute_types=tuple(case.dispute_types),
         flags=tuple(case.flags),
@@ -183,4 +183,6 @@ def to_view(session: Session, case: Case, clocks: tuple[str, ...]) -> CaseView:
         created_at=case.created_at,
         triage=case.triage,
         clocks=clocks,
+        proposal=case.proposal,
+        agreement=serialize.agreement(agreement) if agreement else None,
     )

@@ -18,11 +18,14 @@ from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
     CaseEvent,
+    ConfirmAgreement,
+    DraftAgreement,
     Effect,
     EraseWorkerData,
     InviteEmployer,
     Notify,
     RecordConsent,
+    RecordOffer,
     ScheduleDeadline,
     WithdrawConsents,
 )
@@ -72,6 +75,7 @@ def _schedule(ctx: Context, effect: ScheduleDeadline) -> None:
         remind_at=effect.remind_at,
         party_id=effect.party_id,
         now=ctx.now,
+        detail=effect.detail,
     )
     ctx.followups.deadlines.append(row.id)
 
@@ -109,6 +113,35 @@ def _invite(ctx: Context, effect: InviteEmployer) -> None:
     )
 
 
+def _offer(ctx: Context, effect: RecordOffer) -> None:
+    assert ctx.case is not None and ctx.actor is not None
+    queries.record_offer(
+        ctx.session,
+        case_id=ctx.case.id,
+        party_id=ctx.actor.id,
+        role=effect.role,
+        terms=effect.terms,
+        now=ctx.now,
+    )
+
+
+def _draft(ctx: Context, effect: DraftAgreement) -> None:
+    assert ctx.case is not None
+    queries.draft_agreement(
+        ctx.session,
+        case_id=ctx.case.id,
+        kind=effect.kind,
+        text=effect.text,
+        terms=effect.terms,
+        now=ctx.now,
+    )
+
+
+def _confirm(ctx: Context, effect: ConfirmAgreement) -> None:
+    assert ctx.case is not None
+    queries.confirm_agreement(ctx.session, ctx.case.id, effect.role, effect.effective, ctx.now)
+
+
 def _erase(ctx: Context, effect: EraseWorkerData) -> None:
     """PIPL-47: erase, then close what is still open through the transition table."""
     assert ctx.actor is not None
@@ -130,6 +163,9 @@ EXECUTORS: dict[type[Effect], Callable[[Context, Effect], None]] = {
     WithdrawConsents: _withdraw,  # type: ignore[dict-item]
     InviteEmployer: _invite,  # type: ignore[dict-item]
     EraseWorkerData: _erase,  # type: ignore[dict-item]
+    RecordOffer: _offer,  # type: ignore[dict-item]
+    DraftAgreement: _draft,  # type: ignore[dict-item]
+    ConfirmAgreement: _confirm,  # type: ignore[dict-item]
 }
 
 

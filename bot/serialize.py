@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from handlers.texts import CHINA
 from handlers.types import Reply
 from storage import queries
-from storage.models import Case, Party
+from storage.models import Agreement, Case, Party
 
 INVITATION_PATH = "/pages/join/join?token={token}"  # the mini-program page an employer opens
 
@@ -68,6 +68,17 @@ def case_summary(session: Session, case: Case, party: Party, now: datetime) -> d
         if "name" in shared:
             summary["worker_name"] = case_worker_name(session, case)
     return summary
+
+
+def agreement(row: Agreement) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "text": row.text,
+        "sha256": row.sha256,
+        "confirmed_by": list(row.confirmed_by),
+        "terms": dict(row.terms),
+        "effective_at": iso(row.effective_at),
+    }
 
 
 def case_worker_name(session: Session, case: Case) -> str:

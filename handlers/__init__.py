@@ -7,7 +7,7 @@ nothing at this stage is just words), and finally a status reply.
 
 from __future__ import annotations
 
-from handlers import consent, fallback, intake, negotiation
+from handlers import consent, fallback, followup, intake, negotiation
 from handlers.intents import Intent, detect
 from handlers.states import OPEN_STATES, CaseState
 from handlers.types import CaseView, Handler, HandlerResult, Inbound, Role
@@ -32,6 +32,7 @@ def deadline_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 ON_DUE: dict[tuple[str, CaseState], Handler] = {
     ("employer_answer", S.NEGOTIATING): negotiation.answer_period_over,  # ECNMR-8
     ("negotiation", S.NEGOTIATING): negotiation.negotiation_period_over,  # ECNMR-12
+    ("instalment", S.FOLLOWUP): followup.instalment_due,  # 回访
 }
 
 ROUTES: dict[RouteKey, Handler] = {
@@ -40,14 +41,26 @@ ROUTES: dict[RouteKey, Handler] = {
     (W, ANY, Intent.HELP): fallback.help_menu,
     (W, S.INTAKE, Intent.MESSAGE): intake.answer,
     (W, S.INTAKE, Intent.SKIP): intake.skip,
-    (W, S.AWAITING_CONSENT, Intent.MESSAGE): consent.reask,
+    (W, S.AWAITING_CONSENT, Intent.MESSAGE): intake.correct,
     (W, S.AWAITING_CONSENT, Intent.AGREE): consent.agree,
     (W, S.AWAITING_CONSENT, Intent.CONSENT_EMPLOYER): consent.to_employer,
     (W, S.AWAITING_CONSENT, Intent.CONSENT_MEDIATOR): consent.to_mediator,
     (W, S.AWAITING_CONSENT, Intent.CONSENT_DECLINE): consent.decline,
     (W, S.NEGOTIATING, Intent.MESSAGE): negotiation.worker_says,
+    (W, S.NEGOTIATING, Intent.AGREE): negotiation.worker_agrees,
+    (W, S.NEGOTIATING, Intent.CONFIRM_AGREEMENT): negotiation.worker_confirms,
     (E, S.NEGOTIATING, Intent.MESSAGE): negotiation.employer_says,
+    (E, S.NEGOTIATING, Intent.AGREE): negotiation.employer_agrees,
+    (E, S.NEGOTIATING, Intent.CONFIRM_AGREEMENT): negotiation.employer_confirms,
     (E, S.NEGOTIATING, Intent.REFUSE): negotiation.employer_refuses,
+    **{
+        (W, s, Intent.HUMAN): consent.ask_for_human
+        for s in (S.INTAKE, S.TRIAGE, S.AWAITING_CONSENT, S.NEGOTIATING)
+    },
+    (W, S.NEGOTIATING, Intent.CONSENT_MEDIATOR): consent.to_mediator,
+    (W, S.FOLLOWUP, Intent.PAID): followup.paid,
+    (W, S.FOLLOWUP, Intent.NOT_PAID): followup.not_paid,
+    (W, S.FOLLOWUP, Intent.MESSAGE): followup.which,
     (SYSTEM, ANY, Intent.DEADLINE): deadline_due,
     (W, None, Intent.ERASE): fallback.ask_erase,
     (W, ANY, Intent.ERASE): fallback.ask_erase,

@@ -10,11 +10,13 @@ from typing import Any
 from handlers import deadlines, rules, texts, triage
 from handlers.states import CaseState
 from handlers.types import (
+    CancelDeadlines,
     CaseEvent,
     CaseView,
     HandlerResult,
     Inbound,
     InviteEmployer,
+    Notify,
     Option,
     RecordConsent,
     Reply,
@@ -86,7 +88,7 @@ def to_employer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """Consent to contact the employer: invitation out, and the 5-day clock starts (ECNMR-8)."""
     assert case is not None
     if case.asking != ASKING[EMPLOYER]:
-        return _not_offered(case)
+        return _not_offered(inbound, case)
     now = inbound.received_at
     clock = deadlines.schedule("employer_answer", now)
     reply = texts.INVITATION_READY.format(
@@ -109,13 +111,19 @@ def to_employer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def to_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """Consent to hand the case to a mediation organization."""
+    """Consent to hand the case to a mediation organization (also mid-negotiation, when the
+    worker asked for a person)."""
     assert case is not None
     if case.asking != ASKING[MEDIATOR]:
-        return _not_offered(case)
+        return _not_offered(inbound, case)
+    effects: tuple[Any, ...] = (RecordConsent(MEDIATOR, shared_fields(case.facts)),)
+    if case.state is CaseState.NEGOTIATING:
+        effects = (*effects, CancelDeadlines())
+    if case.employer_id:
+        effects = (*effects, Notify(case.employer_id, texts.MEDIATION_REQUESTED_TO_EMPLOYER))
     return HandlerResult(
         replies=(Reply(texts.ESCALATED_TO_MEDIATION),),
-        effects=(RecordConsent(MEDIATOR, shared_fields(case.facts)),),
+        effects=effects,
         event=CaseEvent(
             reason="worker consented to mediation",
             moves=(CaseState.ESCALATED,),
@@ -128,15 +136,42 @@ def to_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 def reask(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """Anything else while consent is pending: ask the proposed consent again."""
     assert case is not None
-    return _not_offered(case)
+    return _not_offered(inbound, case)
 
 
-def _not_offered(case: CaseView) -> HandlerResult:
+def _not_offered(inbound: Inbound, case: CaseView) -> HandlerResult:
     """A consent the triage did not propose (e.g. typed by hand): ask the proposed one again."""
-    decision = triage.decide(case.dispute_types, case.flags, case.facts)
+    today = inbound.received_at.astimezone(texts.CHINA).date()
+    decision = (
+        triage.from_json(case.triage)
+        if case.triage
+        else triage.decide(case.dispute_types, case.flags, case.facts, today)
+    )
     reply, _ = ask(case.worker_name, case.dispute_types, case.facts, decision)
     return HandlerResult(replies=(reply,))
 
 
 def decline(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     return HandlerResult(replies=(Reply(texts.CONSENT_DECLINED),))
+
+
+def ask_for_human(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """转人工 (PIPL-24): the worker wants a person. Mediation is the route; consent first."""
+    assert case is not None
+    reason = triage.Reason(
+        texts.REASON_WORKER_ASKED.format(rule=rules.HUMAN_REVIEW.code), rules.HUMAN_REVIEW.code
+    )
+    decision = triage.Decision(triage.ESCALATE, (reason,))
+    reply, asking = ask(case.worker_name, case.dispute_types, case.facts, decision)
+    moves = {
+        CaseState.INTAKE: (CaseState.TRIAGE, CaseState.AWAITING_CONSENT),
+        CaseState.TRIAGE: (CaseState.AWAITING_CONSENT,),
+    }.get(case.state, ())
+    event = CaseEvent(
+        reason="worker asked for a person",
+        rule=rules.HUMAN_REVIEW.code,
+        moves=moves,
+        asking=asking,
+        triage=decision.as_json(),
+    )
+    return HandlerResult(replies=(Reply(triage.explain(decision)), reply), event=event)

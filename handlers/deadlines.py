@@ -38,6 +38,10 @@ KINDS: dict[str, DeadlineKind] = {
         ),
         # LDMAL-14 / ECNMR-23: 15 days of mediation, extendable by agreement.
         DeadlineKind("mediation", rules.MEDIATION_PERIOD, 15, label="调解期限"),
+        # 回访: the day after each instalment of a settlement falls due (ECNMR-11/12).
+        DeadlineKind(
+            "instalment", rules.SETTLEMENT_BINDING, 0, remind_before=None, label="付款回访"
+        ),
     )
 }
 

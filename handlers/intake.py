@@ -8,20 +8,36 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import nlp
 from handlers import consent, rules, texts, triage
 from handlers.states import CaseState
-from handlers.types import CaseEvent, CaseView, HandlerResult, Inbound, Notify, Reply
+from handlers.types import CaseEvent, CaseView, HandlerResult, Inbound, Notify, Option, Reply
+from nlp.extract import duration_months
 from nlp.numbers import parse_cn_number
 
-MONEY_TYPES = frozenset({"wage_arrears", "overtime", "termination_compensation", "no_contract"})
 FREE_TEXT_LIMIT = 60  # a name or a place longer than this is probably not an answer
+_TRIM = " \t\r\n。．.!！,，"
+
+# The facts a case keeps from what nlp extracts. Phone and ID numbers are never among them:
+# they are sensitive (PIPL-28) and not needed to negotiate.
+KEPT_FACTS = (
+    "employer",
+    "place",
+    "amount",
+    "months",
+    "monthly_wage",
+    "service_months",
+    "headcount",
+    "left_date",
+    "entry_date",
+)
 
 
 def _free_text(answer: str) -> str | None:
-    answer = answer.strip(" \t\r\n。．.!！,，")
+    answer = answer.strip(_TRIM)
     return answer if 0 < len(answer) <= FREE_TEXT_LIMIT else None
 
 
@@ -30,6 +46,8 @@ _NUMBER = re.compile(
     r"|[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+"
 )
 _ALONE = re.compile(r"^(就|只有)?(我|俺)?(自己|一个人?|本人)$|^(就|只有)(我|俺)$")
+_STILL_THERE = re.compile(r"还在|在职|在上班|没走|没离职|没辞职|还没离开|^在$|^是的?$")
+_GONE = re.compile(r"离职|离开|走了|辞职|辞退|开除|不干了|被裁|裁员|解除|^不在了?$|^没有?$")
 
 
 def _plain(value: Any) -> Any:
@@ -43,7 +61,7 @@ def _number(answer: str) -> int | float | None:
 
 
 def _headcount(answer: str) -> int | None:
-    if _ALONE.match(answer.strip(" 。.!！,，")):
+    if _ALONE.match(answer.strip(_TRIM)):
         return 1
     value = _number(answer)
     return int(value) if value and value >= 1 else None
@@ -54,21 +72,71 @@ def _positive(answer: str) -> int | float | None:
     return value if value and value > 0 else None
 
 
+def _months_answer(answer: str) -> int | float | None:
+    """拖欠了几个月: "三个月", "半年", or a bare "3"."""
+    months = duration_months(answer)
+    return _plain(months) if months else _positive(answer)
+
+
+def _service_answer(answer: str) -> int | float | None:
+    """干了多久: needs a unit ("两年半", "8个月"); a bare number could be years or months."""
+    months = duration_months(answer)
+    return _plain(months) if months else None
+
+
+def _employed(answer: str) -> bool | None:
+    """Still working there (True), left (False), or not an answer (None)."""
+    answer = answer.strip(_TRIM)
+    if _GONE.search(answer):
+        return False
+    return True if _STILL_THERE.search(answer) else None
+
+
+Needed = Callable[[tuple[str, ...], Mapping[str, Any]], bool]
+
+
+def _for_types(*types: str) -> Needed:
+    return lambda dispute_types, facts: bool(set(types) & set(dispute_types))
+
+
+def _always(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _has_left(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> bool:
+    return facts.get("employed") is False
+
+
 @dataclass(frozen=True)
 class Slot:
-    """A fact intake needs, the question that asks for it, and how to read a bare answer."""
+    """A fact intake needs, when it is needed, and how to read a bare answer to its question."""
 
     name: str
-    needed_for: frozenset[str] | None  # dispute types that need it; None = every case
+    needed: Needed
     read_answer: Callable[[str], Any]
+    options: tuple[Option, ...] = ()
 
 
 SLOTS: tuple[Slot, ...] = (
-    Slot("employer", None, _free_text),
-    Slot("place", None, _free_text),
-    Slot("amount", MONEY_TYPES, _positive),
-    Slot("months", frozenset({"wage_arrears"}), _positive),
-    Slot("headcount", None, _headcount),
+    Slot("employer", _always, _free_text),
+    Slot("place", _always, _free_text),
+    Slot("amount", _for_types("wage_arrears", "overtime"), _positive),
+    Slot("months", _for_types("wage_arrears"), _months_answer),
+    Slot(
+        "monthly_wage", _for_types("termination_compensation", "no_contract", "overtime"), _positive
+    ),
+    Slot("service_months", _for_types("termination_compensation", "no_contract"), _service_answer),
+    Slot(
+        "employed",
+        _always,
+        _employed,
+        (
+            Option(texts.EMPLOYED_YES, "answer:" + texts.EMPLOYED_YES),
+            Option(texts.EMPLOYED_NO, "answer:" + texts.EMPLOYED_NO),
+        ),
+    ),
+    Slot("left_date", _has_left, lambda answer: None),  # read by nlp's date extraction only
+    Slot("headcount", _always, _headcount),
 )
 SLOT_BY_NAME = {slot.name: slot for slot in SLOTS}
 
@@ -76,20 +144,62 @@ SLOT_BY_NAME = {slot.name: slot for slot in SLOTS}
 def missing_slot(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> Slot | None:
     """The first fact still unknown for these dispute types (a skipped fact counts as known)."""
     for slot in SLOTS:
-        needed = slot.needed_for is None or slot.needed_for.intersection(dispute_types)
-        if needed and slot.name not in facts:
+        if slot.name not in facts and slot.needed(dispute_types, facts):
             return slot
     return None
 
 
-def _facts_from(text: str) -> dict[str, Any]:
-    """Facts found in free text, with an ``<name>_approx`` mark for vague numbers (三万多)."""
+def question(slot: Slot) -> Reply:
+    return Reply(texts.ASK[slot.name], slot.options)
+
+
+# When a question asks for one kind of number, a bare figure in the answer is that kind:
+# "六千" to "月工资多少" is a monthly wage, not an amount owed.
+REINTERPRET = {
+    "monthly_wage": "amount",
+    "service_months": "months",
+    "months": "service_months",
+    "left_date": "date",
+}
+
+
+def _facts_from(
+    text: str, today: date, near: str | None = None, asking: str | None = None
+) -> dict[str, Any]:
+    """The case facts in a message (``<name>_approx`` marks vague numbers such as 三万多)."""
+    extracted = nlp.extract(text, today=today, near=near)
+    alias = REINTERPRET.get(asking or "")
+    if alias and asking and asking not in extracted and alias in extracted:
+        extracted[asking] = replace(extracted.pop(alias), name=asking)
     found: dict[str, Any] = {}
-    for name, fact in nlp.extract(text).items():
+    for name in KEPT_FACTS:
+        fact = extracted.get(name)
+        if fact is None:
+            continue
+        if name == "place":
+            found.update(_place(fact))
+            continue
         found[name] = _plain(fact.value)
         if fact.approx:
             found[f"{name}_approx"] = True
+    if "left_date" in found:
+        found["employed"] = False
     return found
+
+
+def _place(fact: nlp.Fact) -> dict[str, Any]:
+    """A place precise enough to route on (county or township) fills the slot; a province or
+    city only narrows down where a later answer such as "万安街道" is looked up."""
+    detail = fact.detail or {}
+    code = detail.get("code")
+    if detail.get("level") in ("province", "city"):
+        return {"place_code": code} if code else {}
+    name = detail.get("display") or fact.value  # the official full name, for everyone to read
+    return {"place": name, **({"place_code": code} if code else {})}
+
+
+def _today(inbound: Inbound) -> date:
+    return inbound.received_at.astimezone(texts.CHINA).date()
 
 
 def _flags(flags: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:
@@ -129,13 +239,17 @@ def summarize(facts: Mapping[str, Any]) -> str:
 
 
 def next_step(
-    worker_name: str, types: tuple[str, ...], flags: tuple[str, ...], facts: Mapping[str, Any]
+    worker_name: str,
+    types: tuple[str, ...],
+    flags: tuple[str, ...],
+    facts: Mapping[str, Any],
+    today: date,
 ) -> tuple[tuple[Reply, ...], CaseEvent]:
     """Ask the next missing fact; when none is missing, triage and ask for consent."""
     slot = missing_slot(types, facts)
     if slot is not None:
-        return (Reply(texts.ASK[slot.name]),), CaseEvent(reason="asking", asking=slot.name)
-    decision = triage.decide(types, flags, facts)
+        return (question(slot),), CaseEvent(reason="asking", asking=slot.name)
+    decision = triage.decide(types, flags, facts, today)
     consent_reply, asking = consent.ask(worker_name, types, facts, decision)
     replies = (
         Reply(texts.FACTS_COMPLETE.format(summary=summarize(facts))),
@@ -154,9 +268,19 @@ def next_step(
     return replies, event
 
 
+def correction_note(old: Mapping[str, Any], new: Mapping[str, Any]) -> Reply | None:
+    """ "不对，是四个月": say what changed, so the worker sees the correction was taken."""
+    changed = [
+        f"{texts.FACT_LABELS[name]}：{texts.fact_value(name, value)}"
+        for name, value in new.items()
+        if name in texts.FACT_LABELS and name in old and old[name] != value
+    ]
+    return Reply(texts.CORRECTED.format(changes="；".join(changed))) if changed else None
+
+
 def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """First message of a worker: open a case if it is a labour complaint."""
-    facts = _facts_from(inbound.text)
+    facts = _facts_from(inbound.text, _today(inbound))
     headcount = facts.get("headcount")
     classification = nlp.classify(inbound.text, headcount=headcount)
     if not classification.is_labor:
@@ -170,7 +294,7 @@ def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     )
     # Urgent: the emergency channels come first, before any question (domain.md).
     first = (Reply(understood), *((Reply(texts.URGENT_HELP),) if "urgent" in flags else ()))
-    replies, step = next_step(inbound.sender_name, types, flags, facts)
+    replies, step = next_step(inbound.sender_name, types, flags, facts, _today(inbound))
     registered = texts.CASE_REGISTERED.format(date=texts.china_date(inbound.received_at))
     event = replace(
         step,
@@ -190,31 +314,56 @@ def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """A worker's reply during intake: fill the asked fact, take any other facts volunteered."""
+    """A worker's reply during intake: fill the asked fact, take any other facts volunteered,
+    and accept corrections of earlier ones."""
     assert case is not None
-    new_facts = _facts_from(inbound.text)
+    text = answer_text(inbound)
+    new_facts = _facts_from(text, _today(inbound), case.facts.get("place_code"), case.asking)
     asked = SLOT_BY_NAME.get(case.asking or "")
     if asked and asked.name not in new_facts:
-        value = asked.read_answer(inbound.text)
-        if value is None:
+        value = asked.read_answer(text)
+        if value is None and not new_facts:
             retry = texts.NOT_UNDERSTOOD_ANSWER.format(question=texts.ASK[asked.name])
-            return HandlerResult(replies=(Reply(retry),))
-        new_facts[asked.name] = value
-    return _advance_intake(case, new_facts, reason="worker answered")
+            return HandlerResult(replies=(Reply(retry, asked.options),))
+        if value is not None:
+            new_facts[asked.name] = value
+    return _advance_intake(case, new_facts, "worker answered", _today(inbound))
+
+
+def answer_text(inbound: Inbound) -> str:
+    """The words of a message; a tapped "answer:<label>" option counts as typing the label."""
+    if inbound.text:
+        return inbound.text
+    return (inbound.action or "").removeprefix("answer:")
 
 
 def skip(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """跳过: the worker does not know or will not say; record it as unknown and move on."""
     assert case is not None
-    if not case.asking:
+    if not case.asking or case.asking not in SLOT_BY_NAME:
         return HandlerResult(replies=(Reply(texts.HELP),))
-    return _advance_intake(case, {case.asking: None}, reason="worker skipped a question")
+    return _advance_intake(case, {case.asking: None}, "worker skipped a question", _today(inbound))
 
 
-def _advance_intake(case: CaseView, new_facts: dict[str, Any], reason: str) -> HandlerResult:
+def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """Before consent: new or corrected facts update the case and the consent question."""
+    assert case is not None
+    new_facts = _facts_from(answer_text(inbound), _today(inbound), case.facts.get("place_code"))
+    if not new_facts:
+        return consent.reask(inbound, case)
+    return _advance_intake(case, new_facts, "worker corrected the facts", _today(inbound))
+
+
+def _advance_intake(
+    case: CaseView, new_facts: dict[str, Any], reason: str, today: date
+) -> HandlerResult:
     facts = {**case.facts, **new_facts}
     flags = _flags(case.flags, facts)
-    replies, step = next_step(case.worker_name, case.dispute_types, flags, facts)
+    replies, step = next_step(case.worker_name, case.dispute_types, flags, facts, today)
+    if case.state is not CaseState.INTAKE:
+        step = replace(step, moves=())  # already past triage: re-decide, ask consent again
+    note = correction_note(case.facts, new_facts)
     return HandlerResult(
-        replies=replies, event=replace(step, reason=reason, facts=new_facts, flags=flags)
+        replies=(*((note,) if note else ()), *replies),
+        event=replace(step, reason=reason, facts=new_facts, flags=flags),
     )

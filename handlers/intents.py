@@ -21,6 +21,10 @@ class Intent(StrEnum):
     ERASE_CONFIRM = "erase_confirm"
     ERASE_CANCEL = "erase_cancel"
     DEADLINE = "deadline"  # a clock ran out (SYSTEM messages only)
+    CONFIRM_AGREEMENT = "confirm_agreement"
+    HUMAN = "human"  # 转人工: a person, not the machine, handles it (PIPL-24)
+    PAID = "paid"
+    NOT_PAID = "not_paid"
 
 
 # Whole-message commands (after trimming punctuation). Tapping an option sends its action id,
@@ -43,6 +47,9 @@ COMMANDS: dict[str, Intent] = {
     "不清楚": Intent.SKIP,
     "同意": Intent.AGREE,
     "好的同意": Intent.AGREE,
+    "可以": Intent.AGREE,
+    "行": Intent.AGREE,
+    "接受": Intent.AGREE,
     "同意联系单位": Intent.CONSENT_EMPLOYER,
     "同意转调解": Intent.CONSENT_MEDIATOR,
     "暂不同意": Intent.CONSENT_DECLINE,
@@ -55,6 +62,19 @@ COMMANDS: dict[str, Intent] = {
     "删除我的资料": Intent.ERASE,
     "确认删除": Intent.ERASE_CONFIRM,
     "不删除": Intent.ERASE_CANCEL,
+    "转人工": Intent.HUMAN,
+    "人工": Intent.HUMAN,
+    "人工服务": Intent.HUMAN,
+    "找调解员": Intent.HUMAN,
+    "申请调解": Intent.HUMAN,
+    "我要调解": Intent.HUMAN,
+    "确认协议": Intent.CONFIRM_AGREEMENT,
+    "确认": Intent.CONFIRM_AGREEMENT,
+    "已收到": Intent.PAID,
+    "收到了": Intent.PAID,
+    "没收到": Intent.NOT_PAID,
+    "没有收到": Intent.NOT_PAID,
+    "还没收到": Intent.NOT_PAID,
 }
 
 _TRIM = " \t\r\n。．.!！~～,，、"

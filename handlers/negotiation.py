@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from handlers import deadlines, rules, texts
+from dataclasses import replace
+
+from handlers import consent, deadlines, rules, settlement, texts
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
@@ -15,28 +17,67 @@ from handlers.types import (
 )
 
 
-def employer_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """The employer's words reach the worker; the first of them is the answer ECNMR-8 asks for."""
-    assert case is not None
-    relay = Notify(case.worker_id, texts.RELAY_FROM_EMPLOYER.format(text=inbound.text))
+def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
+    """Plain words go to the other side (once there is one)."""
+    if role == "employer":
+        text = texts.RELAY_FROM_EMPLOYER.format(text=inbound.text)
+        return HandlerResult(
+            replies=(Reply(texts.RELAYED),), effects=(Notify(case.worker_id, text),)
+        )
+    if case.employer_id is None:
+        return HandlerResult(replies=(Reply(texts.WAITING_FOR_EMPLOYER),))
+    text = texts.RELAY_FROM_WORKER.format(text=inbound.text)
+    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(Notify(case.employer_id, text),))
+
+
+def _answer_clock(result: HandlerResult, inbound: Inbound, case: CaseView) -> HandlerResult:
+    """The employer's first word is the answer ECNMR-8 asks for: the 5-day clock stops and the
+    negotiation clock starts."""
     if "employer_answer" not in case.clocks:
-        return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(relay,))
-    # Answered in time: the answer clock stops and the negotiation clock starts.
-    answered = (
+        return result
+    effects = (
+        *result.effects,
         CancelDeadlines(("employer_answer",)),
         deadlines.schedule("negotiation", inbound.received_at),
     )
-    event = CaseEvent(reason="employer answered", rule=rules.EMPLOYER_ANSWER.code)
-    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(relay, *answered), event=event)
+    event = result.event or CaseEvent(reason="employer answered", rule=rules.EMPLOYER_ANSWER.code)
+    return replace(result, effects=effects, event=event)
+
+
+def employer_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """Employer's words: a proposal if they name money, else relayed to the worker."""
+    assert case is not None
+    result = settlement.propose(inbound, case, "employer") or _relay(inbound, case, "employer")
+    return _answer_clock(result, inbound, case)
+
+
+def employer_agrees(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """同意 from the employer: accepts the worker's proposal, if there is one."""
+    assert case is not None
+    result = settlement.accept(inbound, case, "employer") or _relay(inbound, case, "employer")
+    return _answer_clock(result, inbound, case)
 
 
 def worker_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """The worker's words reach the employer once the employer has joined."""
+    """Worker's words: a (counter-)proposal if they name money, else relayed to the employer."""
     assert case is not None
-    if case.employer_id is None:
-        return HandlerResult(replies=(Reply(texts.WAITING_FOR_EMPLOYER),))
-    relay = Notify(case.employer_id, texts.RELAY_FROM_WORKER.format(text=inbound.text))
-    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(relay,))
+    return settlement.propose(inbound, case, "worker") or _relay(inbound, case, "worker")
+
+
+def worker_agrees(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """同意: to the consent just asked (转人工), else to the employer's proposal."""
+    assert case is not None
+    if case.asking == consent.ASKING[consent.MEDIATOR]:
+        return consent.to_mediator(inbound, case)
+    return settlement.accept(inbound, case, "worker") or _relay(inbound, case, "worker")
+
+
+def worker_confirms(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    return settlement.confirm(inbound, case, "worker")
+
+
+def employer_confirms(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    return settlement.confirm(inbound, case, "employer")
 
 
 def employer_refuses(inbound: Inbound, case: CaseView | None) -> HandlerResult:

@@ -50,7 +50,9 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     S.ESCALATED: frozenset({S.MEDIATING, S.ESCALATED}),
     S.MEDIATING: frozenset({S.SETTLED, S.ARBITRATION_ADVISED}),
     S.SETTLED: frozenset({S.FOLLOWUP}),
-    S.FOLLOWUP: frozenset({S.CLOSED, S.ARBITRATION_ADVISED}),
+    # A settlement not performed: mediation or arbitration (ECNMR-12); a mediation agreement
+    # not performed: arbitration or 支付令 (LDMAL-15/16).
+    S.FOLLOWUP: frozenset({S.CLOSED, S.ARBITRATION_ADVISED, S.ESCALATED}),
     S.ARBITRATION_ADVISED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
 }

@@ -53,8 +53,15 @@ ASK = {
     "place": "您在哪里上班？请说到区县或乡镇街道，比如“泉州洛江区万安街道”。",
     "amount": "一共涉及多少钱？说个大概数就行，比如“两万四”。",
     "months": "拖欠了几个月的工资？",
+    "monthly_wage": "您每个月工资大概多少？（税前，比如“六千”）",
+    "service_months": "您在这家单位干了多久？比如“两年半”。",
+    "employed": "您现在还在这家单位上班吗？",
+    "left_date": "大概是什么时候离开的？比如“去年12月”。",
     "headcount": "这件事涉及几个人？只有您自己，还是还有其他工友？",
 }
+EMPLOYED_YES = "还在上班"
+EMPLOYED_NO = "已经离开"
+CORRECTED = "已更正：{changes}。"
 NOT_UNDERSTOOD_ANSWER = "抱歉，我没看明白。{question}（不清楚可以回复“跳过”）"
 FACTS_COMPLETE = "好的，情况我记下了：\n{summary}"
 FACT_LABELS = {
@@ -62,15 +69,30 @@ FACT_LABELS = {
     "place": "地点",
     "amount": "金额",
     "months": "拖欠月数",
+    "monthly_wage": "月工资",
+    "service_months": "工作时长",
+    "employed": "在职情况",
+    "left_date": "离职时间",
     "headcount": "涉及人数",
 }
-FACT_UNITS = {"amount": "元", "months": "个月", "headcount": "人"}
+FACT_UNITS = {
+    "amount": "元",
+    "months": "个月",
+    "headcount": "人",
+    "monthly_wage": "元",
+    "service_months": "个月",
+}
+FACT_BOOLEANS = {"employed": ("已离职", "在职")}
 FACT_UNKNOWN = "未提供"
 
 
 def fact_value(name: str, value: object) -> str:
     """A fact as a person reads it: 24000元, 3个月, or 未提供 when skipped."""
-    return FACT_UNKNOWN if value is None else f"{value}{FACT_UNITS.get(name, '')}"
+    if value is None:
+        return FACT_UNKNOWN
+    if isinstance(value, bool) and name in FACT_BOOLEANS:
+        return FACT_BOOLEANS[name][value]
+    return f"{value}{FACT_UNITS.get(name, '')}"
 
 
 IN_PROGRESS = "您的案件目前处于“{state}”阶段，有进展会第一时间通知您。需要帮助请回复“帮助”。"
@@ -115,6 +137,7 @@ ERRORS = {
     "bad_role": "身份只能是：劳动者、用人单位、调解员或管理员。",
     "bad_name": "请填写名字（不超过{limit}个字）。",
     "invitation_unknown": "这个邀请不存在或已失效。",
+    "no_agreement": "这个案件还没有协议。",
     "invitation_used": "这个邀请已经使用过或已过期，请让劳动者重新发送。",
 }
 
@@ -125,6 +148,7 @@ REASON_COLLECTIVE = "涉及10人以上，属于集体争议（{rule}）"
 REASON_URGENT = "情况紧急，需要尽快有人介入"
 REASON_PLATFORM = "平台用工的劳动关系需要专门的调解组织认定"
 REASON_LABOR_RELATION = "劳动关系还不明确，需要调解组织帮助认定"
+REASON_WORKER_ASKED = "您要求由调解员人工处理（{rule}）"
 URGENT_HELP = (
     "如果有人身安全危险，请立即拨打110；需要急救请拨打120；"
     "心里难受可以拨打心理援助热线12356。我们会尽快安排调解员联系您。"
@@ -175,6 +199,7 @@ DEADLINE_REMINDER_PLAIN = "提醒：{label}将在{date}到期。"
 AFTER_EMPLOYER_ANSWER = "视为单位不愿协商，案件将转交调解组织"
 AFTER_NEGOTIATION = "案件将转交调解组织"
 WORKER_WITHDREW_TO_EMPLOYER = "劳动者已撤回本次协商，案件结束。"
+MEDIATION_REQUESTED_TO_EMPLOYER = "劳动者已申请调解，案件将由调解组织处理，调解员会与您联系。"
 
 # Deletion of personal data (PIPL-47).
 ERASE_ASK = "确定要删除您的信息吗？删除后聊天记录和案件细节都无法恢复，进行中的案件会结束。"
@@ -185,3 +210,72 @@ ERASED = (
 )
 ERASE_CANCEL_LABEL = "不删除"
 ERASE_CANCELLED = "好的，您的信息保持不变。"
+
+# Limitation (LDMAL-27) and what the law gives (calculators, LCL).
+LIMITATION_WARNING = (
+    "提醒：您离职已经{months}个月了。申请劳动仲裁的时效一般是一年，从离职之日起算（{rule}），"
+    "请尽快处理；向单位提出协商或申请调解都会中断时效。"
+)
+CALC_COMPENSATION = (
+    "按{rule}，经济补偿约{amount}元（工作年限折算{years}个月 × 月工资{base}元）。"
+    "如果单位是违法解除，可以主张二倍，即约{double}元（{double_rule}）。"
+)
+CALC_DOUBLE_WAGE = (
+    "没签书面劳动合同的，从第二个月起每月可多要一倍工资，最多11个月（{rule}）："
+    "约{amount}元（{months}个月 × {wage}元）。"
+)
+CALC_OVERTIME = (
+    "加班费参考（{rule}）：工作日加班每小时约{workday}元，休息日约{rest_day}元，"
+    "法定节假日约{holiday}元（按月工资{wage}元计算）。"
+)
+CALC_NOTE = "以上按您提供的信息估算，供协商参考；实际金额以双方核实为准。"
+
+# Settlement terms (协商方案) and the written settlement (和解协议, ECNMR-11).
+ROLE_NAMES = {"worker": "劳动者", "employer": "单位"}
+PROPOSAL_LINE = "{total}元，{schedule}"
+INSTALMENT_ONE = "{date}前一次付清"
+INSTALMENT_PART = "第{n}期{amount}元（{date}前）"
+PROPOSAL_SENT = "已把您的方案转给对方：{proposal}。"
+PROPOSAL_RECEIVED = "{who}提出方案：{proposal}。同意请回复“同意”，也可以直接说您的方案。"
+PROPOSAL_NEEDS_AMOUNT = "您说的是比例，但诉求金额还不清楚，请直接说具体金额，比如“一万六”。"
+ACCEPTED_DRAFT = "双方已就方案达成一致。和解协议如下，请仔细核对，无误请回复“确认协议”：\n{text}"
+ACCEPTED_NOTICE = "{who}已同意方案，和解协议已生成。请在案件对话里核对，无误请回复“确认协议”。"
+CONFIRM_LABEL = "确认协议"
+CONFIRMED_WAITING = "已确认。等对方也确认后，协议生效。"
+CONFIRMED_OTHER = "{who}已确认和解协议，请您核对后回复“确认协议”。"
+SETTLED = (
+    "双方都已确认，和解协议生效，对双方都有约束力（{rule}）。"
+    "我会在每期付款日提醒并回访，单位不按约付款的，可以申请调解或仲裁（{rule2}）。"
+)
+NO_DRAFT = "现在还没有待确认的协议。"
+ALREADY_CONFIRMED = "您已经确认过了，等对方确认。"
+INJURY_NO_FINAL_SETTLEMENT = (
+    "工伤案件在工伤认定和伤残鉴定之前，不宜签一次性了结的协议，以免少拿赔偿（{rule}）。"
+    "建议先做工伤认定，我可以帮您转交调解组织。"
+)
+AGREEMENT_TEXT = """和解协议
+劳动者：{worker}
+用人单位：{employer}
+争议事项：{disputes}
+经双方协商一致，达成如下协议：
+一、用人单位向劳动者支付{total}元（人民币），支付方式：{schedule}。
+二、用人单位按期足额支付后，双方就上述争议事项不再主张其他权利。
+三、用人单位未按约定支付的，劳动者可以依法申请调解或者仲裁（{rule_breach}）。
+四、本协议经双方确认后生效，对双方具有约束力，双方应当履行（{rule_binding}）。
+协议编号：{case_id}"""
+
+# Follow-up (回访) on payments.
+PAYMENT_DUE_ASK = "回访：按和解协议，第{n}期{amount}元应在{date}前支付。请问收到了吗？"
+PAID_LABEL = "已收到"
+NOT_PAID_LABEL = "没收到"
+PAYMENT_NOTED = "好的，已记录第{n}期已收到。"
+ALL_PAID = "所有款项都已收到，案件办结。感谢您的信任！"
+NOT_PAID = (
+    "单位没有按和解协议付款。您可以申请调解或仲裁（{rule}），已为您转交调解组织。"
+    "达成调解协议后单位仍不支付工资等款项的，可以凭调解协议向法院申请支付令（{rule2}）。"
+)
+NOT_PAID_TO_EMPLOYER = "劳动者反映第{n}期款项未收到，案件已转交调解组织。"
+PAYMENT_WHICH = "请问是哪一期？回复“已收到”或“没收到”即可。"
+PDF_CONFIRMED = "已在线确认：{who}"
+PDF_EFFECTIVE = "生效时间：{at}（北京时间）"
+PDF_DIGEST = "协议文本SHA-256：{sha256}"

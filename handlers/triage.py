@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from handlers import rules, texts
+from handlers import calculators, rules, texts
 
 NEGOTIATE = "negotiate"
 ESCALATE = "escalate"
@@ -25,12 +26,14 @@ class Reason:
 class Decision:
     route: str  # NEGOTIATE | ESCALATE
     reasons: tuple[Reason, ...]
-    notes: tuple[str, ...] = ()  # things the worker should know first (工伤认定, urgent help)
+    notes: tuple[str, ...] = ()  # what the worker should know: 工伤认定, limitation, amounts
+    calculations: tuple[calculators.Calculation, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
             "route": self.route,
             "reasons": [{"text": r.text, "rule": r.rule} for r in self.reasons],
+            "calculations": [c.as_json() for c in self.calculations],
         }
 
 
@@ -45,23 +48,30 @@ ESCALATION_RULES: tuple[tuple[str, str, str | None], ...] = (
 
 
 def decide(
-    dispute_types: tuple[str, ...], flags: tuple[str, ...], facts: Mapping[str, Any]
+    dispute_types: tuple[str, ...], flags: tuple[str, ...], facts: Mapping[str, Any], today: date
 ) -> Decision:
     """Escalate when the facts call for it (collective, urgent, platform, unclear relation);
-    otherwise negotiate first (LDMAL-4)."""
+    otherwise negotiate first (LDMAL-4). Notes: 工伤认定 first, the limitation, what the law
+    gives."""
     present = set(dispute_types) | set(flags)
     reasons = tuple(
         Reason(text.format(rule=rule), rule)
         for name, text, rule in ESCALATION_RULES
         if name in present
     )
-    notes = _notes(present)
+    calculations = calculate(dispute_types, facts)
+    notes = (
+        *_notes(present),
+        *_limitation(facts, today),
+        *_explain_calculations(calculations),
+        *_overtime(dispute_types, facts),
+    )
     if reasons:
-        return Decision(ESCALATE, reasons, notes)
+        return Decision(ESCALATE, reasons, notes, calculations)
     negotiate = Reason(
         texts.ROUTE_NEGOTIATE.format(rule=rules.EMPLOYER_ANSWER.code), rules.NEGOTIATION.code
     )
-    return Decision(NEGOTIATE, (negotiate,), notes)
+    return Decision(NEGOTIATE, (negotiate,), notes, calculations)
 
 
 def _notes(present: set[str]) -> tuple[str, ...]:
@@ -72,8 +82,95 @@ def _notes(present: set[str]) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def from_json(data: Mapping[str, Any]) -> Decision:
+    """The decision stored with the case (its calculations stay in the stored JSON)."""
+    reasons = tuple(Reason(r["text"], r.get("rule")) for r in data.get("reasons", ()))
+    return Decision(str(data.get("route", NEGOTIATE)), reasons)
+
+
 def explain(decision: Decision) -> str:
     """One sentence telling the worker the route and its reasons."""
     if decision.route == NEGOTIATE:
         return decision.reasons[0].text
     return texts.ROUTE_ESCALATE.format(reasons="；".join(r.text for r in decision.reasons))
+
+
+LIMITATION_WARN_MONTHS = 11  # warn a month before the one-year limitation runs out
+
+
+def months_since(iso_date: str, today: date) -> int | None:
+    """Whole months from a "2025-11" or "2025-11-03" date to today."""
+    try:
+        year, month = int(iso_date[:4]), int(iso_date[5:7])
+    except (TypeError, ValueError):
+        return None
+    return (today.year - year) * 12 + today.month - month
+
+
+def _limitation(facts: Mapping[str, Any], today: date) -> tuple[str, ...]:
+    """LDMAL-27: one year from the end of the employment for claims after leaving (wage arrears
+    during the employment are not limited while it lasts)."""
+    if facts.get("employed") is not False or not facts.get("left_date"):
+        return ()
+    months = months_since(str(facts["left_date"]), today)
+    if months is None or months < LIMITATION_WARN_MONTHS:
+        return ()
+    return (texts.LIMITATION_WARNING.format(months=months, rule=rules.LIMITATION.code),)
+
+
+def _number(facts: Mapping[str, Any], name: str) -> float | None:
+    value = facts.get(name)
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def calculate(
+    dispute_types: tuple[str, ...], facts: Mapping[str, Any]
+) -> tuple[calculators.Calculation, ...]:
+    """What the law gives for these disputes, where the facts allow a calculation."""
+    wage, service = _number(facts, "monthly_wage"), _number(facts, "service_months")
+    place = facts.get("place_code")
+    results: list[calculators.Calculation] = []
+    if wage and service and "termination_compensation" in dispute_types:
+        results.append(calculators.economic_compensation(wage, service, place))
+    if wage and service and "no_contract" in dispute_types:
+        results.append(calculators.double_wage(wage, service))
+    return tuple(results)
+
+
+def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple[str, ...]:
+    lines = []
+    for calc in results:
+        if calc.name == "economic_compensation":
+            lines.append(
+                texts.CALC_COMPENSATION.format(
+                    rule=calc.rule,
+                    amount=calc.amount,
+                    years=_months_text(calc.inputs["years"]),
+                    base=round(calc.inputs["base"]),
+                    double=2 * calc.amount,
+                    double_rule=rules.UNLAWFUL_TERMINATION.code,
+                )
+            )
+        elif calc.name == "double_wage":
+            lines.append(
+                texts.CALC_DOUBLE_WAGE.format(
+                    rule=calc.rule,
+                    amount=calc.amount,
+                    months=calc.inputs["months_counted"],
+                    wage=round(calc.inputs["monthly_wage"]),
+                )
+            )
+    return (*lines, texts.CALC_NOTE) if lines else ()
+
+
+def _overtime(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """劳动法-44 rates per hour, when the monthly wage is known."""
+    wage = _number(facts, "monthly_wage")
+    if not wage or "overtime" not in dispute_types:
+        return ()
+    rates = calculators.overtime_hourly(wage)
+    return (texts.CALC_OVERTIME.format(rule=rules.OVERTIME.code, wage=round(wage), **rates),)
+
+
+def _months_text(years: float) -> str:
+    return str(int(years)) if float(years).is_integer() else f"{years:g}"

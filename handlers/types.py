@@ -58,6 +58,8 @@ class CaseView:
     created_at: datetime
     triage: Mapping[str, Any] | None = None  # the route decided, with reasons
     clocks: tuple[str, ...] = ()  # kinds of the deadlines still pending
+    proposal: Mapping[str, Any] | None = None  # settlement terms on the table
+    agreement: Mapping[str, Any] | None = None  # the drafted agreement: kind, sha256, confirmed_by
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class ScheduleDeadline(Effect):
     rule: str
     party_id: str | None = None  # who must act before it; reminded ahead of time
     remind_at: datetime | None = None
+    detail: Mapping[str, Any] | None = None  # e.g. which instalment
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,31 @@ class EraseWorkerData(Effect):
 
 
 @dataclass(frozen=True)
+class RecordOffer(Effect):
+    """Keep a settlement proposal in the negotiation record."""
+
+    role: str
+    terms: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DraftAgreement(Effect):
+    """Fix the agreement text both parties will confirm (replaces an unconfirmed draft)."""
+
+    kind: str  # "settlement" (和解协议) | "mediation" (调解协议书)
+    text: str
+    terms: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ConfirmAgreement(Effect):
+    """One party confirms the drafted agreement; effective once every party has."""
+
+    role: str
+    effective: bool = False
+
+
+@dataclass(frozen=True)
 class CaseEvent:
     """What should change on the case. ``open_case`` creates it; ``moves`` are applied in
     order, each through the transition table."""
@@ -143,6 +171,7 @@ class CaseEvent:
     explanation: Mapping[str, Any] | None = None  # classifier reasons (PIPL-24)
     asking: str | None = None  # the fact now asked for ("" clears it)
     triage: Mapping[str, Any] | None = None
+    proposal: Mapping[str, Any] | None = None  # new terms on the table ({} clears them)
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,15 @@ def _number_facts(text: str, cfg: dict[str, Any]) -> dict[str, Fact]:
     return facts
 
 
+def duration_months(text: str) -> float | None:
+    """The first duration in a short answer, in months ("两年半" → 30), whatever it is about;
+    extract() keeps a duration only when its context says what it measures."""
+    text = text[: load().max_chars] if isinstance(text, str) else ""
+    found = [f for n in _numbers(text, _cfg()) if (f := _months(text, n))]
+    found += list(_half_months(text))
+    return float(min(found, key=lambda f: f.start).value) if found else None
+
+
 @lru_cache(maxsize=1)
 def _headcount_re() -> re.Pattern[str]:
     """A numeral, maybe 多/几, maybe 个/名/位, then a person noun: a cheap pre-check."""

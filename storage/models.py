@@ -85,6 +85,7 @@ class Case(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # PIPL-24 reasons
     triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # route decided, with reasons
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # settlement terms on the table
     asking: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -154,6 +155,7 @@ class Deadline(Base):
     remind_at: Mapped[datetime | None]
     party_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))  # who must act
     status: Mapped[str] = mapped_column(String(16))  # pending | fired | done | cancelled
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. which instalment
     created_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -183,3 +185,33 @@ class Invitation(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+
+
+class Offer(Base):
+    """Every settlement proposal made in a negotiation (协商), in order: the record of who
+    offered what, when."""
+
+    __tablename__ = "offers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)  # total, instalments [{amount, due}]
+    created_at: Mapped[datetime]
+
+
+class Agreement(Base):
+    """A written settlement (和解协议, ECNMR-11) or mediation agreement (调解协议书, LDMAL-14).
+    The text is fixed when drafted; its sha256 is what each party confirms."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_agreements_case_id_kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "settlement" | "mediation"
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    confirmed_by: Mapped[list[str]] = mapped_column(JSON, default=list)  # roles, in order
+    created_at: Mapped[datetime]
+    effective_at: Mapped[datetime | None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -15,12 +16,14 @@ from handlers.states import CaseState, advance
 from handlers.types import CaseEvent
 from storage.crypto import TextCipher
 from storage.models import (
+    Agreement,
     AuditEvent,
     Case,
     Consent,
     Deadline,
     Invitation,
     Message,
+    Offer,
     OutboundMessage,
     Party,
 )
@@ -119,6 +122,8 @@ def _update_fields(case: Case, event: CaseEvent) -> None:
         case.asking = event.asking or None
     if event.triage is not None:
         case.triage = dict(event.triage)
+    if event.proposal is not None:
+        case.proposal = dict(event.proposal) or None
 
 
 def audit(
@@ -293,6 +298,7 @@ def add_deadline(
     remind_at: datetime | None,
     party_id: str | None,
     now: datetime,
+    detail: Mapping[str, Any] | None = None,
 ) -> Deadline:
     row = Deadline(
         case_id=case_id,
@@ -302,6 +308,7 @@ def add_deadline(
         remind_at=remind_at,
         party_id=party_id,
         status="pending",
+        detail=dict(detail or {}),
         created_at=now,
     )
     session.add(row)
@@ -436,3 +443,63 @@ def erase_party(session: Session, party: Party, now: datetime) -> list[Case]:
         withdraw_consents(session, case.id, now)
     party.display_name, party.openid, party.unionid, party.erased_at = "已删除", None, None, now
     return [case for case in cases if case.state != CaseState.CLOSED.value]
+
+
+# --- settlement ------------------------------------------------------------------------------
+
+
+def record_offer(
+    session: Session,
+    *,
+    case_id: str,
+    party_id: str,
+    role: str,
+    terms: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    session.add(
+        Offer(case_id=case_id, party_id=party_id, role=role, terms=dict(terms), created_at=now)
+    )
+
+
+def agreement_of(session: Session, case_id: str) -> Agreement | None:
+    """The case's agreement: the mediation agreement when there is one, else the settlement."""
+    query = select(Agreement).where(Agreement.case_id == case_id)
+    rows = {row.kind: row for row in session.scalars(query)}
+    return rows.get("mediation") or rows.get("settlement")
+
+
+def draft_agreement(
+    session: Session,
+    *,
+    case_id: str,
+    kind: str,
+    text: str,
+    terms: Mapping[str, Any],
+    now: datetime,
+) -> Agreement:
+    """Fix the text both confirm; a new draft replaces an unconfirmed one (confirmations reset)."""
+    row = session.scalar(
+        select(Agreement).where(Agreement.case_id == case_id, Agreement.kind == kind)
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if row is None:
+        row = Agreement(case_id=case_id, kind=kind, created_at=now)
+        session.add(row)
+    elif row.effective_at is not None:
+        raise ValueError("an effective agreement cannot be redrafted")
+    row.text, row.sha256, row.terms, row.confirmed_by = text, digest, dict(terms), []
+    session.flush()
+    return row
+
+
+def confirm_agreement(
+    session: Session, case_id: str, role: str, effective: bool, now: datetime
+) -> None:
+    row = agreement_of(session, case_id)
+    if row is None:
+        raise ValueError("no agreement to confirm")
+    if role not in row.confirmed_by:
+        row.confirmed_by = [*row.confirmed_by, role]
+    if effective:
+        row.effective_at = now

@@ -14,6 +14,7 @@ def complain(chat: Chat, name: str = "曾师傅") -> Person:
     worker = chat.login("worker", name)
     worker.says("泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四")
     worker.says("洛江区万安街道")
+    worker.says("还在上班")
     worker.says("就我自己")
     return worker
 
@@ -68,20 +69,20 @@ def test_employer_joins_sees_only_what_was_consented_and_answers(
     assert seen["my_role"] == "employer" and "reasons" not in seen and "invitation" not in seen
     assert seen["facts"] == {
         "employer": "泉州鑫达鞋业有限公司",
-        "place": "洛江区万安街道",
+        "place": "福建省泉州市洛江区万安街道",
         "amount": 24000,
         "months": 3,
         "headcount": 1,
     }
 
-    employer.says("我们月底前可以先付一万")
+    employer.says("这个月订单少，资金有点紧张")
     employer.hears("已转达")
     chat.run_jobs()
-    assert any("单位回复：我们月底前可以先付一万" in i["text"] for i in worker.inbox())
+    assert any("单位回复：这个月订单少" in i["text"] for i in worker.inbox())
     assert [d["kind"] for d in worker.case["deadlines"]] == ["negotiation"]  # answered in time
-    worker.says("一万太少了，至少要两万")
+    worker.says("那也不能一直拖着")
     chat.run_jobs()
-    assert any("劳动者：一万太少了" in i["text"] for i in employer.inbox())
+    assert any("劳动者：那也不能一直拖着" in i["text"] for i in employer.inbox())
 
 
 def test_employer_silent_for_five_days_escalates_citing_ecnmr_8(chat: Chat) -> None:
@@ -119,6 +120,7 @@ def test_collective_dispute_goes_straight_to_mediation_after_consent(chat: Chat)
     worker = chat.login("worker", "班长老周")
     worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
     worker.says("洛江区")
+    worker.says("还在干")
     worker.hears("集体争议（LDMAL-7）")
     assert ("同意转调解", "consent_mediator") in worker.options()
     worker.says("同意联系单位")  # not what triage proposed: asked again, nothing happens
@@ -179,3 +181,28 @@ def test_dev_clock_takes_iso_durations_only(chat: Chat) -> None:
     for bad in ("5 days", "P", "PT", "P1Y", "", "-P1D"):
         assert worker.post("/api/v1/dev/clock", {"advance": bad}).status_code == 400
     assert worker.post("/api/v1/dev/clock", {"advance": "PT12H"}).status_code == 200
+
+
+def test_worker_asks_for_a_person_mid_negotiation(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    worker.says("转人工")
+    worker.hears("人工处理（PIPL-24）")
+    worker.hears("提供给调解员")  # consent to the mediator is asked separately (PIPL-23)
+    assert worker.case["state"] == "negotiating"
+    worker.says("同意")
+    assert worker.case["state"] == "escalated" and worker.case["deadlines"] == []
+    chat.run_jobs()
+    assert any("劳动者已申请调解" in i["text"] for i in employer.inbox())
+
+
+def test_worker_asks_for_a_person_during_intake(chat: Chat) -> None:
+    worker = chat.login("worker", "阿芳")
+    worker.says("老板欠我工资")
+    worker.says("转人工")
+    worker.hears("PIPL-24")
+    assert worker.case["state"] == "awaiting_consent"
+    worker.says("嗯嗯")  # anything else: the same consent is asked again
+    worker.hears("提供给调解员")
+    worker.taps("consent_mediator")
+    assert worker.case["state"] == "escalated"

@@ -26,6 +26,7 @@ EXPECTED = {
     (S.SETTLED, S.FOLLOWUP),
     (S.FOLLOWUP, S.CLOSED),
     (S.FOLLOWUP, S.ARBITRATION_ADVISED),
+    (S.FOLLOWUP, S.ESCALATED),  # settlement not performed (ECNMR-12)
     (S.ARBITRATION_ADVISED, S.CLOSED),
 } | {(state, S.CLOSED) for state in S if state is not S.CLOSED}
 

@@ -1,0 +1,112 @@
+"""Follow-up (回访): after each instalment falls due, ask the worker whether it was paid.
+
+All paid → the case is closed. Not paid → the settlement was not performed, so the worker
+may apply for mediation or arbitration (ECNMR-12): the case escalates, with the 支付令 hint
+for what a mediation agreement then allows (LDMAL-16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from handlers import rules, texts
+from handlers.states import CaseState
+from handlers.types import (
+    CancelDeadlines,
+    CaseEvent,
+    CaseView,
+    HandlerResult,
+    Inbound,
+    Notify,
+    Option,
+    Reply,
+)
+
+ANSWERS = (Option(texts.PAID_LABEL, "paid"), Option(texts.NOT_PAID_LABEL, "not_paid"))
+
+
+def instalments(case: CaseView) -> list[Mapping[str, Any]]:
+    terms = case.agreement.get("terms", {}) if case.agreement else {}
+    return list(terms.get("instalments", ()))
+
+
+def _asked_instalment(case: CaseView) -> int | None:
+    if case.asking and case.asking.startswith("instalment:"):
+        return int(case.asking.partition(":")[2])
+    return None
+
+
+def instalment_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """SYSTEM: an instalment's due day has passed; ask the worker."""
+    assert case is not None
+    paid = set(case.facts.get("paid_instalments", ()))
+    due = [p for p in instalments(case) if p["n"] not in paid]
+    if not due:
+        return HandlerResult(replies=())
+    part = min(due, key=lambda p: p["n"])
+    date = part["due"].replace("-", "年", 1).replace("-", "月") + "日"
+    ask = texts.PAYMENT_DUE_ASK.format(n=part["n"], amount=part["amount"], date=date)
+    return HandlerResult(
+        replies=(),
+        effects=(Notify(case.worker_id, ask),),
+        event=CaseEvent(
+            reason=f"follow-up on instalment {part['n']}", asking=f"instalment:{part['n']}"
+        ),
+    )
+
+
+def paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """已收到: record it; when every instalment is in, the case is done."""
+    assert case is not None
+    number = _asked_instalment(case) or _first_unpaid(case)
+    if number is None:
+        return HandlerResult(replies=(Reply(texts.ALL_PAID),))
+    paid_now = sorted({*case.facts.get("paid_instalments", ()), number})
+    facts = {"paid_instalments": paid_now}
+    if len(paid_now) >= len(instalments(case)):
+        return HandlerResult(
+            replies=(Reply(texts.ALL_PAID),),
+            effects=(CancelDeadlines(),),
+            event=CaseEvent(
+                reason="all instalments paid",
+                facts=facts,
+                asking="",
+                moves=(CaseState.CLOSED,),
+                rule=rules.SETTLEMENT_BINDING.code,
+            ),
+        )
+    return HandlerResult(
+        replies=(Reply(texts.PAYMENT_NOTED.format(n=number)),),
+        event=CaseEvent(reason=f"instalment {number} paid", facts=facts, asking=""),
+    )
+
+
+def not_paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """没收到: the settlement is not being performed (ECNMR-12)."""
+    assert case is not None
+    number = _asked_instalment(case) or _first_unpaid(case) or 1
+    text = texts.NOT_PAID.format(rule=rules.NEGOTIATION_FAILED.code, rule2=rules.PAYMENT_ORDER.code)
+    effects: list[Any] = [CancelDeadlines()]
+    if case.employer_id:
+        effects.append(Notify(case.employer_id, texts.NOT_PAID_TO_EMPLOYER.format(n=number)))
+    return HandlerResult(
+        replies=(Reply(text),),
+        effects=tuple(effects),
+        event=CaseEvent(
+            reason=f"instalment {number} not paid",
+            asking="",
+            moves=(CaseState.ESCALATED,),
+            rule=rules.NEGOTIATION_FAILED.code,
+        ),
+    )
+
+
+def which(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    return HandlerResult(replies=(Reply(texts.PAYMENT_WHICH, ANSWERS),))
+
+
+def _first_unpaid(case: CaseView) -> int | None:
+    paid_set = set(case.facts.get("paid_instalments", ()))
+    numbers = [p["n"] for p in instalments(case) if p["n"] not in paid_set]
+    return min(numbers) if numbers else None

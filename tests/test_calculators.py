@@ -1,0 +1,72 @@
+"""What the law gives (LCL), with the local figures used — checked by hand-worked examples."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers import calculators as calc
+
+
+@pytest.mark.parametrize(
+    ("months", "years"),
+    [
+        (0, 0.0),
+        (3, 0.5),
+        (5, 0.5),
+        (6, 1.0),
+        (11, 1.0),
+        (12, 1.0),
+        (13, 1.5),
+        (18, 2.0),
+        (30, 3.0),
+        (41, 3.5),
+    ],
+)
+def test_years_of_service_count_as_lcl_47_says(months: int, years: float) -> None:
+    assert calc.compensation_years(months) == years
+
+
+def test_compensation_for_two_and_a_half_years_in_luojiang() -> None:
+    result = calc.economic_compensation(6000, 30, "350504001")
+    assert (result.amount, result.rule) == (18000, "LCL-47")
+    assert result.inputs["minimum_source"] == "福建省第2档"
+
+
+def test_a_wage_below_the_local_minimum_is_raised_to_it() -> None:
+    result = calc.economic_compensation(1500, 7, "350504")
+    assert result.amount == 2195 and result.inputs["base"] == 2195
+
+
+def test_a_high_wage_is_capped_at_three_times_the_average_and_twelve_years() -> None:
+    result = calc.economic_compensation(60000, 200, "320500")  # 江苏: average 129220 / 12
+    cap = 3 * (129220 // 12)
+    assert result.inputs["base"] == cap and result.inputs["years"] == 12
+    assert result.amount == cap * 12
+
+
+def test_unlawful_termination_is_twice_n() -> None:
+    n = calc.economic_compensation(5000, 30)
+    assert calc.unlawful_termination(5000, 30).amount == 2 * n.amount
+
+
+@pytest.mark.parametrize(("months", "counted"), [(1, 0), (2, 1), (8, 7), (12, 11), (30, 11)])
+def test_double_wage_counts_from_the_second_month_up_to_eleven(months: int, counted: int) -> None:
+    result = calc.double_wage(5000, months)
+    assert result.inputs["months_counted"] == counted and result.amount == 5000 * counted
+
+
+def test_overtime_rates_follow_article_44() -> None:
+    assert calc.overtime_hourly(4350) == {"workday": 38, "rest_day": 50, "holiday": 75}
+
+
+def test_an_unknown_place_uses_no_local_figures() -> None:
+    assert calc.local_wages(None).minimum is None
+    assert calc.economic_compensation(1000, 12).amount == 1000
+
+
+@given(st.integers(1, 100_000), st.integers(0, 600))
+def test_compensation_is_never_negative_and_never_more_than_2n(wage: int, months: int) -> None:
+    n = calc.economic_compensation(wage, months, "350504")
+    assert 0 <= n.amount <= calc.unlawful_termination(wage, months, "350504").amount

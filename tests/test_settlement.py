@@ -1,0 +1,133 @@
+"""Transcripts: from a complaint to a confirmed 和解协议, its payments and follow-up."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.runtime import Runtime
+from storage.models import Agreement, Offer
+from tests.chat import Chat
+from tests.test_negotiation import advance, complain, invite_employer
+
+
+def test_happy_path_from_complaint_to_closed(chat: Chat, runtime: Runtime) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+
+    employer.says("我们先给七成，分两次付清，下个月底前付完")
+    employer.hears("16800元")
+    chat.run_jobs()
+    offer = next(i["text"] for i in worker.inbox() if "单位提出方案" in i["text"])
+    assert "第1期8400元" in offer and "第2期8400元" in offer
+
+    worker.says("同意")
+    worker.hears("和解协议")
+    worker.hears("用人单位向劳动者支付16800元")
+    assert ("确认协议", "confirm_agreement") in worker.options()
+    worker.taps("confirm_agreement")
+    worker.hears("等对方也确认")
+    assert worker.case["state"] == "negotiating"
+    employer.says("确认协议")
+    employer.hears("和解协议生效")
+    case = worker.case
+    assert case["state"] == "followup"
+    assert [d["kind"] for d in case["deadlines"]] == ["instalment", "instalment"]
+
+    agreement = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()
+    assert agreement["kind"] == "settlement" and agreement["confirmed_by"] == ["worker", "employer"]
+    assert agreement == employer.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()
+    pdf = worker.get(f"/api/v1/cases/{worker.case_id}/agreement.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF") and b"FontFile2" in pdf.data  # the CJK font is embedded
+
+    advance(worker, "P32D")  # the first instalment's day has passed: 回访
+    chat.run_jobs()
+    assert any("第1期8400元" in i["text"] and "收到了吗" in i["text"] for i in worker.inbox())
+    worker.says("已收到")
+    worker.hears("第1期已收到")
+    advance(worker, "P31D")
+    worker.taps("paid")
+    worker.hears("案件办结")
+    assert worker.case["state"] == "closed" and worker.case["deadlines"] == []
+    with runtime.store.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Offer)) == 1
+
+
+def test_worker_counter_offers_and_the_employer_accepts(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    employer.says("最多给一万")
+    worker.says("至少两万，月底前一次付清")
+    worker.hears("20000元")
+    employer.says("行")
+    employer.hears("用人单位向劳动者支付20000元")
+
+
+def test_agreeing_to_ones_own_proposal_is_just_words(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    employer.says("给你一万五")
+    employer.says("同意")
+    employer.hears("已转达")
+    worker.says("确认协议")
+    worker.hears("还没有待确认的协议")
+
+
+def test_unpaid_instalment_escalates_with_the_payment_order_hint(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    employer.says("两万四全给，月底前一次付清")
+    worker.says("同意")
+    worker.says("确认协议")
+    employer.says("确认协议")
+    advance(worker, "P40D")
+    worker.says("没收到")
+    worker.hears("ECNMR-12")
+    worker.hears("支付令（LDMAL-16）")
+    assert worker.case["state"] == "escalated"
+    chat.run_jobs()
+    assert any("未收到" in i["text"] for i in employer.inbox())
+
+
+def test_no_final_settlement_of_a_work_injury_before_determination(chat: Chat) -> None:
+    worker = chat.login("worker", "老黄")
+    worker.says("我在鑫达鞋厂上班时手被机器压伤了，厂里不管")
+    worker.says("洛江区")
+    worker.says("还在")
+    worker.says("就我自己")
+    employer = invite_employer(chat, worker)
+    employer.says("给你五千了结")
+    worker.says("同意")
+    worker.hears("工伤认定和伤残鉴定之前")
+    assert worker.get(f"/api/v1/cases/{worker.case_id}/agreement").status_code == 404
+
+
+def test_both_confirming_at_the_same_moment_make_one_agreement(
+    chat: Chat, runtime: Runtime
+) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    employer.says("两万四全给，月底前一次付清")
+    worker.says("同意")
+    answers: list[Any] = []
+
+    def confirm(person: Any) -> None:
+        client = chat.app.test_client()
+        body = {"action": "confirm_agreement", "case_id": worker.case_id}
+        answers.append(client.post("/api/v1/messages", json=body, headers=person.headers))
+
+    threads = [threading.Thread(target=confirm, args=(p,)) for p in (worker, employer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200, 200]
+    texts = [r["text"] for a in answers for r in a.get_json()["replies"]]
+    assert sum("和解协议生效" in t for t in texts) == 1  # exactly one of them completes it
+    assert worker.case["state"] == "followup"
+    with runtime.store.transaction() as session:
+        rows = list(session.scalars(select(Agreement)))
+    assert len(rows) == 1 and sorted(rows[0].confirmed_by) == ["employer", "worker"]
