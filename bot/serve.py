@@ -87,6 +87,7 @@ class Service:
             str(self.web_workers),
             "--graceful-timeout",
             "10",
+            "--preload",  # NLP tables load once and are shared by the workers
             "--access-logfile",
             "-",
             "--no-control-socket",

@@ -6,6 +6,7 @@ import logging
 
 from rq import Worker
 
+import nlp
 from bot import runtime as runtimes
 from bot import tasks
 from bot.config import Settings
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
     """Work the queue (with RQ's scheduler, for timers) until told to stop."""
+    nlp.warm_up()  # before RQ forks a work horse per job, so each does not load it again
     runtime = runtimes.install(Runtime(settings))
     requeued = tasks.requeue_pending(runtime)
     if requeued:

@@ -130,7 +130,10 @@ class Gazetteer:
         i = 0
         while i < len(text):
             lengths = self.by_first.get(text[i], ())
-            size = next((n for n in lengths if text[i : i + n] in self.index), 0)
+            # i + n <= len(text): a slice past the end is shorter, not absent, and a shorter
+            # name found that way would get a span beyond the text.
+            fits = (n for n in lengths if i + n <= len(text))
+            size = next((n for n in fits if text[i : i + n] in self.index), 0)
             if size:
                 entries = self.index[text[i : i + size]]
                 codes = tuple(dict.fromkeys(code for code, _ in entries))

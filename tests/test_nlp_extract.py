@@ -156,3 +156,11 @@ def test_a_city_alone_is_not_a_routable_place() -> None:
     assert "place" not in extract("泉州鑫达鞋业有限公司拖欠工资", TODAY)
     place = resolve("泉州鑫达鞋业有限公司拖欠工资")
     assert place is not None and place.code == "350500"
+
+
+def test_a_place_at_the_end_of_the_text_has_a_span_inside_it() -> None:
+    from nlp import regions
+
+    for text in ("洛江区万安街道", "我在洛江区万安街道"):
+        place = regions.resolve(text)
+        assert place is not None and text[place.start : place.end].endswith("万安街道")
