@@ -70,6 +70,7 @@ class Party(Base):
     unionid: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
     erased_at: Mapped[datetime | None]  # personal data erased on request (PIPL-47)
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
 
 
 class Case(Base):
@@ -86,6 +87,7 @@ class Case(Base):
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # PIPL-24 reasons
     triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # route decided, with reasons
     proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # settlement terms on the table
+    employer_contact_enc: Mapped[str | None] = mapped_column(Text)  # optional, given by worker
     asking: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -215,3 +217,69 @@ class Agreement(Base):
     confirmed_by: Mapped[list[str]] = mapped_column(JSON, default=list)  # roles, in order
     created_at: Mapped[datetime]
     effective_at: Mapped[datetime | None]
+
+
+class Organization(Base):
+    """A mediation organization (调解组织) of one of the types in domain.md."""
+
+    __tablename__ = "organizations"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(96), unique=True)  # stable key for upserts
+    name: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(24), index=True)
+    filing_status: Mapped[str] = mapped_column(String(16))  # 备案: filed | unfiled | unknown
+    admin_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # areas it covers
+    region_code: Mapped[str] = mapped_column(String(12), index=True)  # where it sits
+    address: Mapped[str] = mapped_column(String(256), default="")
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    capacity: Mapped[int] = mapped_column(Integer, default=50)  # open cases at once
+    active: Mapped[bool] = mapped_column(default=True)
+    hours: Mapped[str] = mapped_column(String(64), default="")
+    employer_name: Mapped[str | None] = mapped_column(String(128))  # an enterprise committee's
+    generated: Mapped[bool] = mapped_column(default=False)  # made by `orgs generate`
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Mediator(Base):
+    """A mediator on an organization's roster (名册)."""
+
+    __tablename__ = "mediators"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    party_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    contact_enc: Mapped[str | None] = mapped_column(Text)  # phone, encrypted at rest
+    specialities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class Assignment(Base):
+    """A case offered to an organization: accepted, declined, or expired (ECNMR-19)."""
+
+    __tablename__ = "assignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    mediator_id: Mapped[str | None] = mapped_column(ForeignKey("mediators.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # offered|accepted|declined|expired|closed
+    step: Mapped[str] = mapped_column(String(24))  # which routing step chose it
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    alternatives: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    offered_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class RiskAlert(Base):
+    """An entry in the risk ledger (风险台账) with the reasons it was raised (预警)."""
+
+    __tablename__ = "risk_alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))  # open | acknowledged | closed
+    created_at: Mapped[datetime]
