@@ -91,16 +91,31 @@ def _window(text: str, start: int, size: int, neg: Negation, floor: int = 0) -> 
     return before[-size:]
 
 
-def _counts(mode: str, text: str, start: int, neg: Negation, floor: int) -> bool:
-    """Whether a term at `start` counts, given its negation mode."""
-    if mode == "ignore":
-        return True
-    if mode == "require":
-        # The cue must follow the previous term: in 没有拖欠工资 the 没有 negates 拖欠, not 工资.
-        window = _window(text, start, neg.lack_window, neg, floor)
-        return any(cue in window for cue in neg.lack_cues)
-    window = _window(text, start, neg.window, neg)
-    return not any(cue in window for cue in neg.cues)
+class _Cues:
+    """Negation verdicts for one match, each computed at most once (a term may feed 3 groups)."""
+
+    __slots__ = ("floor", "lack", "neg", "negated", "start", "text")
+
+    def __init__(self, text: str, start: int, neg: Negation, floor: int) -> None:
+        self.text, self.start, self.neg, self.floor = text, start, neg, floor
+        self.negated: bool | None = None
+        self.lack: bool | None = None
+
+    def counts(self, mode: str) -> bool:
+        """Whether the match counts for a rule of this negation mode."""
+        if mode == "ignore":
+            return True
+        neg = self.neg
+        if mode == "require":
+            # The cue must follow the previous term: in 没有拖欠工资 没有 negates 拖欠, not 工资.
+            if self.lack is None:
+                window = _window(self.text, self.start, neg.lack_window, neg, self.floor)
+                self.lack = any(cue in window for cue in neg.lack_cues)
+            return self.lack
+        if self.negated is None:
+            window = _window(self.text, self.start, neg.window, neg)
+            self.negated = any(cue in window for cue in neg.cues)
+        return not self.negated
 
 
 def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
@@ -116,8 +131,9 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     floor = 0
     for match in find_terms(text, tax):
         key = match.term.translate(FOLD_TABLE)
+        cues = _Cues(folded, match.start, tax.negation, floor)
         for rule in tax.index[key]:
-            if _counts(rule.mode, folded, match.start, tax.negation, floor):
+            if cues.counts(rule.mode):
                 _credit(scores, counted, (rule.group, key, rule.mode), rule.weight)
                 if hits[rule.group][-1:] != [match]:  # one term may feed a group twice (工资)
                     hits[rule.group].append(match)

@@ -112,9 +112,10 @@ class Gazetteer:
         sizes: dict[str, set[int]] = {}
         for name in self.index:
             if len(name) >= MIN_ALIAS:
-                sizes.setdefault(name[0], set()).add(len(name))
-        # first character → the name lengths that start with it, longest first
-        self.by_first = {ch: tuple(sorted(n, reverse=True)) for ch, n in sizes.items()}
+                sizes.setdefault(name[:2], set()).add(len(name))
+        # first two characters → the name lengths that start with them, longest first: most
+        # positions of a message start no name, and one look-up tells.
+        self.by_pair = {pair: tuple(sorted(n, reverse=True)) for pair, n in sizes.items()}
 
     def chain(self, code: str) -> list[str]:
         """The code and its ancestors, most specific first."""
@@ -127,13 +128,16 @@ class Gazetteer:
     def mentions(self, text: str) -> list[Mention]:
         """Leftmost-longest place names in text."""
         found: list[Mention] = []
-        i = 0
-        while i < len(text):
-            lengths = self.by_first.get(text[i], ())
-            # i + n <= len(text): a slice past the end is shorter, not absent, and a shorter
-            # name found that way would get a span beyond the text.
-            fits = (n for n in lengths if i + n <= len(text))
-            size = next((n for n in fits if text[i : i + n] in self.index), 0)
+        i, limit = 0, len(text)
+        by_pair, index = self.by_pair, self.index
+        while i < limit:
+            size = 0
+            for n in by_pair.get(text[i : i + 2], ()):
+                # i + n <= limit: a slice past the end is shorter, not absent, and a shorter
+                # name found that way would get a span beyond the text.
+                if i + n <= limit and text[i : i + n] in index:
+                    size = n
+                    break
             if size:
                 entries = self.index[text[i : i + size]]
                 codes = tuple(dict.fromkeys(code for code, _ in entries))

@@ -36,6 +36,7 @@ class Lexicon:
 
     tokenizer: jieba.Tokenizer
     words: frozenset[str]
+    longest: int  # characters in the longest dictionary word
 
 
 _lock = threading.Lock()
@@ -88,7 +89,8 @@ def _build() -> Lexicon:
         tok.tmp_dir = str(directory)
     tok.initialize()
     words = _add_words(tok, read_user_dict(), taxonomy_terms())
-    return Lexicon(tok, frozenset(words))
+    longest = max(map(len, tok.FREQ))  # prefixes are never longer than their word
+    return Lexicon(tok, frozenset(words), longest)
 
 
 def _add_words(
@@ -167,20 +169,108 @@ def segment(text: str) -> Segmentation:
 # jieba cuts each run of these characters on its own (its re_han_default), so a run can be
 # segmented alone with the same result.
 _BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
+# jieba (HMM off) glues runs of single ASCII letters and digits into one token (its re_eng).
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def word_graph(block: str, freq: dict[str, int]) -> list[list[int]]:
+    """jieba's DAG of a block: for each start, the (inclusive) ends of dictionary words.
+
+    The same walk as ``Tokenizer.get_DAG``, with a list for a dict and locals for attributes.
+    """
+    size = len(block)
+    dag: list[list[int]] = []
+    for k in range(size):
+        ends = []
+        i, frag = k, block[k]
+        while i < size and frag in freq:
+            if freq[frag]:
+                ends.append(i)
+            i += 1
+            frag = block[k : i + 1]
+        dag.append(ends or [k])
+    return dag
+
+
+def _segmentation(block: str, dag: list[list[int]], lex: Lexicon) -> Segmentation:
+    """Token edges from the best route through the DAG (jieba's ``calc``, HMM off)."""
+    tok = lex.tokenizer
+    route: dict[int, tuple[float, int]] = {}
+    tok.calc(block, dag, route)
+    edges = bytearray(len(block) + 1)
+    starts: list[int] = []
+    x, size = 0, len(block)
+    while x < size:
+        y = route[x][1] + 1
+        if y - x == 1 and block[x] in _ASCII_ALNUM:
+            while y < size and route[y][1] == y and block[y] in _ASCII_ALNUM:
+                y += 1  # a glued run of single letters/digits (re_eng) is one token
+        if block[x:y] in lex.words:
+            edges[x:y] = b"\x01" * (y - x)
+        edges[x] = 1
+        starts.extend([x] * (y - x))
+        x = y
+    edges[size] = 1
+    return Segmentation(edges, starts)
+
+
+class _Block:
+    """One run of a message, with its full segmentation once a candidate needs it."""
+
+    __slots__ = ("freq", "longest", "seg", "text")
+
+    def __init__(self, text: str, freq: dict[str, int], longest: int) -> None:
+        self.text = text
+        self.freq = freq
+        self.longest = longest
+        self.seg: Segmentation | None = None
+
+    def crossed(self, pos: int) -> bool:
+        """Whether some dictionary word (or glued ASCII run) spans the edge before pos.
+
+        jieba's prefix dictionary holds every prefix of every word, so a word starting at k
+        can reach past pos only if text[k : pos + 1] is in it: one look-up per start.
+        """
+        text, freq = self.text, self.freq
+        if pos <= 0 or pos >= len(text):
+            return False
+        if text[pos - 1] in _ASCII_ALNUM and text[pos] in _ASCII_ALNUM:
+            return True
+        for k in range(pos - 1, max(pos - self.longest, 0) - 1, -1):
+            end = pos + 1
+            frag = text[k:end]
+            while frag in freq:
+                if freq[frag]:
+                    return True
+                end += 1
+                if end > len(text):
+                    break
+                frag = text[k:end]
+        return False
+
+    def segmentation(self, lex: Lexicon) -> Segmentation:
+        """The run's full segmentation (computed once)."""
+        if self.seg is None:
+            self.seg = _segmentation(self.text, word_graph(self.text, self.freq), lex)
+        return self.seg
 
 
 class LazySegmentation:
-    """Segments a text block by block, only where a keyword candidate needs it.
+    """Decides keyword candidates against jieba's segmentation, computing as little as it can.
 
-    Most of a message's runs hold no keyword at all; skipping them keeps the classifier
-    close to the cost of the tokenizer alone.
+    Most of a message's runs hold no keyword at all, and most candidates have no dictionary
+    word straddling either of their edges: every segmentation then cuts there, so the
+    candidate matches without running jieba's route search. Only a candidate with a
+    straddling word (工时 in 打工时间) needs the full segmentation of its run, which is exactly
+    what ``Tokenizer.cut(HMM=False)`` gives.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.blocks = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
         self._starts = [start for start, _ in self.blocks]
-        self._done: dict[int, Segmentation] = {}
+        self._done: dict[int, _Block] = {}
+        self._lex = lexicon()
 
     def allows(self, start: int, end: int) -> bool:
         """Whether a keyword may match text[start:end] (see :meth:`Segmentation.allows`)."""
@@ -190,7 +280,12 @@ class LazySegmentation:
         block_start, block_end = self.blocks[index]
         if end > block_end:
             return True  # runs across a break, so it cuts no word inside one
-        seg = self._done.get(index)
-        if seg is None:
-            seg = self._done[index] = segment(self.text[block_start:block_end])
-        return seg.allows(start - block_start, end - block_start)
+        block = self._done.get(index)
+        if block is None:
+            text = self.text[block_start:block_end]
+            block = _Block(text, self._lex.tokenizer.FREQ, self._lex.longest)
+            self._done[index] = block
+        start, end = start - block_start, end - block_start
+        if not block.crossed(start) and not block.crossed(end):
+            return True
+        return block.segmentation(self._lex).allows(start, end)

@@ -92,3 +92,24 @@ def test_terms_do_not_match_across_word_boundaries(text: str, absent: str) -> No
 def test_terms_inside_our_own_words_still_match() -> None:
     terms = {m.term for m in find_terms("拖欠工资三个月", load())}
     assert "拖欠工资" in terms or {"拖欠", "工资"} <= terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我在打工时间受伤了老板不管",
+        "厂里拖欠三个月工资和经济补偿，hr说n+1没有",
+        "公司让我们996加班费一分没给2n也不给",
+        "他在工地上干活时从脚手架上摔下来骨折了",
+        "保险公司理赔说不是工伤心里很伤心",
+        "abc12x工资ICU住院",
+    ],
+)
+def test_lazy_segmentation_agrees_with_full_segmentation(text: str) -> None:
+    lazy = tokenizer.LazySegmentation(text)
+    for block in tokenizer._BLOCK.finditer(text):
+        full = tokenizer.segment(block.group())
+        for start in range(block.start(), block.end()):
+            for end in range(start + 1, min(block.end(), start + 6) + 1):
+                expected = full.allows(start - block.start(), end - block.start())
+                assert lazy.allows(start, end) == expected, text[start:end]
