@@ -180,6 +180,29 @@ def _add_headcount(
             hits[COLLECTIVE].append(span)
 
 
+def _with_companions(
+    chosen: list[Label], scores: Scores, hits: Hits, tax: Taxonomy
+) -> tuple[Label, ...]:
+    """Add the labels that come with a chosen one on weaker evidence (see taxonomy `companions`)."""
+    names = {label.name for label in chosen}
+    for rule in tax.companions:
+        if rule.when in names and rule.add not in names and scores.get(rule.add, 0.0) >= rule.min:
+            chosen.append(_label(rule.add, scores, hits))
+            names.add(rule.add)
+    return tuple(chosen)
+
+
+def _leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
+    """The dispute type a labour message leans to when none reaches its threshold.
+
+    工资 in a question about an employer is most likely about pay; a bare 单位/老板 is not
+    about anything specific, and stays `other`.
+    """
+    partial = [(scores.get(n, 0.0), n) for n in tax.leaning_types]
+    best, name = max(partial, default=(0.0, OTHER))
+    return _label(name, scores, hits) if best >= tax.leaning_min else None
+
+
 def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ...], Label | None]:
     """Choose dispute labels, `other`, or a not-labour verdict."""
     labels = _kept(tax.disputes, scores, hits, tax)
@@ -191,9 +214,14 @@ def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ..
     specific = [label for label in labels if label.name != OTHER]
     if specific:
         # A side remark (辞职 in a social-insurance question) is not a second dispute.
-        floor = tax.secondary_ratio * specific[0].score
-        return tuple(label for label in specific if label.score >= floor), None
+        # ... but firm evidence (没签合同 beside 社保) is a second dispute whatever the first.
+        floor = min(tax.secondary_ratio * specific[0].score, tax.secondary_firm)
+        kept = [label for label in specific if label.score >= floor]
+        return _with_companions(kept, scores, hits, tax), None
     if not labels and context >= tax.thresholds[LABOR_CONTEXT]:
+        leaning = _leaning(scores, hits, tax)
+        if leaning is not None:
+            return _with_companions([leaning], scores, hits, tax), None
         found = _label(LABOR_CONTEXT, scores, hits)
         labels = (Label(OTHER, found.score, found.matches),)
     return labels, None
@@ -206,4 +234,8 @@ def classify(text: str, headcount: int | None = None) -> Classification:
     scores, hits = score(text, tax)
     _add_headcount(scores, hits, headcount, text, tax)
     labels, not_labor = _verdict(scores, hits, tax)
-    return Classification(labels, _kept(tax.flags, scores, hits, tax), not_labor)
+    flags = _kept(tax.flags, scores, hits, tax)
+    if not_labor is not None:
+        # 房东和包工头… is not a construction dispute; a threat to life stays urgent anywhere.
+        flags = tuple(flag for flag in flags if flag.name not in tax.labour_only_flags)
+    return Classification(labels, flags, not_labor)

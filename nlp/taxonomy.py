@@ -43,6 +43,15 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class Companion:
+    """When `when` is a chosen label, `add` is chosen too if its score reaches `min`."""
+
+    when: str
+    add: str
+    min: float
+
+
+@dataclass(frozen=True)
 class Negation:
     """Negation cues and the windows (in chars before a term) where they apply."""
 
@@ -64,10 +73,15 @@ class Taxonomy:
     thresholds: dict[str, float]
     disputes: tuple[str, ...]
     flags: tuple[str, ...]
+    labour_only_flags: frozenset[str]  # dropped when the message is not about labour
     negation: Negation
     patterns: tuple[Pattern, ...]
     max_chars: int
     secondary_ratio: float
+    secondary_firm: float
+    leaning_min: float
+    leaning_types: tuple[str, ...]
+    companions: tuple[Companion, ...]
     collective_headcount: int
     extract: dict[str, Any]
 
@@ -105,6 +119,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         thresholds={n: float(s.get("threshold", default)) for n, s in groups.items()},
         disputes=tuple(raw["disputes"]),
         flags=tuple(raw["flags"]),
+        labour_only_flags=frozenset(raw.get("labour_only_flags", ())),
         negation=Negation(
             cues=tuple(neg["cues"]),
             window=int(neg["window"]),
@@ -120,6 +135,12 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         ),
         max_chars=int(raw["max_chars"]),
         secondary_ratio=float(raw.get("secondary_ratio", 0.0)),
+        secondary_firm=float(raw.get("secondary_firm", float("inf"))),
+        leaning_min=float(raw.get("leaning_min", float("inf"))),
+        leaning_types=tuple(raw.get("leaning_types", ())),
+        companions=tuple(
+            Companion(c["when"], c["add"], float(c["min"])) for c in raw.get("companions", ())
+        ),
         collective_headcount=int(raw["collective_headcount"]),
         extract=raw["extract"],
     )

@@ -1,0 +1,83 @@
+"""Rule families of the classifier, on sentences written the way workers type (our own).
+
+tests/data/nlp_phrasings.jsonl holds one or more sentences per family (colloquial, typos,
+voice-to-text, dialect flavour); each must get exactly its labels and flags.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nlp import classify
+from nlp.evaluate import read_jsonl
+
+PHRASINGS = read_jsonl(Path(__file__).parent / "data" / "nlp_phrasings.jsonl")
+
+
+@pytest.mark.parametrize("row", PHRASINGS, ids=[row["id"] for row in PHRASINGS])
+def test_how_workers_write(row: dict[str, Any]) -> None:
+    result = classify(row["text"])
+    got = set(result.dispute_types) or ({"not_labor"} if result.not_labor else set())
+    assert got == set(row["labels"]), row["text"]
+    assert set(result.flag_names) == set(row["flags"]), row["text"]
+
+
+def test_injury_for_a_private_employer_also_asks_who_employed_whom() -> None:
+    # Civil Code art. 1192 (个人劳务): the employment question comes with the injury.
+    result = classify("给个体老板干活时从梯子上摔下来骨折了")
+    assert {"work_injury", "labor_relation"} <= set(result.dispute_types)
+    labor = next(label for label in result.labels if label.name == "labor_relation")
+    assert [m.term for m in labor.matches] == ["个体"]
+
+
+def test_injury_at_a_company_is_only_an_injury() -> None:
+    assert classify("在公司车间干活时手被机器压伤了").dispute_types == ("work_injury",)
+
+
+def test_a_weak_pay_hint_in_a_job_question_leans_to_wage_arrears() -> None:
+    assert classify("我在单位上班，这几个月的工资条对不上").dispute_types == ("wage_arrears",)
+
+
+def test_a_job_question_without_any_hint_stays_other() -> None:
+    assert classify("我在这家公司上班三年了，想问问老板这样做合理吗").dispute_types == ("other",)
+
+
+def test_firm_evidence_is_kept_beside_a_stronger_dispute() -> None:
+    result = classify("入职两年一直没签合同，公司也从来不交社保，社保断缴了好几个月")
+    assert {"social_insurance", "no_contract"} <= set(result.dispute_types)
+
+
+def test_a_side_remark_is_still_dropped() -> None:
+    result = classify("辞职后社保断缴了，失业金和养老保险怎么补缴")
+    assert result.dispute_types == ("social_insurance",)
+
+
+def test_not_paying_compensation_is_not_unpaid_wages() -> None:
+    assert classify("公司不支付经济补偿金就让我们走").dispute_types == ("termination_compensation",)
+
+
+def test_not_issuing_a_certificate_is_not_unpaid_wages() -> None:
+    assert "wage_arrears" not in classify("老板不给开离职证明，我入不了新单位").dispute_types
+
+
+def test_labour_flags_are_dropped_when_the_message_is_not_about_labour() -> None:
+    result = classify("房东找的装修队把我家墙弄裂了，要离婚的老公也不管")
+    assert result.not_labor is not None and result.flag_names == ()
+
+
+def test_urgent_stays_whatever_the_topic() -> None:
+    result = classify("离婚官司打了两年，我真的不想活了")
+    assert result.not_labor is not None and "urgent" in result.flag_names
+
+
+@given(st.text(alphabet=st.sampled_from("工资欠拖a1Z伤时打5万，。😀<>"), max_size=60))
+def test_matches_always_point_into_the_text(text: str) -> None:
+    result = classify(text)
+    for label in (*result.labels, *result.flags):
+        for match in label.matches:
+            assert text[match.start : match.end] == match.term
