@@ -211,7 +211,8 @@ def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ..
     # Family, consumer or traffic words outweighing all labour evidence mean it is not ours.
     if off_topic >= tax.thresholds[NOT_LABOR] and off_topic > best + context / 2:
         return (), _label(NOT_LABOR, scores, hits)
-    specific = [label for label in labels if label.name != OTHER]
+    # `other` is a residual, unless its own terms (竞业, 培训费) outweigh every specific type.
+    specific = [label for label in labels if label.name != OTHER or label is labels[0]]
     if specific:
         # A side remark (辞职 in a social-insurance question) is not a second dispute.
         # ... but firm evidence (没签合同 beside 社保) is a second dispute whatever the first.

@@ -81,3 +81,13 @@ def test_matches_always_point_into_the_text(text: str) -> None:
     for label in (*result.labels, *result.flags):
         for match in label.matches:
             assert text[match.start : match.end] == match.term
+
+
+def test_other_wins_when_its_own_terms_outweigh_the_rest() -> None:
+    result = classify("签了竞业协议，辞职以后不让去同行干")
+    assert result.dispute_types[0] == "other"
+
+
+def test_other_stays_a_residual_beside_a_stronger_type() -> None:
+    result = classify("试用期被辞退了，公司不给任何补偿")
+    assert result.dispute_types == ("termination_compensation",)
