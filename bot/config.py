@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 WECHAT_API = "https://api.weixin.qq.com"
 ENVIRONMENTS = ("development", "production", "test")
+MINIPROGRAM_STATES = ("developer", "trial", "formal")  # subscribeMessage.send miniprogram_state
+CONTENT_CHECK_MODES = ("closed", "open", "off")  # msgSecCheck failing: hold, relay, or no check
+TEMPLATE_VALUES = ("title", "summary", "time", "case_id")  # what a template field may show
 
 
 class ConfigError(ValueError):
@@ -33,14 +38,29 @@ class Settings:
     max_text_chars: int = 2000  # longer chat messages are refused with a clear error
     max_body_bytes: int = 64 * 1024
     session_days: int = 30  # lifetime of a login token
+    wechat_stable_token: bool = False  # fetch access tokens from cgi-bin/stable_token
+    # Subscribe-message templates by purpose ("notice"): {"id", "page", "fields": {key: value}}
+    wechat_templates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    wechat_miniprogram_state: str = "formal"
+    wechat_content_check: str = "closed"  # relays when msgSecCheck fails: closed holds them
 
     @property
     def production(self) -> bool:
         return self.env == "production"
 
     @property
+    def embedded_database(self) -> bool:
+        """The default SQLite file in the data dir (not a configured DATABASE_URL)."""
+        return self.database_url == f"sqlite:///{self.data_dir / 'tiaojie.db'}"
+
+    @property
     def dev_login(self) -> bool:
         return not self.production
+
+    @property
+    def wechat_enabled(self) -> bool:
+        """The server APIs (token, subscribe, custom send, msgSecCheck) can be called."""
+        return bool(self.wechat_appid and self.wechat_secret)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +83,11 @@ class Settings:
             wechat_token=env.get("TIAOJIE_WECHAT_TOKEN", ""),
             wechat_aes_key=env.get("TIAOJIE_WECHAT_AES_KEY", ""),
             wechat_api_base=(env.get("TIAOJIE_WECHAT_API_BASE") or WECHAT_API).rstrip("/"),
+            wechat_stable_token=_flag(env, "TIAOJIE_WECHAT_STABLE_TOKEN"),
+            wechat_templates=_templates(env.get("TIAOJIE_WECHAT_TEMPLATES", "")),
+            wechat_miniprogram_state=env.get("TIAOJIE_WECHAT_MINIPROGRAM_STATE")
+            or ("formal" if mode == "production" else "developer"),
+            wechat_content_check=env.get("TIAOJIE_WECHAT_CONTENT_CHECK") or "closed",
         )
         settings.validate()
         return settings
@@ -80,6 +105,54 @@ class Settings:
             ("https://", "http://127.0.0.1", "http://localhost")
         ):
             raise ConfigError("TIAOJIE_WECHAT_API_BASE must be https://… (or a local fake)")
+        if self.wechat_miniprogram_state not in MINIPROGRAM_STATES:
+            raise ConfigError(
+                f"TIAOJIE_WECHAT_MINIPROGRAM_STATE must be one of {', '.join(MINIPROGRAM_STATES)}"
+            )
+        if self.wechat_content_check not in CONTENT_CHECK_MODES:
+            raise ConfigError(
+                f"TIAOJIE_WECHAT_CONTENT_CHECK must be one of {', '.join(CONTENT_CHECK_MODES)}"
+            )
+        for purpose, template in self.wechat_templates.items():
+            _check_template(purpose, template)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name} must be 1/0 (or true/false)")
+    return value in ("1", "true", "yes")
+
+
+def _templates(raw: str) -> dict[str, Any]:
+    """TIAOJIE_WECHAT_TEMPLATES: JSON, e.g. {"notice": {"id": "…", "page":
+    "pages/case/detail?id={case_id}", "fields": {"thing1": "title", "thing2": "summary",
+    "time3": "time"}}}: which template each purpose uses and what each of its keys shows."""
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ConfigError("TIAOJIE_WECHAT_TEMPLATES must be a JSON object") from error
+    if not isinstance(value, dict):
+        raise ConfigError("TIAOJIE_WECHAT_TEMPLATES must be a JSON object")
+    return value
+
+
+def _check_template(purpose: str, template: Any) -> None:
+    where = f"TIAOJIE_WECHAT_TEMPLATES[{purpose!r}]"
+    if not isinstance(template, Mapping) or not isinstance(template.get("id"), str):
+        raise ConfigError(f'{where} needs an "id" (the template id from the mp console)')
+    fields = template.get("fields")
+    if not isinstance(fields, Mapping) or not fields:
+        raise ConfigError(f'{where} needs "fields": {{template key: one of {TEMPLATE_VALUES}}}')
+    for key, source in fields.items():
+        if source not in TEMPLATE_VALUES:
+            raise ConfigError(
+                f"{where} field {key!r} must show one of {', '.join(TEMPLATE_VALUES)}"
+            )
+    if not isinstance(template.get("page", ""), str):
+        raise ConfigError(f'{where} "page" must be a mini-program page path')
 
 
 def _require(env: Mapping[str, str], *names: str) -> None:
