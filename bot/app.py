@@ -13,7 +13,10 @@ from bot.api_views import api
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import ApiError
+from bot.login_views import account
+from bot.openapi import openapi
 from bot.runtime import Runtime
+from bot.wechat_views import wechat
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
     runtime = runtimes.install(Runtime(settings, clock))
     app.extensions["tiaojie"] = runtime
     app.register_blueprint(api)
+    app.register_blueprint(account)  # WeChat login, logout, subscriptions
+    app.register_blueprint(openapi)  # /api/v1/openapi.json
+    app.register_blueprint(wechat)  # /wechat/push
     app.add_url_rule("/healthz", "healthz", _healthz)
     _register_errors(app)
     return app

@@ -1,15 +1,21 @@
-"""Session tokens: signed, expiring, bound to one party and its role."""
+"""Session tokens: signed, expiring, revocable, bound to one party and its role.
+
+Each token carries a random session id; logging out (or an admin) revokes that id in the
+database, which every authenticated request checks (the DB, not Redis: a revocation must
+survive a Redis flush)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from bot.config import Settings
 from bot.errors import ApiError
 from handlers.types import Role
+from storage import queries
 
 SALT = "tiaojie-session-v1"
 
@@ -18,6 +24,7 @@ SALT = "tiaojie-session-v1"
 class Caller:
     party_id: str
     role: Role
+    session_id: str = ""
 
 
 class Sessions:
@@ -26,7 +33,7 @@ class Sessions:
         self._max_age = settings.session_days * 24 * 3600
 
     def issue(self, party_id: str, role: str) -> str:
-        return self._signer.dumps({"p": party_id, "r": role})
+        return self._signer.dumps({"p": party_id, "r": role, "s": secrets.token_hex(16)})
 
     def verify(self, token: str) -> Caller:
         try:
@@ -35,7 +42,9 @@ class Sessions:
             raise ApiError(401, "token_invalid") from error
         except BadSignature as error:
             raise ApiError(401, "token_invalid") from error
-        return Caller(party_id=str(data["p"]), role=Role(data["r"]))
+        if not isinstance(data, dict) or not isinstance(data.get("s"), str):
+            raise ApiError(401, "token_invalid")  # issued before tokens were revocable
+        return Caller(party_id=str(data["p"]), role=Role(data["r"]), session_id=data["s"])
 
     def caller(self) -> Caller:
         """The caller of the current request, from ``Authorization: Bearer <token>``."""
@@ -43,4 +52,13 @@ class Sessions:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized")
-        return self.verify(token.strip())
+        caller = self.verify(token.strip())
+        if _revoked(caller.session_id):
+            raise ApiError(401, "token_invalid")
+        return caller
+
+
+def _revoked(session_id: str) -> bool:
+    runtime = current_app.extensions["tiaojie"]
+    with runtime.store.transaction() as session:
+        return queries.session_revoked(session, session_id)

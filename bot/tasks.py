@@ -22,7 +22,7 @@ from handlers import texts
 from handlers.deadlines import KINDS
 from handlers.types import Channel, Inbound, Role
 from storage import queries
-from storage.models import Case, Deadline, OutboundMessage
+from storage.models import Case, Deadline
 
 if TYPE_CHECKING:
     from bot.effects import FollowUps
@@ -36,21 +36,11 @@ RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 
 def deliver_notification(outbound_id: int) -> str:
-    """Deliver one queued notification. The in-app inbox is the channel every party has;
-    WeChat subscribe messages are added beside it by the WeChat channel (issue 7)."""
-    runtime = runtimes.current()
-    with runtime.store.transaction() as session:
-        query = select(OutboundMessage).where(OutboundMessage.id == outbound_id).with_for_update()
-        row = session.scalar(query)
-        if row is None:
-            log.warning("outbound %s no longer exists (erased?)", outbound_id)
-            return "missing"
-        if row.status != "queued":
-            return row.status  # already delivered by an earlier run of this job
-        row.attempts += 1
-        row.status = "sent"
-        row.sent_at = runtime.clock.now()
-        return row.status
+    """Deliver one queued outbound message: the in-app inbox (every party has it), WeChat
+    customer-service replies and subscribe messages (bot/outbound.py)."""
+    from bot import outbound  # outbound enqueues its follow-ups through this module
+
+    return outbound.deliver(runtimes.current(), outbound_id)
 
 
 # --- deadlines -------------------------------------------------------------------------------

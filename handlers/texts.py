@@ -279,3 +279,33 @@ PAYMENT_WHICH = "请问是哪一期？回复“已收到”或“没收到”即
 PDF_CONFIRMED = "已在线确认：{who}"
 PDF_EFFECTIVE = "生效时间：{at}（北京时间）"
 PDF_DIGEST = "协议文本SHA-256：{sha256}"
+
+# The WeChat channel (issue 7): login, customer-service chat, notifications, content security.
+ERRORS.update(
+    {
+        "missing_code": "缺少登录凭证 code，请重新打开小程序。",
+        "wechat_code_invalid": "登录凭证无效或已过期，请重新打开小程序再试。",
+        "wechat_rate_limited": "登录太频繁了，请一分钟后再试。",
+        "wechat_user_blocked": "当前微信账号暂时无法登录，如有疑问请联系客服。",
+        "wechat_busy": "微信服务繁忙，请稍后重试。",
+        "wechat_unavailable": "暂时连不上微信服务，请稍后重试。",
+        "wechat_not_configured": "微信登录尚未配置，请联系管理员。",
+        "bad_signature": "签名校验失败。",
+        "bad_push": "消息格式不正确。",
+    }
+)
+WECHAT_NEW_USER = "微信用户"
+WECHAT_WELCOME = (
+    "您好，我是劳动争议调解助手。请直接说说遇到了什么问题，比如“老板拖欠我三个月工资”。"
+    "在小程序里可以查看案件进度和对方的答复。"
+)
+WECHAT_UNSUPPORTED = (
+    "暂时还不能识别图片和语音，已为您保存。请用文字说说情况，比如单位名称、欠了多少钱、多久了。"
+)
+WECHAT_OPTIONS = "请直接回复：{labels}"
+WECHAT_OPTION_SEPARATOR = " 或 "
+WECHAT_NOTICE_TITLE = "案件有新消息"
+CONTENT_HELD = (
+    "您刚才的消息暂时没有转给对方，已交给调解员查看，调解员会尽快和您联系。"
+    "如果有人身安全危险，请立即拨打110。"
+)

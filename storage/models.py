@@ -283,3 +283,62 @@ class RiskAlert(Base):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16))  # open | acknowledged | closed
     created_at: Mapped[datetime]
+
+
+# --- the WeChat channel (issue 7) ------------------------------------------------------------
+
+
+class RevokedSession(Base):
+    """A login token withdrawn before it expired (logout, or an admin's revocation)."""
+
+    __tablename__ = "revoked_sessions"
+    sid: Mapped[str] = mapped_column(String(32), primary_key=True)  # the token's session id
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    revoked_at: Mapped[datetime]
+
+
+class WechatPush(Base):
+    """One push from WeChat, once: the unique key makes a redelivery (same MsgId, or the same
+    sender + CreateTime for events) a no-op, even with Redis down."""
+
+    __tablename__ = "wechat_pushes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    party_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))  # text | image | voice | event:<name> | …
+    media_id: Mapped[str | None] = mapped_column(String(256))  # image/voice: not fetched yet
+    reply_id: Mapped[int | None] = mapped_column(Integer)  # the outbound reply, if any
+    received_at: Mapped[datetime]
+
+
+class SubscribeGrant(Base):
+    """The authorization ledger: one row per template a user accepted in a subscribe popup.
+    Each allows exactly one subscribe message (one send per authorization)."""
+
+    __tablename__ = "subscribe_grants"
+    __table_args__ = (Index("ix_subscribe_grants_party_template", "party_id", "template_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    template_id: Mapped[str] = mapped_column(String(128))
+    # granted (unused) | used | refused (43101 on send) | rejected (the user said no)
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # popup_event | client
+    outbound_id: Mapped[int | None] = mapped_column(Integer)  # the send that used it
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class OutboundDetail(Base):
+    """What the WeChat channel adds to an OutboundMessage: why it was sent, what it falls back
+    from, the template and authorization it used, and the content-security verdict."""
+
+    __tablename__ = "outbound_details"
+    outbound_id: Mapped[int] = mapped_column(
+        ForeignKey("outbound_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16))  # notice | reply | welcome | fallback …
+    parent_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the row it follows
+    template_id: Mapped[str | None] = mapped_column(String(128))
+    grant_id: Mapped[int | None] = mapped_column(Integer)
+    verdict: Mapped[str | None] = mapped_column(String(16))  # pass | review | risky | unchecked
+    verdict_label: Mapped[int | None] = mapped_column(Integer)

@@ -503,3 +503,217 @@ def confirm_agreement(
         row.confirmed_by = [*row.confirmed_by, role]
     if effective:
         row.effective_at = now
+
+
+# --- the WeChat channel (issue 7) ------------------------------------------------------------
+
+from sqlalchemy.exc import IntegrityError  # noqa: E402
+
+from storage.models import (  # noqa: E402
+    OutboundDetail,
+    RevokedSession,
+    SubscribeGrant,
+    WechatPush,
+)
+from storage.models import RiskAlert as _RiskAlert  # noqa: E402
+
+
+def wechat_party(
+    session: Session,
+    openid: str,
+    now: datetime,
+    *,
+    name: str,
+    role: str = "worker",
+    unionid: str | None = None,
+) -> Party:
+    """The party behind a WeChat openid, created on first contact (role only then)."""
+    party = session.scalar(select(Party).where(Party.openid == openid))
+    if party is None:
+        try:
+            with session.begin_nested():  # two first contacts at once: one party
+                party = Party(role=role, display_name=name, openid=openid, created_at=now)
+                session.add(party)
+        except IntegrityError:
+            party = session.scalar(select(Party).where(Party.openid == openid))
+            assert party is not None
+    if unionid and party.unionid != unionid:
+        party.unionid = unionid
+    return party
+
+
+def revoke_session(session: Session, sid: str, party_id: str, now: datetime) -> None:
+    if session.get(RevokedSession, sid) is None:
+        session.add(RevokedSession(sid=sid, party_id=party_id, revoked_at=now))
+
+
+def session_revoked(session: Session, sid: str) -> bool:
+    return session.get(RevokedSession, sid) is not None
+
+
+def record_push(
+    session: Session,
+    *,
+    dedupe_key: str,
+    party_id: str | None,
+    kind: str,
+    now: datetime,
+    media_id: str | None = None,
+) -> WechatPush | None:
+    """Log a push once; None when this key was already recorded (a redelivery)."""
+    row = WechatPush(
+        dedupe_key=dedupe_key[:200],
+        party_id=party_id,
+        kind=kind[:48],
+        media_id=(media_id or None) and media_id[:256],
+        received_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def add_outbound(
+    session: Session,
+    cipher: TextCipher,
+    *,
+    party_id: str,
+    case_id: str | None,
+    channel: str,
+    text: str,
+    now: datetime,
+    purpose: str,
+    parent_id: int | None = None,
+    template_id: str | None = None,
+    grant_id: int | None = None,
+) -> OutboundMessage:
+    """A queued outbound message with its WeChat details (delivered by bot/outbound.py)."""
+    row = add_notification(
+        session, cipher, party_id=party_id, case_id=case_id, text=text, now=now, channel=channel
+    )
+    session.add(
+        OutboundDetail(
+            outbound_id=row.id,
+            purpose=purpose,
+            parent_id=parent_id,
+            template_id=template_id,
+            grant_id=grant_id,
+        )
+    )
+    session.flush()
+    return row
+
+
+def outbound_detail(session: Session, outbound_id: int) -> OutboundDetail | None:
+    return session.get(OutboundDetail, outbound_id)
+
+
+def lock_outbound(session: Session, outbound_id: int) -> OutboundMessage | None:
+    query = select(OutboundMessage).where(OutboundMessage.id == outbound_id).with_for_update()
+    return session.scalar(query)
+
+
+def current_case(session: Session, party: Party) -> Case | None:
+    """The party's most recently active case that is not closed (a push has no case_id)."""
+    query = select(Case).where(
+        or_(Case.worker_id == party.id, Case.employer_id == party.id),
+        Case.state != CaseState.CLOSED.value,
+    )
+    return session.scalar(query.order_by(Case.updated_at.desc()).limit(1))
+
+
+def relayed_text(
+    session: Session, cipher: TextCipher, row: OutboundMessage
+) -> tuple[Message, str] | None:
+    """The other party's inbound message whose words this notification carries, if any: it was
+    written in the same transaction (same case and time) by someone else, and its text appears
+    verbatim in the notification. That is what content security must check before relaying."""
+    if row.case_id is None:
+        return None
+    query = select(Message).where(
+        Message.case_id == row.case_id,
+        Message.direction == "in",
+        Message.created_at == row.created_at,
+        Message.sender_id.is_not(None),
+        Message.sender_id != row.party_id,
+    )
+    notice = cipher.decrypt(row.text_enc)
+    for message in session.scalars(query.order_by(Message.id)):
+        text = cipher.decrypt(message.text_enc).strip()
+        if text and text in notice:
+            return message, text
+    return None
+
+
+def add_grants(
+    session: Session,
+    party_id: str,
+    results: Sequence[tuple[str, str]],
+    *,
+    source: str,
+    now: datetime,
+) -> int:
+    """Record a subscribe popup's results: each "accept" allows one send. Returns accepts."""
+    accepted = 0
+    for template_id, status in results:
+        ok = status == "accept"
+        accepted += ok
+        session.add(
+            SubscribeGrant(
+                party_id=party_id,
+                template_id=template_id[:128],
+                status="granted" if ok else "rejected",
+                source=source,
+                created_at=now,
+            )
+        )
+    return accepted
+
+
+def take_grant(
+    session: Session, party_id: str, template_id: str, now: datetime
+) -> SubscribeGrant | None:
+    """Use the oldest unused authorization for this template (one send per authorization)."""
+    query = (
+        select(SubscribeGrant)
+        .where(
+            SubscribeGrant.party_id == party_id,
+            SubscribeGrant.template_id == template_id,
+            SubscribeGrant.status == "granted",
+        )
+        .order_by(SubscribeGrant.id)
+        .limit(1)
+        .with_for_update()
+    )
+    grant = session.scalar(query)
+    if grant is not None:
+        grant.status, grant.used_at = "used", now
+    return grant
+
+
+def unused_grants(session: Session, party_id: str, template_id: str) -> int:
+    query = select(SubscribeGrant.id).where(
+        SubscribeGrant.party_id == party_id,
+        SubscribeGrant.template_id == template_id,
+        SubscribeGrant.status == "granted",
+    )
+    return len(list(session.scalars(query)))
+
+
+def content_alert(
+    session: Session, *, case_id: str | None, reasons: list[dict[str, Any]], now: datetime
+) -> None:
+    """Put a relay held or flagged by content security in the risk ledger for a mediator."""
+    session.add(
+        _RiskAlert(
+            case_id=case_id,
+            kind="content_review",
+            region_code=None,
+            reasons=reasons,
+            status="open",
+            created_at=now,
+        )
+    )
