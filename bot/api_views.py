@@ -13,6 +13,7 @@ from bot import invitations, serialize, tasks
 from bot.dispatch import dispatch
 from bot.durations import parse_duration
 from bot.errors import ApiError, not_found_case
+from bot.openapi import describe
 from bot.pdf import agreement_pdf
 from bot.runtime import Runtime
 from handlers.types import Channel, Inbound, Role
@@ -71,6 +72,9 @@ def _caller_party(runtime: Runtime) -> Party:
 
 
 @api.post("/dev/login")
+@describe(
+    "开发用登录（仅非生产环境，生产环境 404）", body="DevLoginRequest", ok="Login", auth=False
+)
 def dev_login() -> ResponseReturnValue:
     runtime = _runtime()
     if not runtime.settings.dev_login:
@@ -90,6 +94,9 @@ def dev_login() -> ResponseReturnValue:
 
 
 @api.post("/messages")
+@describe(
+    "发一条消息（文字或选项），得到回复和案件摘要", body="MessageRequest", ok="MessageResponse"
+)
 def post_message() -> ResponseReturnValue:
     runtime = _runtime()
     caller = runtime.sessions.caller()
@@ -119,6 +126,7 @@ def post_message() -> ResponseReturnValue:
 
 
 @api.get("/cases")
+@describe("我的案件", ok="CaseList")
 def list_cases() -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
@@ -130,6 +138,7 @@ def list_cases() -> ResponseReturnValue:
 
 
 @api.get("/cases/<case_id>")
+@describe("案件摘要和我能看到的消息", ok="CaseDetail")
 def get_case(case_id: str) -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
@@ -144,6 +153,7 @@ def get_case(case_id: str) -> ResponseReturnValue:
 
 
 @api.get("/inbox")
+@describe("未读通知", ok="Inbox")
 def get_inbox() -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
@@ -153,6 +163,7 @@ def get_inbox() -> ResponseReturnValue:
 
 
 @api.post("/inbox/read")
+@describe("把通知标为已读", body="InboxRead", ok="Ok")
 def mark_inbox_read() -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
@@ -165,6 +176,7 @@ def mark_inbox_read() -> ResponseReturnValue:
 
 
 @api.post("/invitations/<token>/join")
+@describe("单位打开劳动者的邀请，加入案件", body="Any", ok="CaseSummary")
 def join_invitation(token: str) -> ResponseReturnValue:
     """An employer opens the worker's invitation and becomes the case's employer party."""
     runtime = _runtime()
@@ -180,6 +192,7 @@ def join_invitation(token: str) -> ResponseReturnValue:
 
 
 @api.post("/dev/clock")
+@describe("开发用：拨快时钟，执行到期的期限", body="ClockRequest", ok="Clock", auth=False)
 def dev_clock() -> ResponseReturnValue:
     """Development only: move the service clock and run every deadline that falls due."""
     runtime = _runtime()
@@ -195,6 +208,7 @@ def dev_clock() -> ResponseReturnValue:
 
 
 @api.get("/cases/<case_id>/agreement")
+@describe("案件的和解协议或调解协议", ok="Agreement")
 def get_agreement(case_id: str) -> ResponseReturnValue:
     """The current settlement or mediation agreement of a case the caller is a party to."""
     runtime = _runtime()
@@ -210,6 +224,7 @@ def get_agreement(case_id: str) -> ResponseReturnValue:
 
 
 @api.get("/cases/<case_id>/agreement.pdf")
+@describe("协议 PDF", media_type="application/pdf")
 def get_agreement_pdf(case_id: str) -> ResponseReturnValue:
     """The agreement as a PDF (embedded CJK font), for the parties to keep."""
     runtime = _runtime()
