@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from bot import invitations, serialize, tasks
+from bot import court, invitations, serialize, tasks
 from bot.dispatch import dispatch
 from bot.durations import parse_duration
 from bot.errors import ApiError, not_found_case
@@ -18,7 +18,7 @@ from bot.pdf import agreement_pdf
 from bot.runtime import Runtime
 from handlers.types import Channel, Inbound, Role
 from storage import queries
-from storage.models import Party
+from storage.models import Organization, Party
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -87,8 +87,16 @@ def dev_login() -> ResponseReturnValue:
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_LIMIT:
         raise ApiError(400, "bad_name", limit=NAME_LIMIT)
+    org_id = _optional_str(body, "org_id", ID_LIMIT)
+    if org_id and role is not Role.MEDIATOR:
+        raise ApiError(400, "bad_field", field="org_id")
     with runtime.store.transaction() as session:
-        party = queries.dev_party(session, role.value, name.strip(), runtime.clock.now())
+        if org_id and session.get(Organization, org_id) is None:
+            raise ApiError(400, "bad_field", field="org_id")
+        now = runtime.clock.now()
+        party = queries.dev_party(session, role.value, name.strip(), now, org_id)
+        if org_id:
+            queries.mediator_of_party(session, party, now)
     token = runtime.sessions.issue(party.id, party.role)
     return jsonify(serialize.party_login(token, party))
 
@@ -168,7 +176,9 @@ def mark_inbox_read() -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
     ids = _body().get("ids")
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids) or len(ids) > 500:
+    valid = isinstance(ids, list) and len(ids) <= 500 and all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**62 for i in ids)
+    if not valid:
         raise ApiError(400, "bad_field", field="ids")
     with runtime.store.transaction() as session:
         queries.mark_read(session, party.id, ids, runtime.clock.now())
@@ -240,3 +250,73 @@ def get_agreement_pdf(case_id: str) -> ResponseReturnValue:
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="agreement-{case.id}.pdf"'
     return response
+
+
+def _admin(runtime: Runtime) -> Party:
+    party = _caller_party(runtime)
+    if party.role != Role.ADMIN:
+        raise ApiError(403, "forbidden")
+    return party
+
+
+def _required_str(body: dict[str, Any], field: str, limit: int) -> str:
+    value = _optional_str(body, field, limit)
+    if not value:
+        raise ApiError(400, "bad_field", field=field)
+    return value
+
+
+def _optional_int(body: dict[str, Any], field: str) -> int | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 10**9:
+        raise ApiError(400, "bad_field", field=field)
+    return value
+
+
+@api.post("/admin/court-cases")
+@describe("管理员登记法院委托调解的案件（30日内反馈，SEED-SZ）")
+def register_court_case() -> ResponseReturnValue:
+    """An administrator registers a case entrusted by a court (seed 003: feedback in 30 days)."""
+    runtime = _runtime()
+    admin = _admin(runtime)
+    body = _body()
+    referral = court.Referral(
+        court=_required_str(body, "court", 128),
+        court_case_no=_required_str(body, "court_case_no", 64),
+        worker_name=_required_str(body, "worker_name", NAME_LIMIT),
+        employer=_required_str(body, "employer", 128),
+        summary=_required_str(body, "summary", runtime.settings.max_text_chars),
+        place=_optional_str(body, "place", 128),
+        amount=_optional_int(body, "amount"),
+        headcount=_optional_int(body, "headcount"),
+    )
+    now = runtime.clock.now()
+    with runtime.store.transaction() as session:
+        case, followups = court.register(
+            session, runtime.store.cipher, runtime.directory, admin, referral, now
+        )
+        summary = serialize.case_summary(session, case, admin, now)
+    tasks.enqueue_followups(runtime, followups)
+    return jsonify(summary), 201
+
+
+@api.post("/admin/court-cases/<case_id>/feedback")
+@describe("向法院反馈委托调解结果")
+def court_case_feedback(case_id: str) -> ResponseReturnValue:
+    """The result fed back to the court; stops the 30-day clock."""
+    runtime = _runtime()
+    admin = _admin(runtime)
+    feedback = _required_str(_body(), "feedback", 2000)
+    with runtime.store.transaction() as session:
+        row = court.record_feedback(
+            session, admin, case_id[:ID_LIMIT], feedback, runtime.clock.now()
+        )
+        data = {
+            "case_id": row.case_id,
+            "court": row.court,
+            "court_case_no": row.court_case_no,
+            "feedback_at": serialize.iso(row.feedback_at),
+        }
+    return jsonify(data)

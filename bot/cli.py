@@ -121,21 +121,167 @@ def bench() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def bench_nlp(data: str | None, rounds: int, as_json: bool) -> None:
     """Our classifier vs raw jieba.lcut on the same texts: msgs/s, ratio, first call, RSS."""
-    import importlib.util
     import json
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "nlp_bench.py"
-    spec = importlib.util.spec_from_file_location("nlp_bench", path)
-    if spec is None or spec.loader is None or not path.exists():
-        raise click.ClickException(f"{path} not found: run from a source checkout")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _benchmark("nlp_bench")
     corpus = Path(data) if data else module.DEFAULT_DATA
     if not corpus.exists():
         raise click.ClickException(f"{corpus} not found: pass --data FILE.jsonl")
     result = module.run(module.load_texts(corpus), rounds=rounds)
     click.echo(json.dumps(result) if as_json else module.format_result(result))
+
+
+def _benchmark(name: str) -> Any:
+    """A module of benchmarks/ (a source checkout's, not installed with the package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None or not path.exists():
+        raise click.ClickException(f"{path} not found: run from a source checkout")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@bench.command("route")
+@click.option("--orgs", default=100_000, show_default=True, type=int)
+@click.option("--lookups", default=20_000, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def bench_route(orgs: int, lookups: int, as_json: bool) -> None:
+    """Nearest-organization lookups at N organizations: p50/p99, against a linear scan."""
+    import json
+
+    module = _benchmark("route_bench")
+    result = module.run(orgs=orgs, lookups=lookups)
+    click.echo(json.dumps(result) if as_json else module.format_result(result))
+
+
+@main.group()
+def orgs() -> None:
+    """The mediation organization directory."""
+
+
+def _store(settings: Settings) -> Any:
+    from storage.db import Store
+
+    store = Store(settings.database_url, settings.secret_key)
+    store.upgrade()
+    return store
+
+
+@orgs.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def orgs_import(path: str) -> None:
+    """Import organizations and mediators from CSV/XLSX (all rows valid, or nothing)."""
+    from pathlib import Path
+
+    from bot import orgs as directory
+    from bot.clock import Clock
+
+    settings = _settings()
+    store = _store(settings)
+    try:
+        raws = directory.read_rows(Path(path))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    with (
+        store.transaction() as session,
+        click.progressbar(length=len(raws), label="importing", file=sys.stderr) as bar,
+    ):
+        report = directory.import_rows(session, store.cipher, raws, Clock().now(), bar.update)
+    store.dispose()
+    if not report.ok:
+        for row, problem in report.errors:
+            click.echo(f"第{row}行：{problem}", err=True)
+        bad = len({row for row, _ in report.errors})
+        raise click.ClickException(f"{bad} of {report.rows} rows are invalid; nothing imported")
+    click.echo(
+        f"{report.rows} rows: {report.inserted} added, {report.updated} updated, "
+        f"{report.mediators} mediators"
+    )
+
+
+@orgs.command("export")
+@click.option("--out", type=click.Path(dir_okay=False), help="default: standard output")
+def orgs_export(out: str | None) -> None:
+    """Export the directory as CSV in the import template's format."""
+    from bot import orgs as directory
+
+    store = _store(_settings())
+    with store.transaction() as session:
+        text = directory.export_csv(session, store.cipher)
+    store.dispose()
+    if out:
+        with open(out, "w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@orgs.command("generate")
+@click.option("--region", default="all", show_default=True, help="admin code, or all")
+def orgs_generate(region: str) -> None:
+    """Build a realistic, clearly marked (generated) directory from the gazetteer."""
+    from bot import orgs as directory
+    from bot.clock import Clock
+    from routing.directory import divisions
+
+    if region != "all" and region not in divisions():
+        raise click.ClickException(f"unknown admin code {region!r}")
+    store = _store(_settings())
+    total = sum(1 for _ in directory.generate(region))
+    with (
+        store.transaction() as session,
+        click.progressbar(length=total, label="generating", file=sys.stderr) as bar,
+    ):
+        inserted, updated = directory.generate_directory(session, region, Clock().now(), bar.update)
+    store.dispose()
+    click.echo(f"{inserted + updated} generated organizations: {inserted} added, {updated} updated")
+
+
+@main.command()
+@click.option("--text", required=True, help="what the worker wrote")
+@click.option("--lat", type=float)
+@click.option("--lng", type=float)
+@click.option("--json", "as_json", is_flag=True)
+def route(text: str, lat: float | None, lng: float | None, as_json: bool) -> None:
+    """Where a complaint would be routed, and why (uses the directory in the database)."""
+    import json
+    from datetime import date
+
+    import nlp
+    from bot.directory import load
+    from routing.policy import Request, route_case
+
+    facts = nlp.extract(text, today=date.today())
+    place = facts.get("place")
+    classification = nlp.classify(text)
+    request = Request(
+        place_code=(place.detail or {}).get("code") if place else None,
+        place_name=str(place.value) if place else None,
+        point=(lat, lng) if lat is not None and lng is not None else None,
+        dispute_types=classification.dispute_types,
+        flags=classification.flag_names,
+        employer=str(facts["employer"].value) if "employer" in facts else None,
+    )
+    store = _store(_settings())
+    with store.transaction() as session:
+        result = route_case(request, load(session))
+    store.dispose()
+    if result is None:
+        raise click.ClickException("no organization found (generate or import a directory)")
+    data = result.as_json()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"{result.org.name}  ({result.step})")
+    for reason in result.reasons:
+        click.echo(f"  - {reason.text}")
+    for org in result.alternatives:
+        click.echo(f"  或：{org.name}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 import handlers
 from bot import serialize, tasks
-from bot.effects import Context, FollowUps, apply_effects
+from bot.effects import Context, FollowUps, apply_effects, raise_risk_alerts
 from bot.errors import ApiError, not_found_case
 from bot.runtime import Runtime
 from handlers.states import CaseState
@@ -110,10 +110,15 @@ def _process(runtime: Runtime, inbound: Inbound) -> tuple[dict[str, Any], Follow
                 actor_id=sender.id if sender else None,
                 now=inbound.received_at,
             )
-        ctx = Context(session, store.cipher, case, sender, inbound.received_at, followups)
+        ctx = Context(
+            session, store.cipher, case, sender, inbound.received_at, followups, runtime.directory
+        )
         apply_effects(ctx, result.effects)
+        if result.event is not None:
+            raise_risk_alerts(ctx)
         response = {
-            "replies": [serialize.reply(r) for r in result.replies],
+            "replies": [serialize.reply(r) for r in result.replies]
+            + [{"text": text} for text in followups.replies],
             "case": _summary(session, case, sender, inbound),
         }
         queries.record_exchange(
@@ -150,12 +155,21 @@ def _case_for_message(session: Session, sender: Party | None, inbound: Inbound) 
     """The case this message belongs to, locked; None when a worker starts or continues intake."""
     if inbound.case_id:
         case = queries.lock_case(session, inbound.case_id)
-        if case is None or (sender and sender.id not in (case.worker_id, case.employer_id)):
+        if case is None or (sender and not _party_to(session, sender, case)):
             raise not_found_case()
         return case
     if inbound.role is not Role.WORKER or sender is None:
         raise ApiError(400, "case_required")
     return queries.intake_in_progress(session, sender.id)
+
+
+def _party_to(session: Session, sender: Party, case: Case) -> bool:
+    """The worker, the joined employer, or a mediator of an organization the case went to."""
+    if sender.id in (case.worker_id, case.employer_id):
+        return True
+    return sender.role == Role.MEDIATOR.value and queries.org_may_see(
+        session, sender.org_id, case.id
+    )
 
 
 def _summary(
@@ -185,4 +199,6 @@ def to_view(session: Session, case: Case, clocks: tuple[str, ...]) -> CaseView:
         clocks=clocks,
         proposal=case.proposal,
         agreement=serialize.agreement(agreement) if agreement else None,
+        assignment=serialize.assignment_view(session, case.id),
+        consents=queries.consent_recipients(session, case.id),
     )

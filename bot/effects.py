@@ -9,16 +9,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from handlers import rules
+from bot.directory import DirectoryCache
+from handlers import deadlines, risk, rules, texts
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
     CaseEvent,
     ConfirmAgreement,
+    DecideAssignment,
     DraftAgreement,
     Effect,
     EraseWorkerData,
@@ -26,12 +28,14 @@ from handlers.types import (
     Notify,
     RecordConsent,
     RecordOffer,
+    RouteCase,
     ScheduleDeadline,
     WithdrawConsents,
 )
+from routing.policy import Request, Route, route_case
 from storage import queries
 from storage.crypto import TextCipher
-from storage.models import Case, Party
+from storage.models import Assignment, Case, Party
 
 
 @dataclass
@@ -40,6 +44,7 @@ class FollowUps:
 
     notifications: list[int] = field(default_factory=list)
     deadlines: list[int] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)  # said to the sender after the handler's
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class Context:
     actor: Party | None
     now: datetime
     followups: FollowUps
+    directory: DirectoryCache
 
 
 def _notify(ctx: Context, effect: Notify) -> None:
@@ -155,6 +161,122 @@ def _erase(ctx: Context, effect: EraseWorkerData) -> None:
         )
 
 
+def _route(ctx: Context, effect: RouteCase) -> None:
+    """Send the case to the nearest suitable organization (routing/policy.py)."""
+    assert ctx.case is not None
+    case, session = ctx.case, ctx.session
+    directory = ctx.directory.get(session)
+    request = routing_request(case, effect.chosen_org_id, queries.skipped_orgs(session, case.id))
+
+    def has_room(org_id: str) -> bool:
+        load = queries.open_load(session, [org_id]).get(org_id, 0)
+        return load < directory.orgs[org_id].capacity
+
+    route = route_case(request, directory, has_room)
+    if route is None:
+        _tell_worker(ctx, texts.ROUTE_NONE)
+        for admin in queries.admins(session):
+            _notify(ctx, Notify(admin, texts.ROUTE_NONE))
+        return
+    _offer_case(ctx, route)
+
+
+def routing_request(case: Case, chosen: str | None, skip: frozenset[str]) -> Request:
+    facts = case.facts
+    lat, lng = facts.get("lat"), facts.get("lng")
+    point = (float(lat), float(lng)) if lat is not None and lng is not None else None
+    return Request(
+        place_code=facts.get("place_code"),
+        place_name=facts.get("place"),
+        point=point,
+        dispute_types=tuple(case.dispute_types),
+        flags=tuple(case.flags),
+        employer=facts.get("employer"),
+        chosen_org_id=chosen,
+        skip=skip,
+    )
+
+
+def _offer_case(ctx: Context, route: Route) -> None:
+    """The assignment, its 3-working-day clock (ECNMR-19), and who hears of it."""
+    assert ctx.case is not None
+    case, session = ctx.case, ctx.session
+    mediator = queries.least_loaded_mediator(session, route.org.id)
+    data = route.as_json()
+    session.add(
+        Assignment(
+            case_id=case.id,
+            org_id=route.org.id,
+            mediator_id=mediator.id if mediator else None,
+            status="offered",
+            step=route.step,
+            reasons=data["reasons"],
+            alternatives=data["alternatives"],
+            offered_at=ctx.now,
+        )
+    )
+    due = deadlines.due_at("org_acceptance", ctx.now)
+    _schedule(
+        ctx,
+        ScheduleDeadline(
+            "org_acceptance",
+            due,
+            rules.ORG_ACCEPTANCE.code,
+            party_id=mediator.party_id if mediator else None,
+            remind_at=due - timedelta(days=1),
+        ),
+    )
+    if mediator is not None and mediator.party_id:
+        offered = texts.CASE_OFFERED.format(
+            disputes="、".join(texts.DISPUTE_NAMES.get(t, t) for t in case.dispute_types),
+            place=case.facts.get("place") or "",
+            date=texts.china_date(due),
+            rule=rules.ORG_ACCEPTANCE.code,
+        )
+        _notify(ctx, Notify(mediator.party_id, offered))
+    alternatives = "、".join(o.name for o in route.alternatives) or texts.NO_ALTERNATIVES
+    _tell_worker(
+        ctx,
+        texts.ROUTE_CHOSEN.format(
+            org=route.org.name,
+            reasons="；".join(r.text for r in route.reasons),
+            rule=rules.ORG_ACCEPTANCE.code,
+            alternatives=alternatives,
+        ),
+    )
+    queries.audit(
+        session,
+        ctx.now,
+        ctx.actor.id if ctx.actor else None,
+        case.id,
+        "routed",
+        None,
+        None,
+        CaseEvent(reason=f"routed to {route.org.id} ({route.step})", rule=route.reasons[0].rule),
+    )
+
+
+def _tell_worker(ctx: Context, text: str) -> None:
+    """In the reply when the worker is talking now, else in their inbox."""
+    assert ctx.case is not None
+    if ctx.actor is not None and ctx.actor.id == ctx.case.worker_id:
+        ctx.followups.replies.append(text)
+    else:
+        _notify(ctx, Notify(ctx.case.worker_id, text))
+
+
+def _decide(ctx: Context, effect: DecideAssignment) -> None:
+    assert ctx.case is not None
+    assignment = queries.current_assignment(ctx.session, ctx.case.id)
+    if assignment is None:
+        raise ValueError("no assignment to decide")
+    assignment.status, assignment.decided_at = effect.status, ctx.now
+    if effect.status == "accepted" and ctx.actor is not None:
+        mediator = queries.mediator_of_party(ctx.session, ctx.actor, ctx.now)
+        if mediator is not None:
+            assignment.mediator_id = mediator.id
+
+
 EXECUTORS: dict[type[Effect], Callable[[Context, Effect], None]] = {
     Notify: _notify,  # type: ignore[dict-item]
     ScheduleDeadline: _schedule,  # type: ignore[dict-item]
@@ -166,6 +288,8 @@ EXECUTORS: dict[type[Effect], Callable[[Context, Effect], None]] = {
     RecordOffer: _offer,  # type: ignore[dict-item]
     DraftAgreement: _draft,  # type: ignore[dict-item]
     ConfirmAgreement: _confirm,  # type: ignore[dict-item]
+    RouteCase: _route,  # type: ignore[dict-item]
+    DecideAssignment: _decide,  # type: ignore[dict-item]
 }
 
 
@@ -175,3 +299,38 @@ def apply_effects(ctx: Context, effects: Iterable[Effect]) -> None:
         if executor is None:
             raise TypeError(f"no executor for effect {type(effect).__name__}")
         executor(ctx, effect)
+
+
+def raise_risk_alerts(ctx: Context) -> None:
+    """The risk ledger (风险台账): rules as data (handlers/risk.py), once per case and kind;
+    every new alert is told to the administrators (预警)."""
+    case = ctx.case
+    if case is None or case.state == CaseState.INTAKE.value:
+        return  # judged once the facts are in
+    window = timedelta(days=risk.repeat_window_days())
+    facts = risk.RiskFacts(
+        dispute_types=tuple(case.dispute_types),
+        flags=tuple(case.flags),
+        headcount=case.facts.get("headcount"),
+        terms=risk.matched_terms(case.explanation),
+        today=ctx.now.astimezone(texts.CHINA).date(),
+        same_employer_cases=queries.employer_cases(
+            ctx.session, case.employer_key, ctx.now - window
+        ),
+    )
+    for fired in risk.evaluate(facts):
+        reasons = [{"rule": fired.rule, "text": fired.label}]
+        raised = queries.add_risk_alert(
+            ctx.session,
+            case_id=case.id,
+            kind=fired.kind,
+            region_code=case.facts.get("place_code"),
+            reasons=reasons,
+            now=ctx.now,
+        )
+        if raised:
+            notice = texts.RISK_ALERT_NOTICE.format(
+                kind=fired.label, place=case.facts.get("place", ""), case_id=case.id
+            )
+            for admin in queries.admins(ctx.session):
+                _notify(ctx, Notify(admin, notice))

@@ -14,6 +14,7 @@ from rq import Queue
 from bot.auth import Sessions
 from bot.clock import Clock, SharedClock
 from bot.config import ConfigError, Settings
+from bot.directory import DirectoryCache
 from storage import kv
 from storage.db import Store
 
@@ -44,6 +45,10 @@ class Runtime:
                 "which runs an embedded Redis, or set REDIS_URL"
             )
         return kv.connect(self.settings.redis_url)
+
+    @cached_property
+    def directory(self) -> DirectoryCache:
+        return DirectoryCache()
 
     @cached_property
     def sessions(self) -> Sessions:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from handlers.texts import CHINA
 from handlers.types import Reply
 from storage import queries
-from storage.models import Agreement, Case, Party
+from storage.models import Agreement, Case, Mediator, Organization, Party
 
 INVITATION_PATH = "/pages/join/join?token={token}"  # the mini-program page an employer opens
 
@@ -46,6 +46,7 @@ def case_summary(session: Session, case: Case, party: Party, now: datetime) -> d
             for d in queries.case_deadlines(session, case.id)
         ],
         "my_role": role,
+        "route": _route(session, case),
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
     }
@@ -62,7 +63,10 @@ def case_summary(session: Session, case: Case, party: Party, now: datetime) -> d
     else:
         shared = queries.consented_fields(session, case.id, role)
         summary["facts"] = {k: v for k, v in case.facts.items() if k in shared}
-        summary["flags"] = []  # urgent / risk flags are for the worker and mediators
+        if role == "employer":
+            summary["flags"] = []  # urgent / risk flags are for the worker and mediators
+        else:
+            summary["reasons"] = dict(case.explanation)  # a mediator may overrule (PIPL-24)
         if "dispute_types" not in shared:
             summary["dispute_types"] = []
         if "name" in shared:
@@ -78,6 +82,42 @@ def agreement(row: Agreement) -> dict[str, Any]:
         "confirmed_by": list(row.confirmed_by),
         "terms": dict(row.terms),
         "effective_at": iso(row.effective_at),
+    }
+
+
+def assignment_view(session: Session, case_id: str) -> dict[str, Any] | None:
+    """The case's current organization, as handlers and the case summary see it."""
+    row = queries.current_assignment(session, case_id)
+    if row is None:
+        return None
+    org = session.get(Organization, row.org_id)
+    mediator = session.get(Mediator, row.mediator_id) if row.mediator_id else None
+    return {
+        "id": row.id,
+        "org_id": row.org_id,
+        "org_name": org.name if org else "",
+        "org_type": org.type if org else "",
+        "status": row.status,
+        "offered_at": row.offered_at.isoformat(),
+        "step": row.step,
+        "reasons": list(row.reasons),
+        "alternatives": list(row.alternatives),
+        "mediator_party_id": mediator.party_id if mediator else None,
+        "mediator_name": mediator.name if mediator else None,
+    }
+
+
+def _route(session: Session, case: Case) -> dict[str, Any] | None:
+    """api.md: route {org, reasons}, plus the alternatives the worker may pick instead."""
+    view = assignment_view(session, case.id)
+    if view is None:
+        return None
+    return {
+        "org": {"id": view["org_id"], "name": view["org_name"], "type": view["org_type"]},
+        "status": view["status"],
+        "reasons": view["reasons"],
+        "alternatives": view["alternatives"],
+        "mediator": view["mediator_name"],
     }
 
 

@@ -50,6 +50,8 @@ class Service:
             self._migrate()
             self._spawn("rq worker", [sys.executable, "-m", "bot.cli", "worker"], env)
             self._spawn("gunicorn", self._gunicorn_command(), env)
+            if self.settings.embedded_database:
+                self._seed_directory()  # while the children load their NLP tables
             self._wait_listening()
             click.echo(
                 f"调解助手 tiaojie is listening on http://{self.host}:{self.port}  "
@@ -70,11 +72,32 @@ class Service:
         return env
 
     def _migrate(self) -> None:
+        """Bring the schema up to date before anything else touches the database."""
         store = Store(self.settings.database_url, self.settings.secret_key)
         try:
             store.upgrade()
         finally:
             store.dispose()
+
+    def _seed_directory(self) -> None:
+        """Embedded defaults: a first start seeds the generated national directory so that
+        routing works out of the box (real deployments import theirs)."""
+        from bot.clock import Clock
+        from bot.orgs import generate_directory
+        from storage import queries
+
+        store = Store(self.settings.database_url, self.settings.secret_key)
+        with store.transaction() as session:
+            if queries.org_count(session):
+                store.dispose()
+                return
+            started = time.monotonic()
+            inserted, _ = generate_directory(session, "all", Clock().now())
+        store.dispose()
+        click.echo(
+            f"seeded {inserted} generated mediation organizations "
+            f"({time.monotonic() - started:.1f} s; `tiaojie orgs import` adds real ones)"
+        )
 
     def _gunicorn_command(self) -> list[str]:
         return [

@@ -7,7 +7,7 @@ nothing at this stage is just words), and finally a status reply.
 
 from __future__ import annotations
 
-from handlers import consent, fallback, followup, intake, negotiation
+from handlers import consent, fallback, followup, intake, mediation, negotiation
 from handlers.intents import Intent, detect
 from handlers.states import OPEN_STATES, CaseState
 from handlers.types import CaseView, Handler, HandlerResult, Inbound, Role
@@ -15,7 +15,7 @@ from handlers.types import CaseView, Handler, HandlerResult, Inbound, Role
 ANY = "*"
 RouteKey = tuple[Role, CaseState | str | None, Intent]
 
-W, E, SYSTEM = Role.WORKER, Role.EMPLOYER, Role.SYSTEM
+W, E, M, SYSTEM = Role.WORKER, Role.EMPLOYER, Role.MEDIATOR, Role.SYSTEM
 S = CaseState
 
 
@@ -27,12 +27,22 @@ def deadline_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     return handler(inbound, case) if handler else HandlerResult(replies=())
 
 
+def escalated_agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """同意 after escalation: the mediator consent when it is being asked, else just words."""
+    assert case is not None
+    if case.asking == consent.ASKING[consent.MEDIATOR]:
+        return consent.to_mediator(inbound, case)
+    return mediation.party_says(inbound, case)
+
+
 # (deadline kind, state the case is in when it falls due) → handler. Absent: nothing happens
 # (the case moved on; the clock should have been cancelled, and firing is harmless).
 ON_DUE: dict[tuple[str, CaseState], Handler] = {
     ("employer_answer", S.NEGOTIATING): negotiation.answer_period_over,  # ECNMR-8
     ("negotiation", S.NEGOTIATING): negotiation.negotiation_period_over,  # ECNMR-12
     ("instalment", S.FOLLOWUP): followup.instalment_due,  # 回访
+    ("org_acceptance", S.ESCALATED): mediation.acceptance_period_over,  # ECNMR-19
+    ("mediation", S.MEDIATING): mediation.mediation_period_over,  # LDMAL-14
 }
 
 ROUTES: dict[RouteKey, Handler] = {
@@ -58,6 +68,25 @@ ROUTES: dict[RouteKey, Handler] = {
         for s in (S.INTAKE, S.TRIAGE, S.AWAITING_CONSENT, S.NEGOTIATING)
     },
     (W, S.NEGOTIATING, Intent.CONSENT_MEDIATOR): consent.to_mediator,
+    # Escalated: the organization decides; the worker may pick another or consent late.
+    (M, S.ESCALATED, Intent.MESSAGE): mediation.offer,
+    (M, S.ESCALATED, Intent.ACCEPT_CASE): mediation.accept,
+    (M, S.ESCALATED, Intent.DECLINE_CASE): mediation.decline,
+    (W, S.ESCALATED, Intent.MESSAGE): mediation.party_says,
+    (W, S.ESCALATED, Intent.AGREE): escalated_agree,
+    (W, S.ESCALATED, Intent.CONSENT_MEDIATOR): consent.to_mediator,
+    (W, S.ESCALATED, Intent.OTHER_ORG): mediation.other_org,
+    (W, S.ESCALATED, Intent.CHOOSE_ORG): mediation.choose_org,
+    (E, S.ESCALATED, Intent.MESSAGE): mediation.party_says,
+    # Mediating: the mediator talks with both parties and records the outcome.
+    (M, S.MEDIATING, Intent.MESSAGE): mediation.mediator_says,
+    (M, S.MEDIATING, Intent.MEDIATION_SUCCESS): mediation.record_success,
+    (M, S.MEDIATING, Intent.MEDIATION_FAILED): mediation.record_failure,
+    (M, S.MEDIATING, Intent.MEDIATION_WITHDRAWN): mediation.record_withdrawal,
+    (W, S.MEDIATING, Intent.MESSAGE): mediation.party_says,
+    (E, S.MEDIATING, Intent.MESSAGE): mediation.party_says,
+    (W, S.MEDIATING, Intent.CONFIRM_AGREEMENT): negotiation.worker_confirms,
+    (E, S.MEDIATING, Intent.CONFIRM_AGREEMENT): negotiation.employer_confirms,
     (W, S.FOLLOWUP, Intent.PAID): followup.paid,
     (W, S.FOLLOWUP, Intent.NOT_PAID): followup.not_paid,
     (W, S.FOLLOWUP, Intent.MESSAGE): followup.which,

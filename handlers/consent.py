@@ -20,6 +20,7 @@ from handlers.types import (
     Option,
     RecordConsent,
     Reply,
+    RouteCase,
 )
 
 EMPLOYER, MEDIATOR = "employer", "mediator"
@@ -119,6 +120,7 @@ def to_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     effects: tuple[Any, ...] = (RecordConsent(MEDIATOR, shared_fields(case.facts)),)
     if case.state is CaseState.NEGOTIATING:
         effects = (*effects, CancelDeadlines())
+    effects = (*effects, RouteCase())
     if case.employer_id:
         effects = (*effects, Notify(case.employer_id, texts.MEDIATION_REQUESTED_TO_EMPLOYER))
     return HandlerResult(
@@ -126,7 +128,7 @@ def to_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         effects=effects,
         event=CaseEvent(
             reason="worker consented to mediation",
-            moves=(CaseState.ESCALATED,),
+            moves=() if case.state is CaseState.ESCALATED else (CaseState.ESCALATED,),
             rule=rules.PRIVACY_CONSENT.code,
             asking="",
         ),
@@ -153,6 +155,23 @@ def _not_offered(inbound: Inbound, case: CaseView) -> HandlerResult:
 
 def decline(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     return HandlerResult(replies=(Reply(texts.CONSENT_DECLINED),))
+
+
+def escalate(case: CaseView, reason: str, rule: str, notices: tuple[Any, ...]) -> HandlerResult:
+    """Negotiation is over (refused, silent, failed, not performed): on to mediation. A
+    mediator sees the case only with the worker's consent (PIPL-23), so ask for it first."""
+    effects: tuple[Any, ...] = (CancelDeadlines(), *notices)
+    asking = ""
+    if MEDIATOR in case.consents:
+        effects = (*effects, RouteCase())
+    else:
+        effects = (*effects, Notify(case.worker_id, texts.ESCALATION_NEEDS_CONSENT))
+        asking = ASKING[MEDIATOR]
+    return HandlerResult(
+        replies=(),
+        effects=effects,
+        event=CaseEvent(reason=reason, rule=rule, moves=(CaseState.ESCALATED,), asking=asking),
+    )
 
 
 def ask_for_human(inbound: Inbound, case: CaseView | None) -> HandlerResult:

@@ -38,6 +38,30 @@ KINDS: dict[str, DeadlineKind] = {
         ),
         # LDMAL-14 / ECNMR-23: 15 days of mediation, extendable by agreement.
         DeadlineKind("mediation", rules.MEDIATION_PERIOD, 15, label="调解期限"),
+        # AHR-74: joint application for 仲裁审查确认 within 15 days of the agreement taking
+        # effect; CPL-205: 司法确认 within 30 days. Reminders only: the parties decide.
+        DeadlineKind(
+            "arbitral_review",
+            rules.ARBITRAL_REVIEW,
+            15,
+            remind_before=timedelta(days=3),
+            label="仲裁审查确认申请期限",
+        ),
+        DeadlineKind(
+            "judicial_confirmation",
+            rules.JUDICIAL_CONFIRMATION,
+            30,
+            remind_before=timedelta(days=3),
+            label="司法确认申请期限",
+        ),
+        # Seed 003: a court-entrusted case is fed back to the court within 30 days.
+        DeadlineKind(
+            "court_feedback",
+            rules.COURT_FEEDBACK,
+            30,
+            remind_before=timedelta(days=5),
+            label="委托调解反馈期限",
+        ),
         # 回访: the day after each instalment of a settlement falls due (ECNMR-11/12).
         DeadlineKind(
             "instalment", rules.SETTLEMENT_BINDING, 0, remind_before=None, label="付款回访"

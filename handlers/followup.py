@@ -8,9 +8,10 @@ for what a mediation agreement then allows (LDMAL-16).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from handlers import rules, texts
+from handlers import consent, rules, texts
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
@@ -87,19 +88,13 @@ def not_paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     assert case is not None
     number = _asked_instalment(case) or _first_unpaid(case) or 1
     text = texts.NOT_PAID.format(rule=rules.NEGOTIATION_FAILED.code, rule2=rules.PAYMENT_ORDER.code)
-    effects: list[Any] = [CancelDeadlines()]
+    notices: tuple[Any, ...] = ()
     if case.employer_id:
-        effects.append(Notify(case.employer_id, texts.NOT_PAID_TO_EMPLOYER.format(n=number)))
-    return HandlerResult(
-        replies=(Reply(text),),
-        effects=tuple(effects),
-        event=CaseEvent(
-            reason=f"instalment {number} not paid",
-            asking="",
-            moves=(CaseState.ESCALATED,),
-            rule=rules.NEGOTIATION_FAILED.code,
-        ),
+        notices = (Notify(case.employer_id, texts.NOT_PAID_TO_EMPLOYER.format(n=number)),)
+    result = consent.escalate(
+        case, f"instalment {number} not paid", rules.NEGOTIATION_FAILED.code, notices
     )
+    return replace(result, replies=(Reply(text),))
 
 
 def which(inbound: Inbound, case: CaseView | None) -> HandlerResult:

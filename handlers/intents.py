@@ -23,6 +23,13 @@ class Intent(StrEnum):
     DEADLINE = "deadline"  # a clock ran out (SYSTEM messages only)
     CONFIRM_AGREEMENT = "confirm_agreement"
     HUMAN = "human"  # 转人工: a person, not the machine, handles it (PIPL-24)
+    ACCEPT_CASE = "accept_case"  # a mediator: 受理
+    DECLINE_CASE = "decline_case"  # a mediator: 不受理
+    MEDIATION_SUCCESS = "mediation_success"  # 调解成功, with the terms
+    MEDIATION_FAILED = "mediation_failed"  # 调解不成
+    MEDIATION_WITHDRAWN = "mediation_withdrawn"  # 申请人撤回, recorded by the mediator
+    OTHER_ORG = "other_org"  # the worker: 换一个
+    CHOOSE_ORG = "choose_org"  # "choose_org:<org id>"
     PAID = "paid"
     NOT_PAID = "not_paid"
 
@@ -62,6 +69,15 @@ COMMANDS: dict[str, Intent] = {
     "删除我的资料": Intent.ERASE,
     "确认删除": Intent.ERASE_CONFIRM,
     "不删除": Intent.ERASE_CANCEL,
+    "受理": Intent.ACCEPT_CASE,
+    "接受案件": Intent.ACCEPT_CASE,
+    "不受理": Intent.DECLINE_CASE,
+    "退回": Intent.DECLINE_CASE,
+    "调解不成": Intent.MEDIATION_FAILED,
+    "调解失败": Intent.MEDIATION_FAILED,
+    "申请人撤回": Intent.MEDIATION_WITHDRAWN,
+    "换一个": Intent.OTHER_ORG,
+    "换一家": Intent.OTHER_ORG,
     "转人工": Intent.HUMAN,
     "人工": Intent.HUMAN,
     "人工服务": Intent.HUMAN,
@@ -80,8 +96,15 @@ COMMANDS: dict[str, Intent] = {
 _TRIM = " \t\r\n。．.!！~～,，、"
 
 
+# Commands that lead a longer message: "调解成功：单位支付两万，月底前付清".
+PREFIXES: dict[str, Intent] = {"调解成功": Intent.MEDIATION_SUCCESS}
+
+
 def detect(text: str, action: str | None) -> Intent:
     """Read the intent from a tapped action first, else from a whole-message command."""
+    for prefix, intent in PREFIXES.items():
+        if not action and text.strip().startswith(prefix):
+            return intent
     if action:
         name = action.partition(":")[0]  # "deadline:<kind>" carries its argument after a colon
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handlers import consent, deadlines, rules, settlement, texts
-from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
     CaseEvent,
@@ -125,10 +124,5 @@ def _escalate(
     worker_text: str,
     replies: tuple[Reply, ...] = (),
 ) -> HandlerResult:
-    # Mediation was part of the worker's request; consent to share with the mediator is asked
-    # by the routing step before any organization sees the case (PIPL-23).
-    return HandlerResult(
-        replies=replies,
-        effects=(CancelDeadlines(), Notify(case.worker_id, worker_text)),
-        event=CaseEvent(reason=reason, rule=rule, moves=(CaseState.ESCALATED,), asking=""),
-    )
+    result = consent.escalate(case, reason, rule, (Notify(case.worker_id, worker_text),))
+    return replace(result, replies=replies)

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from handlers import rules, texts
+from handlers import deadlines, rules, texts
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
     CaseEvent,
     CaseView,
     ConfirmAgreement,
+    DecideAssignment,
     DraftAgreement,
     HandlerResult,
     Inbound,
@@ -148,45 +149,76 @@ def agreement_text(case: CaseView, proposal: Mapping[str, Any]) -> str:
     )
 
 
+def required(case: CaseView) -> set[str]:
+    """Who must confirm: both parties for a 和解协议 (ECNMR-11); for a 调解协议书 the parties
+    present in the case and the mediator, whose recording of the outcome is their signature
+    (LDMAL-14)."""
+    if case.agreement and case.agreement.get("kind") == "mediation":
+        return {"worker", "mediator", *(("employer",) if case.employer_id else ())}
+    return set(PARTIES)
+
+
 def confirm(inbound: Inbound, case: CaseView | None, role: str) -> HandlerResult:
-    """确认协议: once both have confirmed the same text, it binds both (ECNMR-11)."""
+    """确认协议: once everyone required has confirmed the same text, it binds them."""
     assert case is not None
     agreement = case.agreement
-    if not agreement:
+    if not agreement or agreement.get("effective_at"):
         return HandlerResult(replies=(Reply(texts.NO_DRAFT),))
     confirmed = tuple(agreement.get("confirmed_by", ()))
     if role in confirmed:
         return HandlerResult(replies=(Reply(texts.ALREADY_CONFIRMED),))
-    if not set(PARTIES) <= {*confirmed, role}:
-        notice = Notify(
-            other_party(case, role) or case.worker_id,
-            texts.CONFIRMED_OTHER.format(who=texts.ROLE_NAMES[role]),
-        )
+    if not required(case) <= {*confirmed, role}:
+        notices = [
+            Notify(p, texts.CONFIRMED_OTHER.format(who=texts.ROLE_NAMES[role]))
+            for p in _parties(case)
+            if p != inbound.sender_id
+        ]
         return HandlerResult(
-            replies=(Reply(texts.CONFIRMED_WAITING),), effects=(ConfirmAgreement(role), notice)
+            replies=(Reply(texts.CONFIRMED_WAITING),), effects=(ConfirmAgreement(role), *notices)
         )
     return _settle(inbound, case, role)
 
 
+def _parties(case: CaseView) -> list[str]:
+    mediator = case.assignment.get("mediator_party_id") if case.assignment else None
+    return [p for p in (case.worker_id, case.employer_id, mediator) if p]
+
+
 def _settle(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
-    terms = case.agreement.get("terms", {}) if case.agreement else {}
-    settled = texts.SETTLED.format(
-        rule=rules.SETTLEMENT_BINDING.code, rule2=rules.NEGOTIATION_FAILED.code
-    )
-    others = [p for p in (case.worker_id, case.employer_id) if p and p != inbound.sender_id]
+    agreement = case.agreement or {}
+    terms = agreement.get("terms", {})
+    mediation = agreement.get("kind") == "mediation"
+    if mediation:
+        text = texts.MEDIATION_SETTLED.format(
+            rule=rules.MEDIATION_AGREEMENT.code,
+            review=rules.ARBITRAL_REVIEW.code,
+            court=rules.JUDICIAL_CONFIRMATION.code,
+        )
+        rule = rules.MEDIATION_AGREEMENT.code
+        extra: list[Any] = [
+            deadlines.schedule("arbitral_review", inbound.received_at),
+            deadlines.schedule("judicial_confirmation", inbound.received_at),
+            DecideAssignment("closed"),
+        ]
+    else:
+        text = texts.SETTLED.format(
+            rule=rules.SETTLEMENT_BINDING.code, rule2=rules.NEGOTIATION_FAILED.code
+        )
+        rule, extra = rules.SETTLEMENT_BINDING.code, []
     effects: list[Any] = [
         ConfirmAgreement(role, effective=True),
         CancelDeadlines(),
-        *(Notify(p, settled) for p in others),
+        *(Notify(p, text) for p in _parties(case) if p != inbound.sender_id),
         *(instalment_clock(part) for part in terms.get("instalments", ())),
+        *extra,
     ]
     return HandlerResult(
-        replies=(Reply(settled),),
+        replies=(Reply(text),),
         effects=tuple(effects),
         event=CaseEvent(
-            reason="both parties confirmed the settlement",
+            reason="everyone confirmed the agreement",
             moves=(CaseState.SETTLED, CaseState.FOLLOWUP),
-            rule=rules.SETTLEMENT_BINDING.code,
+            rule=rule,
         ),
     )
 

@@ -138,6 +138,7 @@ ERRORS = {
     "bad_name": "请填写名字（不超过{limit}个字）。",
     "invitation_unknown": "这个邀请不存在或已失效。",
     "no_agreement": "这个案件还没有协议。",
+    "already_done": "这件事已经办过了。",
     "invitation_used": "这个邀请已经使用过或已过期，请让劳动者重新发送。",
 }
 
@@ -280,6 +281,79 @@ PDF_CONFIRMED = "已在线确认：{who}"
 PDF_EFFECTIVE = "生效时间：{at}（北京时间）"
 PDF_DIGEST = "协议文本SHA-256：{sha256}"
 
+# Routing to a mediation organization (design.md, routing policy); each reason cites its rule.
+ROUTE_CHOICE = "这是您选择的调解组织（{rule}）"
+ROUTE_COLLECTIVE = (
+    "涉及10人以上的集体争议，由区县仲裁院调解中心处理，并纳入风险台账（{rule}、{seed}）"
+)
+ROUTE_URGENT = "情况紧急，由区县仲裁院调解中心尽快介入"
+ROUTE_ENTERPRISE = "单位设有企业劳动争议调解委员会（{rule}），您也可以选择其他组织"
+ROUTE_PLATFORM = "平台用工争议由新就业形态劳动争议调解组织处理（{seed}）"
+ROUTE_TOWNSHIP = "您在{place}工作，由当地乡镇（街道）调解中心就近处理（{rule}）"
+ROUTE_COUNTY = "由所在区县的劳动人事争议仲裁院调解中心处理（{rule}）"
+ROUTE_NEAREST = "离您最近的同类调解组织（约{km}公里）"
+ROUTE_SKIPPED = "{name}未能受理，已改派"
+ROUTE_CHOSEN = (
+    "已为您转交：{org}。\n理由：{reasons}。\n"
+    "{org}应在3个工作日内决定是否受理（{rule}）。也可以回复“换一个”选择：{alternatives}"
+)
+ROUTE_NONE = "抱歉，暂时没找到可以受理的调解组织。请拨打12333咨询，我们也会尽快人工处理。"
+
+# Mediation (调解) with the organization's mediators.
+ESCALATION_NEEDS_CONSENT = (
+    "可以转交调解组织处理。需要您同意把案件信息提供给调解员，同意请回复“同意转调解”。"
+)
+CASE_OFFERED = "新案件待受理：{disputes}，{place}。请在{date}前决定是否受理（{rule}）。"
+ACCEPT_LABEL = "受理"
+DECLINE_LABEL = "不受理"
+OFFER_OPTIONS_HINT = "请选择是否受理这个案件。"
+ACCEPTED_TO_MEDIATOR = "已受理。调解期限到{date}（{rule}）。您的回复会同时转给劳动者和单位。"
+ACCEPTED_TO_PARTIES = (
+    "{org}已受理您的案件，调解员{mediator}会在这里和您联系。调解期限到{date}（{rule}）。"
+)
+DECLINED_TO_MEDIATOR = "已退回，案件会转给下一个调解组织。"
+RELAY_FROM_MEDIATOR = "调解员{name}：{text}"
+RELAY_TO_MEDIATOR = "{who}：{text}"
+NO_MEDIATOR_YET = "调解组织还在受理中，您的话已记下，调解员受理后会看到。"
+MEDIATION_DRAFT = "调解员记录了调解结果，调解协议如下，请核对，无误请回复“确认协议”：\n{text}"
+MEDIATION_RECORDED = "已记录调解结果，等待双方确认调解协议。"
+MEDIATION_TERMS_NEEDED = "请在“调解成功”后写明协议内容，例如：调解成功：单位支付两万，月底前付清。"
+MEDIATION_AGREEMENT_TEXT = """调解协议书
+劳动者：{worker}
+用人单位：{employer}
+调解组织：{org}
+调解员：{mediator}
+争议事项：{disputes}
+经调解，双方自愿达成如下协议：
+一、用人单位向劳动者支付{total}元（人民币），支付方式：{schedule}。
+二、用人单位按期足额支付后，双方就上述争议事项不再主张其他权利。
+三、本协议自双方当事人签名、调解员签名并加盖调解组织印章后生效，对双方具有约束力（{rule}）。
+四、用人单位未按期支付劳动报酬、工伤医疗费、经济补偿或者赔偿金的，劳动者可以持本协议书向人民法院申请支付令（{rule_order}）。
+五、双方可以自协议生效之日起15日内共同申请仲裁审查确认（{rule_review}），或者30日内共同向人民法院申请司法确认（{rule_court}）。
+协议编号：{case_id}"""
+MEDIATION_SETTLED = (
+    "调解协议已经双方确认，由调解组织盖章后生效（{rule}）。可以在15日内共同申请仲裁审查确认（{review}），"
+    "或30日内申请司法确认（{court}）。我会在每期付款日回访。"
+)
+MEDIATION_FAILED_TEXT = (
+    "调解未能达成协议。您可以申请劳动仲裁（{rule}），"
+    "由劳动合同履行地或用人单位所在地的仲裁委员会管辖（{rule21}）：{commission}。"
+)
+MEDIATION_TIMEOUT = (
+    "调解组织收到申请已满15日，仍未达成调解协议。"
+    "您可以申请劳动仲裁（{rule}），管辖：{commission}（{rule21}）。"
+)
+COMMISSION_UNKNOWN = "劳动合同履行地或用人单位所在地的劳动人事争议仲裁委员会"
+CONFIRMATION_REMINDER = "提醒：调解协议共同申请{what}的期限到{date}（{rule}）。"
+ARBITRAL_REVIEW_NAME = "仲裁审查确认"
+JUDICIAL_CONFIRMATION_NAME = "司法确认"
+ORG_CHOICES = "可以换成以下调解组织，请选择："
+ORG_CHANGED = "好的，已改为：{org}。"
+NO_ALTERNATIVES = "暂时没有其他可选的调解组织。"
+RISK_COLLECTIVE = "集体争议（{headcount}人）"
+RISK_URGENT = "紧急情况"
+RISK_ALERT_NOTICE = "风险预警：{kind}，{place}，案件{case_id}。"
+
 # The WeChat channel (issue 7): login, customer-service chat, notifications, content security.
 ERRORS.update(
     {
@@ -309,3 +383,7 @@ CONTENT_HELD = (
     "您刚才的消息暂时没有转给对方，已交给调解员查看，调解员会尽快和您联系。"
     "如果有人身安全危险，请立即拨打110。"
 )
+OUTCOME_SUCCESS_LABEL = "调解成功"
+OUTCOME_FAILED_LABEL = "调解不成"
+OUTCOME_WITHDRAWN_LABEL = "申请人撤回"
+MEDIATION_WITHDRAWN = "调解员已记录：申请人撤回调解申请，案件结束。"

@@ -60,6 +60,10 @@ class CaseView:
     clocks: tuple[str, ...] = ()  # kinds of the deadlines still pending
     proposal: Mapping[str, Any] | None = None  # settlement terms on the table
     agreement: Mapping[str, Any] | None = None  # the drafted agreement: kind, sha256, confirmed_by
+    # The organization the case is with: id, org_id, org_name, status, offered_at,
+    # mediator_party_id, alternatives [{id, name}].
+    assignment: Mapping[str, Any] | None = None
+    consents: tuple[str, ...] = ()  # recipients the worker currently consents to share with
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,21 @@ class ConfirmAgreement(Effect):
 
     role: str
     effective: bool = False
+
+
+@dataclass(frozen=True)
+class RouteCase(Effect):
+    """Send the case to the nearest suitable organization (routing/policy.py), skipping the
+    ones that declined or stayed silent; ``chosen_org_id`` is the worker's own pick."""
+
+    chosen_org_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideAssignment(Effect):
+    """The organization's answer to the current assignment (ECNMR-19)."""
+
+    status: str  # accepted | declined | expired | withdrawn | closed
 
 
 @dataclass(frozen=True)

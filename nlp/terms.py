@@ -184,3 +184,8 @@ def parse_terms(text: str, today: date) -> Terms:
 
 def _inside(pos: int, spans: dict[str, tuple[int, int]]) -> bool:
     return any(start <= pos < end for start, end in spans.values())
+
+
+def next_holiday(name: str, today: date) -> date | None:
+    """The next date of a holiday (春节 …) on or after today; None past the shipped table."""
+    return _holiday(name, today)

@@ -88,6 +88,8 @@ class Case(Base):
     triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # route decided, with reasons
     proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # settlement terms on the table
     employer_contact_enc: Mapped[str | None] = mapped_column(Text)  # optional, given by worker
+    # The employer's name, normalized: the risk ledger counts repeat employers (seed 001).
+    employer_key: Mapped[str | None] = mapped_column(String(128), index=True)
     asking: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -286,6 +288,21 @@ class RiskAlert(Base):
 
 
 # --- the WeChat channel (issue 7) ------------------------------------------------------------
+
+
+class CourtReferral(Base):
+    """A case entrusted by a court (委托调解): its result goes back within 30 days (seed 003)."""
+
+    __tablename__ = "court_referrals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    court: Mapped[str] = mapped_column(String(128))
+    court_case_no: Mapped[str] = mapped_column(String(64))
+    entrusted_at: Mapped[datetime]
+    feedback_due_at: Mapped[datetime]
+    registered_by: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+    feedback: Mapped[str | None] = mapped_column(Text)  # the result sent back to the court
+    feedback_at: Mapped[datetime | None]
 
 
 class RevokedSession(Base):

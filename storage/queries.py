@@ -6,35 +6,43 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from handlers.risk import employer_key
 from handlers.states import CaseState, advance
 from handlers.types import CaseEvent
 from storage.crypto import TextCipher
 from storage.models import (
     Agreement,
+    Assignment,
     AuditEvent,
     Case,
     Consent,
     Deadline,
     Invitation,
+    Mediator,
     Message,
     Offer,
+    Organization,
     OutboundMessage,
     Party,
+    RiskAlert,
+    new_id,
 )
 
 
-def dev_party(session: Session, role: str, name: str, now: datetime) -> Party:
-    """The development identity for (role, name): the same person on every dev login."""
-    openid = f"dev:{role}:{name}"
+def dev_party(
+    session: Session, role: str, name: str, now: datetime, org_id: str | None = None
+) -> Party:
+    """The development identity for (role, name[, org]): the same person on every dev login."""
+    openid = f"dev:{role}:{org_id}:{name}" if org_id else f"dev:{role}:{name}"
     party = session.scalar(select(Party).where(Party.openid == openid))
     if party is None:
-        party = Party(role=role, display_name=name, openid=openid, created_at=now)
+        party = Party(role=role, display_name=name, openid=openid, created_at=now, org_id=org_id)
         session.add(party)
         session.flush()
     return party
@@ -116,6 +124,8 @@ def _update_fields(case: Case, event: CaseEvent) -> None:
         case.flags = list(event.flags)
     if event.facts:
         case.facts = {**case.facts, **event.facts}  # a new dict, so the JSON column is dirty
+        if "employer" in event.facts:
+            case.employer_key = employer_key(case.facts.get("employer"))
     if event.explanation is not None:
         case.explanation = dict(event.explanation)
     if event.asking is not None:
@@ -223,7 +233,9 @@ def queued_outbound(session: Session) -> list[int]:
 
 
 def cases_of(session: Session, party: Party) -> list[Case]:
-    """The cases this party is a party to, newest first."""
+    """The cases this party is a party to, newest first (a mediator: their organization's)."""
+    if party.role == "mediator":
+        return org_cases(session, party.org_id) if party.org_id else []
     query = select(Case).where(or_(Case.worker_id == party.id, Case.employer_id == party.id))
     return list(session.scalars(query.order_by(Case.updated_at.desc())))
 
@@ -231,9 +243,13 @@ def cases_of(session: Session, party: Party) -> list[Case]:
 def case_for(session: Session, party: Party, case_id: str) -> Case | None:
     """The case if this party may see it, else None (the caller answers 404 either way)."""
     case = session.get(Case, case_id)
-    if case is None or party.id not in (case.worker_id, case.employer_id):
+    if case is None:
         return None
-    return case
+    if party.id in (case.worker_id, case.employer_id):
+        return case
+    if party.role == "mediator" and org_may_see(session, party.org_id, case.id):
+        return case
+    return None
 
 
 def visible_messages(
@@ -505,6 +521,216 @@ def confirm_agreement(
         row.effective_at = now
 
 
+# --- organizations, mediators, assignments, risk ledger ---------------------------------------
+
+
+ORG_TABLE = cast(Table, Organization.__table__)
+ORG_FIELDS = (
+    "name",
+    "type",
+    "filing_status",
+    "admin_codes",
+    "region_code",
+    "address",
+    "lat",
+    "lng",
+    "capacity",
+    "active",
+    "hours",
+    "employer_name",
+    "generated",
+)
+
+
+def org_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Organization)) or 0)
+
+
+def upsert_orgs(
+    session: Session, rows: Sequence[Mapping[str, Any]], now: datetime
+) -> tuple[int, int]:
+    """Insert or update organizations by their stable key; (inserted, updated)."""
+    keys = [row["key"] for row in rows]
+    existing = dict(
+        session.execute(
+            select(Organization.key, Organization.id).where(Organization.key.in_(keys))
+        ).all()
+    )
+    inserts = [
+        {
+            "id": new_id(),
+            "key": r["key"],
+            "created_at": now,
+            "updated_at": now,
+            **{f: r[f] for f in ORG_FIELDS if f in r},
+        }
+        for r in rows
+        if r["key"] not in existing
+    ]
+    updates = [
+        {"id": existing[r["key"]], "updated_at": now, **{f: r[f] for f in ORG_FIELDS if f in r}}
+        for r in rows
+        if r["key"] in existing
+    ]
+    if inserts:  # Core insert: the ORM bulk path is several times slower for 48k rows
+        session.execute(insert(ORG_TABLE), inserts)
+    if updates:
+        session.execute(update(Organization), updates)
+    return len(inserts), len(updates)
+
+
+def all_orgs(session: Session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.key)))
+
+
+def directory_rows(session: Session) -> list[Any]:
+    """What routing needs of every active organization (one query, no ORM objects)."""
+    query = select(
+        Organization.id,
+        Organization.name,
+        Organization.type,
+        Organization.region_code,
+        Organization.admin_codes,
+        Organization.lat,
+        Organization.lng,
+        Organization.capacity,
+        Organization.employer_name,
+    ).where(Organization.active.is_(True))
+    return list(session.execute(query))
+
+
+def directory_version(session: Session) -> tuple[int, str]:
+    """Changes whenever an organization is added or edited (the in-process index reloads)."""
+    row = session.execute(select(func.count(), func.max(Organization.updated_at))).one()
+    return int(row[0]), str(row[1])
+
+
+def open_load(session: Session, org_ids: Sequence[str]) -> dict[str, int]:
+    """Cases offered to or being mediated by each organization."""
+    query = (
+        select(Assignment.org_id, func.count())
+        .where(Assignment.org_id.in_(org_ids), Assignment.status.in_(("offered", "accepted")))
+        .group_by(Assignment.org_id)
+    )
+    return {org_id: int(n) for org_id, n in session.execute(query)}
+
+
+def skipped_orgs(session: Session, case_id: str) -> frozenset[str]:
+    """Organizations that declined, stayed silent, or were swapped out for this case."""
+    query = select(Assignment.org_id).where(
+        Assignment.case_id == case_id, Assignment.status.in_(("declined", "expired", "withdrawn"))
+    )
+    return frozenset(session.scalars(query))
+
+
+def current_assignment(session: Session, case_id: str) -> Assignment | None:
+    query = (
+        select(Assignment)
+        .where(Assignment.case_id == case_id)
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def least_loaded_mediator(session: Session, org_id: str) -> Mediator | None:
+    """The active mediator of an organization with the fewest open cases."""
+    load = (
+        select(Assignment.mediator_id, func.count().label("n"))
+        .where(Assignment.status.in_(("offered", "accepted")))
+        .group_by(Assignment.mediator_id)
+        .subquery()
+    )
+    query = (
+        select(Mediator)
+        .outerjoin(load, load.c.mediator_id == Mediator.id)
+        .where(Mediator.org_id == org_id, Mediator.active.is_(True), Mediator.party_id.is_not(None))
+        .order_by(func.coalesce(load.c.n, 0), Mediator.created_at)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def mediator_of_party(session: Session, party: Party, now: datetime) -> Mediator | None:
+    """The roster entry of a mediator's login, made on first use for a dev or WeChat login."""
+    row = session.scalar(select(Mediator).where(Mediator.party_id == party.id))
+    if row is None and party.role == "mediator" and party.org_id:
+        row = Mediator(
+            org_id=party.org_id,
+            party_id=party.id,
+            name=party.display_name,
+            specialities=[],
+            active=True,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def org_cases(session: Session, org_id: str) -> list[Case]:
+    """Cases offered to or handled by an organization (what its mediators may see)."""
+    visible = select(Assignment.case_id).where(
+        Assignment.org_id == org_id, Assignment.status.in_(("offered", "accepted", "closed"))
+    )
+    query = select(Case).where(Case.id.in_(visible)).order_by(Case.updated_at.desc())
+    return list(session.scalars(query))
+
+
+def org_may_see(session: Session, org_id: str | None, case_id: str) -> bool:
+    if not org_id:
+        return False
+    query = select(Assignment.id).where(
+        Assignment.case_id == case_id,
+        Assignment.org_id == org_id,
+        Assignment.status.in_(("offered", "accepted", "closed")),
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def add_risk_alert(
+    session: Session,
+    *,
+    case_id: str,
+    kind: str,
+    region_code: str | None,
+    reasons: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> bool:
+    """One open alert per case and kind (风险台账); True when a new one was raised."""
+    exists = session.scalar(
+        select(RiskAlert.id).where(
+            RiskAlert.case_id == case_id, RiskAlert.kind == kind, RiskAlert.status == "open"
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        RiskAlert(
+            case_id=case_id,
+            kind=kind,
+            region_code=region_code,
+            reasons=[dict(r) for r in reasons],
+            status="open",
+            created_at=now,
+        )
+    )
+    return True
+
+
+def admins(session: Session) -> list[str]:
+    return list(
+        session.scalars(select(Party.id).where(Party.role == "admin", Party.erased_at.is_(None)))
+    )
+
+
+def consent_recipients(session: Session, case_id: str) -> tuple[str, ...]:
+    query = select(Consent.recipient).where(
+        Consent.case_id == case_id, Consent.withdrawn_at.is_(None)
+    )
+    return tuple(sorted(set(session.scalars(query))))
+
+
 # --- the WeChat channel (issue 7) ------------------------------------------------------------
 
 from sqlalchemy.exc import IntegrityError  # noqa: E402
@@ -717,3 +943,11 @@ def content_alert(
             created_at=now,
         )
     )
+
+
+def employer_cases(session: Session, key: str | None, since: datetime) -> int:
+    """Cases naming this employer opened since a moment (the repeat-employer rule)."""
+    if not key:
+        return 0
+    query = select(func.count()).where(Case.employer_key == key, Case.created_at >= since)
+    return int(session.scalar(query) or 0)

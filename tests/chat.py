@@ -25,6 +25,14 @@ class Chat:
         body = response.get_json()
         return Person(client, body["token"], body["party_id"], role)
 
+    def login_mediator(self, name: str, org_id: str) -> Person:
+        client = self.app.test_client()
+        body = {"role": "mediator", "name": name, "org_id": org_id}
+        response = client.post("/api/v1/dev/login", json=body)
+        assert response.status_code == 200, response.get_json()
+        data = response.get_json()
+        return Person(client, data["token"], data["party_id"], "mediator")
+
     def run_jobs(self) -> None:
         """Run every queued RQ job in this process, as a worker would."""
         runtimes.install(self.runtime)  # jobs find their runtime as in a worker process

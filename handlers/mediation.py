@@ -1,0 +1,262 @@
+"""Mediation (调解, LDMAL-10..16, ECNMR ch.3): the organization accepts or declines within 3
+working days, its mediator talks with both parties in the case chat, and records the outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers import rules, settlement, texts
+from handlers.states import CaseState
+from handlers.types import (
+    CancelDeadlines,
+    CaseEvent,
+    CaseView,
+    ConfirmAgreement,
+    DecideAssignment,
+    DraftAgreement,
+    HandlerResult,
+    Inbound,
+    Notify,
+    Option,
+    Reply,
+    RouteCase,
+    ScheduleDeadline,
+)
+from nlp.terms import parse_terms
+from routing.policy import commission_for
+
+MEDIATION_DAYS = 15  # LDMAL-14: counted from the organization's receipt of the application
+OFFER_OPTIONS = (
+    Option(texts.ACCEPT_LABEL, "accept_case"),
+    Option(texts.DECLINE_LABEL, "decline_case"),
+)
+
+
+def _offered(case: CaseView) -> bool:
+    return bool(case.assignment) and case.assignment.get("status") == "offered"  # type: ignore[union-attr]
+
+
+def _parties(case: CaseView) -> list[str]:
+    return [p for p in (case.worker_id, case.employer_id) if p]
+
+
+def _mediator(case: CaseView) -> str | None:
+    return case.assignment.get("mediator_party_id") if case.assignment else None
+
+
+def offer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """A mediator opens an offered case: accept or decline."""
+    return HandlerResult(replies=(Reply(texts.OFFER_OPTIONS_HINT, OFFER_OPTIONS),))
+
+
+def accept(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """受理 (ECNMR-19): mediation starts; 15 days from receipt (LDMAL-14)."""
+    assert case is not None and case.assignment is not None
+    if not _offered(case):
+        return HandlerResult(replies=(Reply(texts.OFFER_OPTIONS_HINT),))
+    received = datetime.fromisoformat(str(case.assignment["offered_at"]))
+    due = received + timedelta(days=MEDIATION_DAYS)
+    date = texts.china_date(due)
+    rule = rules.MEDIATION_PERIOD.code
+    told = texts.ACCEPTED_TO_PARTIES.format(
+        org=case.assignment["org_name"], mediator=inbound.sender_name, date=date, rule=rule
+    )
+    return HandlerResult(
+        replies=(Reply(texts.ACCEPTED_TO_MEDIATOR.format(date=date, rule=rule)),),
+        effects=(
+            DecideAssignment("accepted"),
+            CancelDeadlines(("org_acceptance",)),
+            ScheduleDeadline("mediation", due, rule, remind_at=due - timedelta(days=2)),
+            *(Notify(p, told) for p in _parties(case)),
+        ),
+        event=CaseEvent(
+            reason="organization accepted the case",
+            rule=rules.ORG_ACCEPTANCE.code,
+            moves=(CaseState.MEDIATING,),
+        ),
+    )
+
+
+def decline(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """不受理: the case goes to the next organization, the reason kept."""
+    assert case is not None
+    if not _offered(case):
+        return HandlerResult(replies=(Reply(texts.OFFER_OPTIONS_HINT),))
+    return _reroute(
+        case, "declined", "organization declined", replies=(Reply(texts.DECLINED_TO_MEDIATOR),)
+    )
+
+
+def acceptance_period_over(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """ECNMR-19: no decision within 3 working days counts as not accepted: next organization."""
+    assert case is not None
+    if not _offered(case):
+        return HandlerResult(replies=())
+    return _reroute(case, "expired", "organization silent for 3 working days")
+
+
+def _reroute(
+    case: CaseView,
+    status: str,
+    reason: str,
+    replies: tuple[Reply, ...] = (),
+    chosen: str | None = None,
+) -> HandlerResult:
+    return HandlerResult(
+        replies=replies,
+        effects=(
+            DecideAssignment(status),
+            CancelDeadlines(("org_acceptance",)),
+            RouteCase(chosen_org_id=chosen),
+        ),
+        event=CaseEvent(
+            reason=reason, rule=rules.ORG_ACCEPTANCE.code, moves=(CaseState.ESCALATED,)
+        ),
+    )
+
+
+def other_org(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """换一个: the worker picks another of the alternatives offered with the route."""
+    assert case is not None
+    alternatives = case.assignment.get("alternatives", []) if case.assignment else []
+    if not _offered(case) or not alternatives:
+        return HandlerResult(replies=(Reply(texts.NO_ALTERNATIVES),))
+    options = tuple(Option(a["name"], f"choose_org:{a['id']}") for a in alternatives)
+    return HandlerResult(replies=(Reply(texts.ORG_CHOICES, options),))
+
+
+def choose_org(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    assert case is not None
+    chosen = (inbound.action or "").partition(":")[2]
+    alternatives = {a["id"] for a in (case.assignment or {}).get("alternatives", [])}
+    if not _offered(case) or chosen not in alternatives:
+        return HandlerResult(replies=(Reply(texts.NO_ALTERNATIVES),))
+    return _reroute(case, "withdrawn", "worker chose another organization", chosen=chosen)
+
+
+OUTCOME_OPTIONS = (
+    Option(texts.OUTCOME_SUCCESS_LABEL, "mediation_success"),
+    Option(texts.OUTCOME_FAILED_LABEL, "mediation_failed"),
+    Option(texts.OUTCOME_WITHDRAWN_LABEL, "mediation_withdrawn"),
+)
+
+
+def mediator_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """The mediator's words reach both parties; the outcomes stay one tap away."""
+    assert case is not None
+    text = texts.RELAY_FROM_MEDIATOR.format(name=inbound.sender_name, text=inbound.text)
+    return HandlerResult(
+        replies=(Reply(texts.RELAYED, OUTCOME_OPTIONS),),
+        effects=tuple(Notify(p, text) for p in _parties(case)),
+    )
+
+
+def record_withdrawal(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """The worker withdrew the application before the mediator (recorded by the mediator)."""
+    assert case is not None
+    return HandlerResult(
+        replies=(Reply(texts.MEDIATION_WITHDRAWN),),
+        effects=(
+            CancelDeadlines(),
+            DecideAssignment("closed"),
+            *(Notify(p, texts.MEDIATION_WITHDRAWN) for p in _parties(case)),
+        ),
+        event=CaseEvent(
+            reason="application withdrawn before the mediator",
+            rule=rules.WITHDRAW_CONSENT.code,
+            moves=(CaseState.CLOSED,),
+        ),
+    )
+
+
+def party_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """A party's words reach the mediator (the other party hears the mediator, not them)."""
+    assert case is not None
+    mediator = _mediator(case)
+    if mediator is None or case.state is not CaseState.MEDIATING:
+        return HandlerResult(replies=(Reply(texts.NO_MEDIATOR_YET),))
+    who = texts.ROLE_NAMES.get(inbound.role.value, inbound.role.value)
+    text = texts.RELAY_TO_MEDIATOR.format(who=who, text=inbound.text)
+    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(Notify(mediator, text),))
+
+
+def record_success(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """调解成功：<terms>: the 调解协议书 is drafted; the mediator's record is their signature."""
+    assert case is not None and case.assignment is not None
+    today = settlement.today_of(inbound)
+    claimed = case.facts.get("amount")
+    terms = parse_terms(inbound.text.removeprefix("调解成功"), today)
+    proposal = settlement.proposal_from(
+        terms, "mediator", claimed if isinstance(claimed, int) else None, today
+    )
+    if not proposal:
+        return HandlerResult(replies=(Reply(texts.MEDIATION_TERMS_NEEDED),))
+    text = agreement_text(case, proposal, inbound.sender_name)
+    draft = texts.MEDIATION_DRAFT.format(text=text)
+    return HandlerResult(
+        replies=(Reply(texts.MEDIATION_RECORDED),),
+        effects=(
+            DraftAgreement("mediation", text, proposal),
+            ConfirmAgreement("mediator"),
+            *(Notify(p, draft) for p in _parties(case)),
+        ),
+        event=CaseEvent(
+            reason="mediator recorded an agreement",
+            proposal=proposal,
+            rule=rules.MEDIATION_AGREEMENT.code,
+        ),
+    )
+
+
+def agreement_text(case: CaseView, proposal: dict[str, Any], mediator: str) -> str:
+    assert case.assignment is not None
+    return texts.MEDIATION_AGREEMENT_TEXT.format(
+        worker=case.worker_name,
+        employer=case.facts.get("employer") or texts.THE_EMPLOYER,
+        org=case.assignment["org_name"],
+        mediator=mediator,
+        disputes="、".join(texts.DISPUTE_NAMES[t] for t in case.dispute_types),
+        total=proposal["total"],
+        schedule=settlement.describe(proposal).split("，", 1)[1],
+        rule=rules.MEDIATION_AGREEMENT.code,
+        rule_order=rules.PAYMENT_ORDER.code,
+        rule_review=rules.ARBITRAL_REVIEW.code,
+        rule_court=rules.JUDICIAL_CONFIRMATION.code,
+        case_id=case.id,
+    )
+
+
+def record_failure(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """调解不成: the parties may apply for arbitration (LDMAL-14), to the competent commission."""
+    assert case is not None
+    return _advise_arbitration(
+        case, texts.MEDIATION_FAILED_TEXT, "mediation failed", inbound.sender_id
+    )
+
+
+def mediation_period_over(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """LDMAL-14: 15 days from receipt without an agreement → arbitration may be applied for."""
+    assert case is not None
+    return _advise_arbitration(case, texts.MEDIATION_TIMEOUT, "15 days without agreement", "")
+
+
+def _advise_arbitration(case: CaseView, template: str, reason: str, sender: str) -> HandlerResult:
+    commission = commission_for(case.facts.get("place_code")) or texts.COMMISSION_UNKNOWN
+    text = template.format(
+        rule=rules.MEDIATION_PERIOD.code,
+        rule21=rules.COMPETENT_COMMISSION.code,
+        commission=commission,
+    )
+    mediator = _mediator(case)
+    return HandlerResult(
+        replies=(Reply(text),),
+        effects=(
+            CancelDeadlines(),
+            DecideAssignment("closed"),
+            *(Notify(p, text) for p in (*_parties(case), mediator) if p and p != sender),
+        ),
+        event=CaseEvent(
+            reason=reason, rule=rules.MEDIATION_PERIOD.code, moves=(CaseState.ARBITRATION_ADVISED,)
+        ),
+    )

@@ -1,0 +1,252 @@
+"""Transcripts: escalation to the nearest suitable organization, mediators in the case chat."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot import orgs
+from bot.runtime import Runtime
+from handlers.texts import CHINA
+from storage.models import Assignment, Organization, RiskAlert
+from tests.chat import Chat, Person
+from tests.test_negotiation import advance, complain, invite_employer
+
+WANAN = "泉州市洛江区万安街道劳动人事争议调解中心"
+LUOJIANG = "泉州市洛江区劳动人事争议仲裁院调解中心"
+
+
+@pytest.fixture
+def quanzhou(runtime: Runtime) -> None:
+    """The generated directory of 泉州 (marked generated), as `tiaojie orgs generate` makes it."""
+    with runtime.store.transaction() as session:
+        orgs.generate_directory(session, "350500", datetime.now(UTC))
+
+
+def org_id(runtime: Runtime, name: str) -> str:
+    with runtime.store.transaction() as session:
+        return session.scalars(select(Organization.id).where(Organization.name == name)).one()
+
+
+def mediator_of(chat: Chat, runtime: Runtime, org: str, name: str = "林调解员") -> Person:
+    person = chat.login_mediator(name, org_id(runtime, org))
+    return person
+
+
+def escalate_silent_employer(chat: Chat) -> Person:
+    """A factory wage case in 万安街道; the employer never answers; the worker agrees."""
+    worker = complain(chat)
+    worker.taps("consent_employer")
+    advance(worker, "P5DT1H")
+    chat.run_jobs()
+    assert any("同意转调解" in i["text"] for i in worker.inbox())
+    worker.says("同意转调解")
+    return worker
+
+
+def test_factory_wage_case_goes_to_the_street_centre_with_reasons(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = escalate_silent_employer(chat)
+    worker.hears(f"已为您转交：{WANAN}")
+    worker.hears("由当地乡镇（街道）调解中心就近处理（LDMAL-10）")
+    route = worker.case["route"]
+    assert route["org"]["name"] == WANAN and route["status"] == "offered"
+    assert route["reasons"][0]["rule"] == "LDMAL-10" and len(route["alternatives"]) == 2
+    assert [d["kind"] for d in worker.case["deadlines"]] == ["org_acceptance"]
+
+
+def test_collective_case_goes_to_the_county_centre_with_a_risk_alert(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    admin = chat.login("admin", "洛江区人社局")
+    worker = chat.login("worker", "班长老周")
+    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("洛江区万安街道")
+    worker.says("还在干")
+    worker.says("同意")
+    worker.hears(f"已为您转交：{LUOJIANG}")
+    worker.hears("集体争议")
+    with runtime.store.transaction() as session:
+        alert = session.scalars(select(RiskAlert)).one()
+    assert alert.kind == "mass_wage_arrears" and alert.region_code == "350504001"
+    chat.run_jobs()
+    assert any("风险预警" in i["text"] for i in admin.inbox())
+
+
+def test_a_decline_reroutes_to_the_next_organization(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = escalate_silent_employer(chat)
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.says("看看")
+    assert ("不受理", "decline_case") in mediator.options()
+    mediator.taps("decline_case")
+    mediator.hears("已退回")
+    route = worker.case["route"]
+    assert route["org"]["name"] == LUOJIANG and route["status"] == "offered"
+    with runtime.store.transaction() as session:
+        statuses = list(session.scalars(select(Assignment.status).order_by(Assignment.id)))
+    assert statuses == ["declined", "offered"]
+    # Need to know (PIPL): an organization that declined no longer sees the case.
+    assert mediator.get(f"/api/v1/cases/{worker.case_id}").status_code == 404
+
+
+def test_three_working_days_of_silence_span_the_national_day_holiday(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    # Offered on Wednesday 30 September 2026; 1–7 October are holidays and Saturday 10 October
+    # is a 调休 working day: the third working day is 10 October.
+    runtime.clock.offset = datetime(2026, 9, 25, 10, 0, tzinfo=CHINA) - datetime.now(UTC)
+    worker = complain(chat)
+    worker.taps("consent_employer")
+    advance(worker, "P5DT1H")  # 30 September, 11:00
+    worker.says("同意转调解")
+    [clock] = worker.case["deadlines"]
+    assert clock["kind"] == "org_acceptance" and clock["due_at"].startswith("2026-10-10T23:59")
+    advance(worker, "P9D")  # 9 October: still waiting
+    assert worker.case["route"]["org"]["name"] == WANAN
+    advance(worker, "P2D")  # 11 October: silence counts as not accepted
+    assert worker.case["route"]["org"]["name"] == LUOJIANG
+
+
+def test_a_mediators_reply_reaches_both_parties(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    worker.says("转人工")
+    worker.says("同意")
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    mediator.hears("调解期限到")
+    assert worker.case["state"] == "mediating"
+    mediator.says("请双方明天上午九点到万安街道调解中心")
+    assert ("调解成功", "mediation_success") in mediator.options()
+    chat.run_jobs()
+    for party in (worker, employer):
+        assert any("林调解员：请双方明天上午九点" in i["text"] for i in party.inbox())
+    worker.says("好的我会去")
+    chat.run_jobs()
+    assert any("劳动者：好的我会去" in i["text"] for i in mediator.inbox())
+    assert not any("好的我会去" in i["text"] for i in employer.inbox())
+
+
+def test_fifteen_days_without_agreement_advise_arbitration_naming_the_commission(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = escalate_silent_employer(chat)
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    advance(worker, "P15DT1H")
+    chat.run_jobs()
+    assert worker.case["state"] == "arbitration_advised"
+    advice = next(i["text"] for i in worker.inbox() if "15日" in i["text"])
+    assert "泉州市洛江区劳动人事争议仲裁委员会" in advice and "LDMAL-21" in advice
+
+
+def test_mediation_agreement_confirmed_by_the_parties(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    worker.says("转人工")
+    worker.says("同意")
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    mediator.hears("等待双方确认")
+    worker.says("确认协议")
+    employer.says("确认协议")
+    employer.hears("调解协议已经双方确认")
+    case = worker.case
+    assert case["state"] == "followup"
+    kinds = sorted(d["kind"] for d in case["deadlines"])
+    assert kinds == ["arbitral_review", "instalment", "judicial_confirmation"]
+    agreement = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()
+    assert agreement["kind"] == "mediation" and "调解协议书" in agreement["text"]
+    assert sorted(agreement["confirmed_by"]) == ["employer", "mediator", "worker"]
+
+
+def test_worker_picks_another_organization(chat: Chat, runtime: Runtime, quanzhou: None) -> None:
+    worker = escalate_silent_employer(chat)
+    worker.says("换一个")
+    label, action = worker.options()[0]
+    worker.taps(action)
+    assert worker.case["route"]["org"]["name"] == label
+
+
+def test_a_mediator_of_another_organization_sees_nothing(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = escalate_silent_employer(chat)
+    other = mediator_of(chat, runtime, "泉州市洛江区双阳街道劳动人事争议调解中心", "别的调解员")
+    assert other.get(f"/api/v1/cases/{worker.case_id}").status_code == 404
+    assert other.get("/api/v1/cases").get_json()["cases"] == []
+
+
+def test_mediator_records_that_the_worker_withdrew(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = escalate_silent_employer(chat)
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    mediator.taps("mediation_withdrawn")
+    assert worker.case["state"] == "closed" and worker.case["deadlines"] == []
+
+
+def test_offers_go_to_the_least_loaded_mediator(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    busy = mediator_of(chat, runtime, WANAN, "忙碌的调解员")
+    idle = mediator_of(chat, runtime, WANAN, "空闲的调解员")
+    first = escalate_silent_employer(chat)
+    busy.case_id = first.case_id
+    busy.taps("accept_case")
+    second = chat.login("worker", "第二位工人")
+    second.says("泉州鑫达鞋业有限公司拖欠我两个月工资，一共一万二")
+    second.says("洛江区万安街道")
+    second.says("还在上班")
+    second.says("就我自己")
+    second.says("转人工")
+    second.says("同意")
+    chat.run_jobs()
+    offered = [i for i in idle.inbox() if "新案件待受理" in i["text"]]
+    assert [i["case_id"] for i in offered] == [second.case_id]
+
+
+def test_a_court_entrusted_case_is_routed_with_a_thirty_day_feedback_clock(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    admin = chat.login("admin", "洛江区人社局")
+    body = {
+        "court": "泉州市洛江区人民法院",
+        "court_case_no": "(2026)闽0504民初123号",
+        "worker_name": "陈某",
+        "employer": "泉州鑫达鞋业有限公司",
+        "summary": "追索劳动报酬，拖欠工资三个月",
+        "place": "洛江区万安街道",
+        "amount": 18000,
+    }
+    response = admin.post("/api/v1/admin/court-cases", body)
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert case["state"] == "escalated" and case["route"]["org"]["name"] == WANAN
+    assert {d["kind"]: d["rule"] for d in case["deadlines"]}["court_feedback"] == "SEED-SZ"
+    mediator = mediator_of(chat, runtime, WANAN)
+    assert mediator.get(f"/api/v1/cases/{case['id']}").status_code == 200
+    done = admin.post(
+        f"/api/v1/admin/court-cases/{case['id']}/feedback", {"feedback": "调解成功，已履行"}
+    )
+    assert done.status_code == 200
+    again = admin.post(f"/api/v1/admin/court-cases/{case['id']}/feedback", {"feedback": "x"})
+    assert again.status_code == 409
+    worker = chat.login("worker", "路人")
+    assert worker.post("/api/v1/admin/court-cases", body).status_code == 403
