@@ -17,4 +17,7 @@ def parse_duration(text: str) -> timedelta | None:
     if match is None or text.strip().upper() in ("P", "PT") or text.strip().endswith("T"):
         return None
     parts = {name: int(value) for name, value in match.groupdict().items() if value}
-    return timedelta(**parts) if parts else None
+    try:
+        return timedelta(**parts) if parts else None
+    except OverflowError:  # beyond timedelta's ~2.7 million years: not a duration we take
+        return None
