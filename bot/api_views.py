@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from bot import court, invitations, serialize, tasks
 from bot.dispatch import dispatch
@@ -18,7 +19,7 @@ from bot.pdf import agreement_pdf
 from bot.runtime import Runtime
 from handlers.types import Channel, Inbound, Role
 from storage import queries
-from storage.models import Organization, Party
+from storage.models import Agreement, Organization, Party
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -170,15 +171,18 @@ def get_inbox() -> ResponseReturnValue:
     return jsonify({"items": [{**i, "at": serialize.iso(i["at"])} for i in items]})
 
 
+def _row_id(value: Any) -> bool:
+    """A database row id: a positive integer the database can hold (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62
+
+
 @api.post("/inbox/read")
 @describe("把通知标为已读", body="InboxRead", ok="Ok")
 def mark_inbox_read() -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
     ids = _body().get("ids")
-    valid = isinstance(ids, list) and len(ids) <= 500 and all(
-        isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**62 for i in ids)
-    if not valid:
+    if not isinstance(ids, list) or len(ids) > 500 or not all(_row_id(i) for i in ids):
         raise ApiError(400, "bad_field", field="ids")
     with runtime.store.transaction() as session:
         queries.mark_read(session, party.id, ids, runtime.clock.now())
@@ -224,13 +228,18 @@ def get_agreement(case_id: str) -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
     with runtime.store.transaction() as session:
-        case = queries.case_for(session, party, case_id[:ID_LIMIT])
-        if case is None:
-            raise not_found_case()
-        row = queries.agreement_of(session, case.id)
-        if row is None:
-            raise ApiError(404, "not_found", "no_agreement")
-        return jsonify(serialize.agreement(row))
+        return jsonify(serialize.agreement(_agreement(session, party, case_id)))
+
+
+def _agreement(session: Session, party: Party, case_id: str) -> Agreement:
+    """The agreement of a case the party may see; 404 alike for no case and no agreement."""
+    case = queries.case_for(session, party, case_id[:ID_LIMIT])
+    if case is None:
+        raise not_found_case()
+    row = queries.agreement_of(session, case.id)
+    if row is None:
+        raise ApiError(404, "not_found", "no_agreement")
+    return row
 
 
 @api.get("/cases/<case_id>/agreement.pdf")
@@ -240,15 +249,11 @@ def get_agreement_pdf(case_id: str) -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
     with runtime.store.transaction() as session:
-        case = queries.case_for(session, party, case_id[:ID_LIMIT])
-        if case is None:
-            raise not_found_case()
-        row = queries.agreement_of(session, case.id)
-        if row is None:
-            raise ApiError(404, "not_found", "no_agreement")
+        row = _agreement(session, party, case_id)
         body = agreement_pdf(row.text, row.sha256, list(row.confirmed_by), row.effective_at)
+        filename = f"agreement-{row.case_id}.pdf"
     response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="agreement-{case.id}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 

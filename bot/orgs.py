@@ -21,22 +21,7 @@ from storage.crypto import TextCipher
 from storage.models import Mediator, Organization
 
 # The import template (docs/orgs_template.csv); `mediators` is "name|phone|speciality,…;…".
-COLUMNS = (
-    "key",
-    "name",
-    "type",
-    "filing_status",
-    "admin_codes",
-    "region_code",
-    "address",
-    "lat",
-    "lng",
-    "capacity",
-    "active",
-    "hours",
-    "employer_name",
-    "mediators",
-)
+COLUMNS = ("key", *(f for f in queries.ORG_FIELDS if f != "generated"), "mediators")
 REQUIRED = ("key", "name", "type", "admin_codes")
 FILING = ("filed", "unfiled", "unknown")
 BATCH = 2000
@@ -72,15 +57,23 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def _xlsx_rows(path: Path) -> list[dict[str, str]]:
     from openpyxl import load_workbook
 
-    sheet = load_workbook(path, read_only=True, data_only=True).active
-    assert sheet is not None
-    lines = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(lines, ())]
-    return [
-        {h: "" if v is None else str(v).strip() for h, v in zip(header, line, strict=False) if h}
-        for line in lines
-        if any(v is not None for v in line)
-    ]
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:  # a read-only workbook keeps its file open until it is closed
+        sheet = book.active
+        assert sheet is not None
+        lines = sheet.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(lines, ())]
+        return [
+            {
+                h: "" if v is None else str(v).strip()
+                for h, v in zip(header, line, strict=False)
+                if h
+            }
+            for line in lines
+            if any(v is not None for v in line)
+        ]
+    finally:
+        book.close()
 
 
 def validate(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
