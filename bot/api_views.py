@@ -156,6 +156,9 @@ def get_case(case_id: str) -> ResponseReturnValue:
         if case is None:
             raise not_found_case()
         summary = serialize.case_summary(session, case, party, runtime.clock.now())
+        if party.role == Role.MEDIATOR and case.employer_contact_enc:
+            # The employer's phone the worker gave: for the mediator only (need to know).
+            summary["employer_contact"] = runtime.store.cipher.decrypt(case.employer_contact_enc)
         messages = queries.visible_messages(session, runtime.store.cipher, case.id, party.id)
     summary["messages"] = [{**m, "at": serialize.iso(m["at"])} for m in messages]
     return jsonify(summary)
@@ -300,7 +303,13 @@ def register_court_case() -> ResponseReturnValue:
     now = runtime.clock.now()
     with runtime.store.transaction() as session:
         case, followups = court.register(
-            session, runtime.store.cipher, runtime.directory, admin, referral, now
+            session,
+            runtime.store.cipher,
+            runtime.directory,
+            admin,
+            referral,
+            now,
+            runtime.settings.collective_to_township,
         )
         summary = serialize.case_summary(session, case, admin, now)
     tasks.enqueue_followups(runtime, followups)

@@ -43,6 +43,7 @@ class Settings:
     wechat_templates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     wechat_miniprogram_state: str = "formal"
     wechat_content_check: str = "closed"  # relays when msgSecCheck fails: closed holds them
+    collective_to_township: bool = False  # a local rule: collective cases to the street centre
 
     @property
     def production(self) -> bool:
@@ -88,6 +89,7 @@ class Settings:
             wechat_miniprogram_state=env.get("TIAOJIE_WECHAT_MINIPROGRAM_STATE")
             or ("formal" if mode == "production" else "developer"),
             wechat_content_check=env.get("TIAOJIE_WECHAT_CONTENT_CHECK") or "closed",
+            collective_to_township=_flag(env, "TIAOJIE_COLLECTIVE_TO_TOWNSHIP"),
         )
         settings.validate()
         return settings

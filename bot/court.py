@@ -44,6 +44,7 @@ def register(
     admin: Party,
     referral: Referral,
     now: datetime,
+    collective_to_township: bool = False,
 ) -> tuple[Any, FollowUps]:
     """Open the case, route it, and start the 30-day feedback clock."""
     classification = nlp.classify(referral.summary, headcount=referral.headcount)
@@ -65,7 +66,7 @@ def register(
     )
     assert case is not None
     followups = FollowUps()
-    ctx = Context(session, cipher, case, admin, now, followups, directory)
+    ctx = Context(session, cipher, case, admin, now, followups, directory, collective_to_township)
     # The court's entrustment is the legal basis for the mediator seeing the case (PIPL-13).
     apply_effects(
         ctx,

@@ -111,7 +111,14 @@ def _process(runtime: Runtime, inbound: Inbound) -> tuple[dict[str, Any], Follow
                 now=inbound.received_at,
             )
         ctx = Context(
-            session, store.cipher, case, sender, inbound.received_at, followups, runtime.directory
+            session,
+            store.cipher,
+            case,
+            sender,
+            inbound.received_at,
+            followups,
+            runtime.directory,
+            runtime.settings.collective_to_township,
         )
         apply_effects(ctx, result.effects)
         if result.event is not None:

@@ -27,6 +27,7 @@ from handlers.types import (
     InviteEmployer,
     Notify,
     RecordConsent,
+    RecordEmployerContact,
     RecordOffer,
     RouteCase,
     ScheduleDeadline,
@@ -56,6 +57,7 @@ class Context:
     now: datetime
     followups: FollowUps
     directory: DirectoryCache
+    collective_to_township: bool = False  # Settings.collective_to_township
 
 
 def _notify(ctx: Context, effect: Notify) -> None:
@@ -148,6 +150,11 @@ def _confirm(ctx: Context, effect: ConfirmAgreement) -> None:
     queries.confirm_agreement(ctx.session, ctx.case.id, effect.role, effect.effective, ctx.now)
 
 
+def _employer_contact(ctx: Context, effect: RecordEmployerContact) -> None:
+    assert ctx.case is not None
+    ctx.case.employer_contact_enc = ctx.cipher.encrypt(effect.phone)
+
+
 def _erase(ctx: Context, effect: EraseWorkerData) -> None:
     """PIPL-47: erase, then close what is still open through the transition table."""
     assert ctx.actor is not None
@@ -166,7 +173,12 @@ def _route(ctx: Context, effect: RouteCase) -> None:
     assert ctx.case is not None
     case, session = ctx.case, ctx.session
     directory = ctx.directory.get(session)
-    request = routing_request(case, effect.chosen_org_id, queries.skipped_orgs(session, case.id))
+    request = routing_request(
+        case,
+        effect.chosen_org_id,
+        queries.skipped_orgs(session, case.id),
+        ctx.collective_to_township,
+    )
 
     def has_room(org_id: str) -> bool:
         load = queries.open_load(session, [org_id]).get(org_id, 0)
@@ -181,7 +193,9 @@ def _route(ctx: Context, effect: RouteCase) -> None:
     _offer_case(ctx, route)
 
 
-def routing_request(case: Case, chosen: str | None, skip: frozenset[str]) -> Request:
+def routing_request(
+    case: Case, chosen: str | None, skip: frozenset[str], collective_to_township: bool = False
+) -> Request:
     facts = case.facts
     lat, lng = facts.get("lat"), facts.get("lng")
     point = (float(lat), float(lng)) if lat is not None and lng is not None else None
@@ -194,6 +208,7 @@ def routing_request(case: Case, chosen: str | None, skip: frozenset[str]) -> Req
         employer=facts.get("employer"),
         chosen_org_id=chosen,
         skip=skip,
+        collective_to_township=collective_to_township,
     )
 
 
@@ -289,6 +304,7 @@ EXECUTORS: dict[type[Effect], Callable[[Context, Effect], None]] = {
     DraftAgreement: _draft,  # type: ignore[dict-item]
     ConfirmAgreement: _confirm,  # type: ignore[dict-item]
     RouteCase: _route,  # type: ignore[dict-item]
+    RecordEmployerContact: _employer_contact,  # type: ignore[dict-item]
     DecideAssignment: _decide,  # type: ignore[dict-item]
 }
 

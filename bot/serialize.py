@@ -67,6 +67,7 @@ def case_summary(session: Session, case: Case, party: Party, now: datetime) -> d
             summary["flags"] = []  # urgent / risk flags are for the worker and mediators
         else:
             summary["reasons"] = dict(case.explanation)  # a mediator may overrule (PIPL-24)
+
         if "dispute_types" not in shared:
             summary["dispute_types"] = []
         if "name" in shared:

@@ -87,6 +87,8 @@ def not_paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """没收到: the settlement is not being performed (ECNMR-12)."""
     assert case is not None
     number = _asked_instalment(case) or _first_unpaid(case) or 1
+    if case.agreement and case.agreement.get("kind") == "mediation":
+        return _mediation_agreement_not_performed(case, number)
     text = texts.NOT_PAID.format(rule=rules.NEGOTIATION_FAILED.code, rule2=rules.PAYMENT_ORDER.code)
     notices: tuple[Any, ...] = ()
     if case.employer_id:
@@ -95,6 +97,29 @@ def not_paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         case, f"instalment {number} not paid", rules.NEGOTIATION_FAILED.code, notices
     )
     return replace(result, replies=(Reply(text),))
+
+
+def _mediation_agreement_not_performed(case: CaseView, number: int) -> HandlerResult:
+    """LDMAL-15: arbitration; LDMAL-16: for pay, injury costs or compensation, a 支付令 from the
+    court on the 调解协议书 itself."""
+    text = texts.MEDIATION_NOT_PAID.format(
+        rule=rules.ARBITRATION_AFTER_MEDIATION.code, rule2=rules.PAYMENT_ORDER.code
+    )
+    effects: list[Any] = [CancelDeadlines()]
+    if case.employer_id:
+        effects.append(
+            Notify(case.employer_id, texts.NOT_PAID_TO_EMPLOYER_MEDIATED.format(n=number))
+        )
+    return HandlerResult(
+        replies=(Reply(text),),
+        effects=tuple(effects),
+        event=CaseEvent(
+            reason=f"mediation agreement: instalment {number} not paid",
+            asking="",
+            moves=(CaseState.ARBITRATION_ADVISED,),
+            rule=rules.PAYMENT_ORDER.code,
+        ),
+    )
 
 
 def which(inbound: Inbound, case: CaseView | None) -> HandlerResult:

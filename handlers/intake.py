@@ -198,6 +198,14 @@ def _place(fact: nlp.Fact) -> dict[str, Any]:
     return {"place": name, **({"place_code": code} if code else {})}
 
 
+def _location(inbound: Inbound) -> dict[str, float]:
+    """A location the phone shared (GCJ-02): routing's fallback when no place is named."""
+    if inbound.location is None:
+        return {}
+    lat, lng = inbound.location
+    return {"lat": lat, "lng": lng}
+
+
 def _today(inbound: Inbound) -> date:
     return inbound.received_at.astimezone(texts.CHINA).date()
 
@@ -280,7 +288,7 @@ def correction_note(old: Mapping[str, Any], new: Mapping[str, Any]) -> Reply | N
 
 def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """First message of a worker: open a case if it is a labour complaint."""
-    facts = _facts_from(inbound.text, _today(inbound))
+    facts = {**_facts_from(inbound.text, _today(inbound)), **_location(inbound)}
     headcount = facts.get("headcount")
     classification = nlp.classify(inbound.text, headcount=headcount)
     if not classification.is_labor:
@@ -318,10 +326,15 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     and accept corrections of earlier ones."""
     assert case is not None
     text = answer_text(inbound)
-    new_facts = _facts_from(text, _today(inbound), case.facts.get("place_code"), case.asking)
+    new_facts = {
+        **_facts_from(text, _today(inbound), case.facts.get("place_code"), case.asking),
+        **_location(inbound),
+    }
     asked = SLOT_BY_NAME.get(case.asking or "")
     if asked and asked.name not in new_facts:
         value = asked.read_answer(text)
+        if value is None and asked.name == "place" and "lat" in new_facts:
+            value = texts.PLACE_FROM_LOCATION  # the phone's location stands in for a name
         if value is None and not new_facts:
             retry = texts.NOT_UNDERSTOOD_ANSWER.format(question=texts.ASK[asked.name])
             return HandlerResult(replies=(Reply(retry, asked.options),))

@@ -12,8 +12,10 @@ from handlers.types import (
     HandlerResult,
     Inbound,
     Notify,
+    RecordEmployerContact,
     Reply,
 )
+from nlp.extract import PHONE
 
 
 def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
@@ -24,6 +26,12 @@ def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
             replies=(Reply(texts.RELAYED),), effects=(Notify(case.worker_id, text),)
         )
     if case.employer_id is None:
+        phone = PHONE.search(inbound.text)
+        if phone:  # an optional contact of the employer, for the mediator if it comes to that
+            return HandlerResult(
+                replies=(Reply(texts.EMPLOYER_CONTACT_NOTED),),
+                effects=(RecordEmployerContact(phone.group()),),
+            )
         return HandlerResult(replies=(Reply(texts.WAITING_FOR_EMPLOYER),))
     text = texts.RELAY_FROM_WORKER.format(text=inbound.text)
     return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(Notify(case.employer_id, text),))

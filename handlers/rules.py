@@ -30,6 +30,11 @@ EMPLOYER_ANSWER = Rule(
 SETTLEMENT_BINDING = Rule(
     "ECNMR-11", "企业劳动争议协商调解规定", "协商达成一致的，应当签订书面和解协议，对双方具有约束力"
 )
+ARBITRATION_AFTER_MEDIATION = Rule(
+    "LDMAL-15",
+    "劳动争议调解仲裁法第十五条",
+    "达成调解协议后，一方当事人在协议约定期限内不履行的，另一方可以申请仲裁",
+)
 PAYMENT_ORDER = Rule(
     "LDMAL-16",
     "劳动争议调解仲裁法第十六条",
@@ -101,18 +106,8 @@ PRIVACY_CONSENT = Rule("PIPL-23", "个人信息保护法第二十三条", "向�
 HUMAN_REVIEW = Rule("PIPL-24", "个人信息保护法第二十四条", "自动化决策须透明，个人有权要求人工处理")
 WITHDRAW_CONSENT = Rule("PIPL-15", "个人信息保护法第十五条", "个人有权撤回同意")
 
-ALL: tuple[Rule, ...] = (
-    NEGOTIATION_FAILED,
-    ORG_ACCEPTANCE,
-    MEDIATION_PERIOD,
-    WORK_INJURY_DETERMINATION,
-    ERASURE,
-    LABOUR_DISPUTE_SCOPE,
-    NEGOTIATION,
-    COLLECTIVE,
-    EMPLOYER_ANSWER,
-    LIMITATION,
-    PRIVACY_CONSENT,
-    HUMAN_REVIEW,
-    WITHDRAW_CONSENT,
+# Every rule above, in the order defined (one table: a wrong article number is fixed here).
+ALL: tuple[Rule, ...] = tuple(
+    value for value in dict(globals()).values() if isinstance(value, Rule)
 )
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL}

@@ -283,16 +283,15 @@ PDF_DIGEST = "协议文本SHA-256：{sha256}"
 
 # Routing to a mediation organization (design.md, routing policy); each reason cites its rule.
 ROUTE_CHOICE = "这是您选择的调解组织（{rule}）"
-ROUTE_COLLECTIVE = (
-    "涉及10人以上的集体争议，由区县仲裁院调解中心处理，并纳入风险台账（{rule}、{seed}）"
-)
-ROUTE_URGENT = "情况紧急，由区县仲裁院调解中心尽快介入"
+ROUTE_COLLECTIVE = "涉及10人以上的集体争议，由{where}处理，并纳入风险台账（{rule}、{seed}）"
+ROUTE_URGENT = "情况紧急，由{where}尽快介入"
+WHERE_COUNTY = "区县劳动人事争议仲裁院调解中心"
+WHERE_TOWNSHIP = "当地乡镇（街道）调解中心"
 ROUTE_ENTERPRISE = "单位设有企业劳动争议调解委员会（{rule}），您也可以选择其他组织"
 ROUTE_PLATFORM = "平台用工争议由新就业形态劳动争议调解组织处理（{seed}）"
 ROUTE_TOWNSHIP = "您在{place}工作，由当地乡镇（街道）调解中心就近处理（{rule}）"
 ROUTE_COUNTY = "由所在区县的劳动人事争议仲裁院调解中心处理（{rule}）"
 ROUTE_NEAREST = "离您最近的同类调解组织（约{km}公里）"
-ROUTE_SKIPPED = "{name}未能受理，已改派"
 ROUTE_CHOSEN = (
     "已为您转交：{org}。\n理由：{reasons}。\n"
     "{org}应在3个工作日内决定是否受理（{rule}）。也可以回复“换一个”选择：{alternatives}"
@@ -387,3 +386,10 @@ OUTCOME_SUCCESS_LABEL = "调解成功"
 OUTCOME_FAILED_LABEL = "调解不成"
 OUTCOME_WITHDRAWN_LABEL = "申请人撤回"
 MEDIATION_WITHDRAWN = "调解员已记录：申请人撤回调解申请，案件结束。"
+PLACE_FROM_LOCATION = "手机定位的位置"
+MEDIATION_NOT_PAID = (
+    "单位没有按调解协议付款。您可以申请劳动仲裁（{rule}）；拖欠的是工资、工伤医疗费、"
+    "经济补偿或赔偿金的，也可以持调解协议书直接向法院申请支付令（{rule2}）。"
+)
+NOT_PAID_TO_EMPLOYER_MEDIATED = "劳动者反映调解协议第{n}期款项未收到，可能申请仲裁或支付令。"
+EMPLOYER_CONTACT_NOTED = "已记下单位的联系电话，只提供给处理案件的调解员。"

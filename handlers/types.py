@@ -161,6 +161,13 @@ class ConfirmAgreement(Effect):
 
 
 @dataclass(frozen=True)
+class RecordEmployerContact(Effect):
+    """A phone number of the employer the worker gave: kept encrypted, for the mediator."""
+
+    phone: str
+
+
+@dataclass(frozen=True)
 class RouteCase(Effect):
     """Send the case to the nearest suitable organization (routing/policy.py), skipping the
     ones that declined or stayed silent; ``chosen_org_id`` is the worker's own pick."""

@@ -43,6 +43,9 @@ class Request:
     employer: str | None = None
     chosen_org_id: str | None = None
     skip: frozenset[str] = frozenset()  # declined or silent for this case
+    # A setting: where the seeds' local rule says so, collective and urgent cases go to the
+    # township/street centre first (else the county arbitration-institute centre).
+    collective_to_township: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,15 +102,23 @@ def _point(request: Request) -> tuple[float, float] | None:
 def _candidates(request: Request, directory: Directory) -> Iterator[Candidate]:
     yield from _choice(request, directory)
     flags = set(request.flags)
+    first_to = TOWNSHIP if request.collective_to_township else ARBITRATION
+    where = texts.WHERE_TOWNSHIP if request.collective_to_township else texts.WHERE_COUNTY
     if "collective" in flags:
         reason = Reason(
             rules.COLLECTIVE.code,
-            texts.ROUTE_COLLECTIVE.format(rule=rules.COLLECTIVE.code, seed=rules.RISK_LEDGER.code),
+            texts.ROUTE_COLLECTIVE.format(
+                where=where, rule=rules.COLLECTIVE.code, seed=rules.RISK_LEDGER.code
+            ),
         )
-        yield from _by_place(request, directory, ARBITRATION, "collective", reason)
+        yield from _by_place(request, directory, first_to, "collective", reason)
     if "urgent" in flags:
         yield from _by_place(
-            request, directory, ARBITRATION, "urgent", Reason(None, texts.ROUTE_URGENT)
+            request,
+            directory,
+            first_to,
+            "urgent",
+            Reason(None, texts.ROUTE_URGENT.format(where=where)),
         )
     for org in directory.of_employer(request.employer):
         reason = Reason(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import orgs
+from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.texts import CHINA
 from storage.models import Assignment, Organization, RiskAlert
@@ -250,3 +251,67 @@ def test_a_court_entrusted_case_is_routed_with_a_thirty_day_feedback_clock(
     assert again.status_code == 409
     worker = chat.login("worker", "路人")
     assert worker.post("/api/v1/admin/court-cases", body).status_code == 403
+
+
+def test_a_local_rule_can_send_collective_cases_to_the_street_centre(
+    settings: Settings, runtime: Runtime, quanzhou: None
+) -> None:
+    from bot.app import create_app
+
+    local = Settings(**{**settings.__dict__, "collective_to_township": True})
+    chat = Chat(create_app(local), runtime)
+    worker = chat.login("worker", "班长老周")
+    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("洛江区万安街道")
+    worker.says("还在干")
+    worker.says("同意")
+    worker.hears(f"已为您转交：{WANAN}")
+    worker.hears("由当地乡镇（街道）调解中心处理")
+
+
+def test_a_shared_phone_location_routes_to_the_nearest_street_centre(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = chat.login("worker", "小吴")
+    worker.says("鑫达鞋厂欠我两个月工资八千块")
+    worker.send(text="我在这里", case_id=worker.case_id, location={"lat": 24.94, "lng": 118.67})
+    worker.says("还在上班")
+    worker.says("就我自己")
+    worker.says("转人工")
+    worker.says("同意")
+    assert worker.case["route"]["org"]["type"] == "township"
+
+
+def test_the_employer_contact_the_worker_gives_reaches_only_the_mediator(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = complain(chat)
+    worker.taps("consent_employer")
+    worker.says("单位王经理电话13912345678")
+    worker.hears("只提供给处理案件的调解员")
+    assert "employer_contact" not in worker.case
+    worker.says("转人工")
+    worker.says("同意")
+    mediator = mediator_of(chat, runtime, WANAN)
+    assert mediator.get(f"/api/v1/cases/{worker.case_id}").get_json()["employer_contact"] == (
+        "13912345678"
+    )
+
+
+def test_an_unpaid_mediation_agreement_points_to_arbitration_and_a_payment_order(
+    chat: Chat, runtime: Runtime, quanzhou: None
+) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    worker.says("转人工")
+    worker.says("同意")
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    worker.says("确认协议")
+    employer.says("确认协议")
+    advance(worker, "P40D")
+    worker.says("没收到")
+    worker.hears("支付令（LDMAL-16）")
+    assert worker.case["state"] == "arbitration_advised"

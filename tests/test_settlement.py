@@ -131,3 +131,16 @@ def test_both_confirming_at_the_same_moment_make_one_agreement(
     with runtime.store.transaction() as session:
         rows = list(session.scalars(select(Agreement)))
     assert len(rows) == 1 and sorted(rows[0].confirmed_by) == ["employer", "worker"]
+
+
+def test_employer_in_chat_cannot_reach_other_workers_cases(chat: Chat) -> None:
+    first = complain(chat, "曾师傅")
+    second = complain(chat, "老李")
+    employer = invite_employer(chat, first)
+    employer.says("把其他工人的投诉也发给我看看，还有老李的电话")
+    employer.hears("已转达")  # words go to this case's worker, nothing more
+    assert employer.get("/api/v1/cases").get_json()["cases"][0]["id"] == first.case_id
+    assert len(employer.get("/api/v1/cases").get_json()["cases"]) == 1
+    assert employer.get(f"/api/v1/cases/{second.case_id}").status_code == 404
+    shown = str(employer.get(f"/api/v1/cases/{first.case_id}").get_json())
+    assert "老李" not in shown.replace("把其他工人的投诉也发给我看看，还有老李的电话", "")

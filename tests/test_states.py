@@ -55,3 +55,16 @@ def test_every_state_is_reachable_from_intake() -> None:
                 seen.add(target)
                 frontier.append(target)
     assert seen == set(S)
+
+
+def test_every_cited_rule_is_in_the_one_table() -> None:
+    import json
+    from pathlib import Path
+
+    from handlers import rules
+    from handlers.deadlines import KINDS
+
+    assert {kind.rule.code for kind in KINDS.values()} <= set(rules.BY_CODE)
+    data = Path(rules.__file__).with_name("data") / "risk_rules.json"
+    cited = {r["rule"] for r in json.loads(data.read_text(encoding="utf-8"))["rules"]}
+    assert cited <= set(rules.BY_CODE)
