@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from nlp.extract import headcount as extract_headcount
+from nlp.numbers import mask_long_runs
 from nlp.taxonomy import FOLD_TABLE, LABOR_CONTEXT, NOT_LABOR, Negation, Taxonomy, load
 from nlp.tokenizer import LazySegmentation
 
@@ -61,16 +62,19 @@ Hits = dict[str, list[Match]]
 
 def find_terms(text: str, tax: Taxonomy) -> list[Match]:
     """Scan text leftmost-longest for taxonomy terms that the segmentation allows."""
-    folded = text.translate(FOLD_TABLE)
+    folded = mask_long_runs(text.translate(FOLD_TABLE))
     seg = LazySegmentation(folded)
     found: list[Match] = []
+    index, by_pair, singles = tax.index, tax.by_pair, tax.singles
     i, size = 0, len(folded)
     while i < size:
         length = 0
-        for n in tax.by_first.get(folded[i], ()):
-            if i + n <= size and folded[i : i + n] in tax.index and seg.allows(i, i + n):
+        for n in by_pair.get(folded[i : i + 2], ()):
+            if i + n <= size and folded[i : i + n] in index and seg.allows(i, i + n):
                 length = n
                 break
+        if not length and folded[i] in singles and seg.allows(i, i + 1):
+            length = 1
         if length:
             found.append(Match(text[i : i + length], i, i + length))
         i += length or 1
@@ -127,7 +131,7 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     scores: Scores = defaultdict(float)
     hits: Hits = defaultdict(list)
     counted: set[tuple[str, str, str]] = set()
-    folded = text.translate(FOLD_TABLE)
+    folded = mask_long_runs(text.translate(FOLD_TABLE))
     floor = 0
     for match in find_terms(text, tax):
         key = match.term.translate(FOLD_TABLE)
@@ -138,7 +142,10 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
                 if hits[rule.group][-1:] != [match]:  # one term may feed a group twice (工资)
                     hits[rule.group].append(match)
         floor = match.end
+    present = set(folded)
     for pattern in tax.patterns:
+        if pattern.first is not None and present.isdisjoint(pattern.first):
+            continue
         for found in pattern.regex.finditer(folded):
             _credit(scores, counted, (pattern.group, pattern.regex.pattern, ""), pattern.weight)
             hits[pattern.group].append(Match(text[found.start() : found.end()], *found.span()))

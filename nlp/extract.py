@@ -19,14 +19,16 @@ from typing import Any
 
 from nlp import regions
 from nlp.dates import find_dates
-from nlp.numbers import parse_cn_number
+from nlp.numbers import mask_long_runs, parse_cn_number
 from nlp.taxonomy import load
 
 _DIG = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
-_ARABIC = r"[0-9０-９]+(?:,[0-9]{3})*(?:\.[0-9０-９]+)?"
+# Atomic and possessive: a run of digits can be cut into numerals in exponentially many
+# ways, and a search that must fail (the headcount pre-check on "000…0x") would try them all.
+_ARABIC = r"(?>[0-9０-９]+(?:,[0-9]{3})*(?:\.[0-9０-９]+)?)"
 # A numeral must start with a digit (or 十/几十) so words like 万一 are not numbers.
 NUMBER = re.compile(
-    rf"(?:几(?=[十百千万])|{_ARABIC}|[{_DIG}十拾])(?:{_ARABIC}|[{_DIG}十拾百佰千仟万萬亿億])*"
+    rf"(?:几(?=[十百千万])|{_ARABIC}|[{_DIG}十拾])(?:{_ARABIC}|[{_DIG}十拾百佰千仟万萬亿億])*+"
     r"(?:[kKwWｋＫｗＷ](?![a-zA-Z]))?"
 )
 # 17年3月 / 19年的3月 are dates, not durations.
@@ -280,9 +282,9 @@ def _headcount_re() -> re.Pattern[str]:
 def headcount(text: str) -> Fact | None:
     """Only the headcount of a message (cheap: no place or date look-up)."""
     text = text[: load().max_chars] if isinstance(text, str) else ""
-    if not _headcount_re().search(text):
+    if not _headcount_re().search(mask_long_runs(text)):
         return None
-    return _number_facts(_without_personal(text), _cfg()).get("headcount")
+    return _number_facts(mask_long_runs(_without_personal(text)), _cfg()).get("headcount")
 
 
 def extract(text: str, today: date | None = None, near: str | None = None) -> dict[str, Fact]:
@@ -293,7 +295,7 @@ def extract(text: str, today: date | None = None, near: str | None = None) -> di
     """
     cfg = _cfg()
     text = text[: load().max_chars] if isinstance(text, str) else ""
-    facts = _number_facts(_without_personal(text), cfg)
+    facts = _number_facts(mask_long_runs(_without_personal(text)), cfg)
     place = _place(text, near)
     if employer := _employer(text, cfg) or _named_after_place(text, place, cfg):
         facts["employer"] = employer

@@ -15,10 +15,26 @@ BIG_UNITS = {"万": 10**4, "萬": 10**4, "w": 10**4, "亿": 10**8, "億": 10**8}
 ZEROS = {"零", "〇"}
 _HALFWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}  # ５ｋ typed on a full-width keyboard
 
+# No amount, headcount or duration a worker writes needs more characters than this; a longer
+# run (a pasted ID, "1111…") is not a quantity, and int() refuses 4,300+ digits anyway.
+MAX_NUMERAL = 32
 _ARABIC = r"[0-9０-９]+(?:\.[0-9０-９]+)?"
 _TOKEN = re.compile(_ARABIC + r"|.", re.S)
 _IS_ARABIC = re.compile(_ARABIC)
 _CN_DECIMAL = re.compile(r"(.*?)点([零〇一二三四五六七八九0-9]+)(.*)")
+
+
+_NUMERAL_CHARS = "0-9０-９.,，零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬億"
+_LONG_RUN = re.compile(rf"[{_NUMERAL_CHARS}]{{{MAX_NUMERAL + 1},}}")
+
+
+def mask_long_runs(text: str) -> str:
+    """Blank numeral runs too long to be a quantity, one char for one (spans stay valid).
+
+    Scanning a 5,000-digit run (or 一一一…) for "a number followed by 人/元/%" from every
+    start is quadratic; blanked, the run costs one pass.
+    """
+    return _LONG_RUN.sub(lambda m: "#" * len(m.group()), text)
 
 
 def _digit(token: str) -> int | float | None:
@@ -48,6 +64,8 @@ def _decimal(s: str) -> int | float | None:
 def parse_cn_number(s: str) -> int | float | None:
     """Parse a numeral string; None when it is not a number."""
     s = s.translate(_HALFWIDTH).strip().lower().replace(",", "")
+    if len(s) > MAX_NUMERAL:
+        return None
     if "点" in s:
         return _decimal(s)
     tokens = _TOKEN.findall(s)

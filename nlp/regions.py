@@ -109,13 +109,17 @@ class Gazetteer:
             for alias in filter(None, alias_field.split(",")):
                 index.setdefault(alias, []).append((code, False))
         self.index = {name: tuple(entries) for name, entries in index.items()}
-        sizes: dict[str, set[int]] = {}
+        # first two characters → the name lengths that start with them, longest first: most
+        # positions of a message start no name, and one look-up tells. Built through bit
+        # masks and shared tuples: 24k pairs have only ~350 distinct length sets.
+        masks: dict[str, int] = {}
         for name in self.index:
             if len(name) >= MIN_ALIAS:
-                sizes.setdefault(name[:2], set()).add(len(name))
-        # first two characters → the name lengths that start with them, longest first: most
-        # positions of a message start no name, and one look-up tells.
-        self.by_pair = {pair: tuple(sorted(n, reverse=True)) for pair, n in sizes.items()}
+                masks[name[:2]] = masks.get(name[:2], 0) | 1 << len(name)
+        shared: dict[int, tuple[int, ...]] = {}
+        for mask in set(masks.values()):
+            shared[mask] = tuple(n for n in range(mask.bit_length(), 0, -1) if mask >> n & 1)
+        self.by_pair = {pair: shared[mask] for pair, mask in masks.items()}
 
     def chain(self, code: str) -> list[str]:
         """The code and its ancestors, most specific first."""

@@ -40,6 +40,9 @@ class Pattern:
     regex: re.Pattern[str]
     group: str
     weight: float
+    # Characters a match must start with (None: unknown): a text holding none of them is
+    # skipped without running the regex.
+    first: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,10 @@ class Taxonomy:
 
     index: dict[str, tuple[Rule, ...]]
     lengths: tuple[int, ...]  # distinct term lengths, longest first
-    by_first: dict[str, tuple[int, ...]]  # first char → lengths of terms starting with it
+    # first two chars → lengths (≥ 2) of the terms starting with them, longest first: most
+    # positions of a message start no term, and one look-up tells
+    by_pair: dict[str, tuple[int, ...]]
+    singles: frozenset[str]  # one-character terms (欠, 伤)
     thresholds: dict[str, float]
     disputes: tuple[str, ...]
     flags: tuple[str, ...]
@@ -94,12 +100,73 @@ def _group_rules(name: str, spec: dict[str, Any]) -> list[tuple[str, Rule]]:
     return pairs
 
 
-def _by_first(terms: Iterable[str]) -> dict[str, tuple[int, ...]]:
-    """For the scan: which term lengths can start with each character, longest first."""
+def _by_pair(terms: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """For the scan: which term lengths can start with each pair of characters."""
     lengths: dict[str, set[int]] = {}
     for term in terms:
-        lengths.setdefault(term[0], set()).add(len(term))
-    return {ch: tuple(sorted(sizes, reverse=True)) for ch, sizes in lengths.items()}
+        if len(term) > 1:
+            lengths.setdefault(term[:2], set()).add(len(term))
+    return {pair: tuple(sorted(sizes, reverse=True)) for pair, sizes in lengths.items()}
+
+
+_Parsed = Any  # re's parse tree: a sequence of (opcode, argument) pairs
+_TRANSPARENT = ("AT", "ASSERT", "ASSERT_NOT")  # zero-width: look further
+
+
+def _first_of_item(op: str, arg: Any) -> tuple[set[str], bool] | None:
+    """(chars a match of one parse item can start with, whether it can match empty)."""
+    if op == "LITERAL":
+        return {chr(arg)}, False
+    if op == "IN":
+        chars: set[str] = set()
+        for kind, value in arg:
+            if str(kind) == "LITERAL":
+                chars.add(chr(value))
+            elif str(kind) == "RANGE" and value[1] - value[0] < 256:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            else:
+                return None
+        return chars, False
+    if op == "SUBPATTERN":
+        return _first_of_seq(arg[-1])
+    if op == "BRANCH":
+        found = [_first_of_seq(alt) for alt in arg[1]]
+        if any(f is None for f in found):
+            return None
+        return set().union(*(f[0] for f in found if f)), any(f[1] for f in found if f)
+    if op in ("MAX_REPEAT", "MIN_REPEAT"):
+        inner = _first_of_seq(arg[2])
+        return None if inner is None else (inner[0], inner[1] or arg[0] == 0)
+    if op in _TRANSPARENT:
+        return set(), True
+    return None
+
+
+def _first_of_seq(seq: _Parsed) -> tuple[set[str], bool] | None:
+    chars: set[str] = set()
+    for op, arg in seq:
+        item = _first_of_item(str(op), arg)
+        if item is None:
+            return None
+        chars |= item[0]
+        if not item[1]:
+            return chars, False
+    return chars, True
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters every match of pattern starts with, or None when not sure.
+
+    Reads re's own parse tree (an internal module): anything unexpected means None, and
+    None only costs speed, never a match.
+    """
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        found = _first_of_seq(_parser.parse(pattern))
+    except (ImportError, AttributeError, TypeError, ValueError, IndexError, re.error):
+        return None
+    return None if found is None or found[1] else frozenset(found[0])
 
 
 def build(raw: dict[str, Any]) -> Taxonomy:
@@ -115,7 +182,8 @@ def build(raw: dict[str, Any]) -> Taxonomy:
     return Taxonomy(
         index={t: tuple(r) for t, r in index.items()},
         lengths=tuple(sorted({len(t) for t in index}, reverse=True)),
-        by_first=_by_first(index),
+        by_pair=_by_pair(index),
+        singles=frozenset(term for term in index if len(term) == 1),
         thresholds={n: float(s.get("threshold", default)) for n, s in groups.items()},
         disputes=tuple(raw["disputes"]),
         flags=tuple(raw["flags"]),
@@ -129,7 +197,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
             question_forms=tuple(neg.get("question_forms", ())),
         ),
         patterns=tuple(
-            Pattern(re.compile(rx), name, float(w))
+            Pattern(re.compile(rx), name, float(w), first_chars(rx))
             for name, spec in groups.items()
             for rx, w in spec.get("patterns", {}).items()
         ),

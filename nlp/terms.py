@@ -18,7 +18,7 @@ from typing import Any
 
 from nlp.dates import add_months
 from nlp.extract import extract
-from nlp.numbers import parse_cn_number
+from nlp.numbers import mask_long_runs, parse_cn_number
 
 DATA_PATH = Path(__file__).parent / "data" / "terms.json"
 _N = r"[0-9０-９]+(?:\.[0-9]+)?|[零一二两三四五六七八九十百]+"
@@ -164,18 +164,19 @@ def _word_due(word: str, today: date) -> date | None:
 def parse_terms(text: str, today: date) -> Terms:
     """Read share, amount, number of instalments and due date from a proposal."""
     text = text if isinstance(text, str) else ""
+    scan = mask_long_runs(text)
     spans: dict[str, tuple[int, int]] = {}
     share = amount = instalments = None
     due: date | None = None
-    if (m := SHARE.search(text)) and (share := _share(m)) is not None:
+    if (m := SHARE.search(scan)) and (share := _share(m)) is not None:
         share, spans["share"] = round(share, 4), m.span()
     if (fact := extract(text, today).get("amount")) and not _inside(fact.start, spans):
         amount, spans["amount"] = int(fact.value), (fact.start, fact.end)
-    if m := INSTALMENTS.search(text):
+    if m := INSTALMENTS.search(scan):
         count = 1 if m.group("once") else int(_num(m.group("n")) or 0)
         if count >= 1:
             instalments, spans["instalments"] = count, m.span()
-    for m in _RELATIVE.finditer(text):
+    for m in _RELATIVE.finditer(scan):
         if not _inside(m.start(), spans) and (due := _due(m, today)) is not None:
             spans["due"] = m.span()
             break

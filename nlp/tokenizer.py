@@ -18,6 +18,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from math import inf, log
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:  # jieba is imported lazily: its import and init stay out of `
 
 USER_DICT = Path(__file__).parent / "data" / "labour_dict.txt"
 CACHE_ENV = "TIAOJIE_NLP_CACHE_DIR"
+# 98 % of jieba's words have at most 4 characters; the few longer ones are looked for once
+# per run of text instead of at every candidate edge.
+SHORT = 4
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Lexicon:
 
     tokenizer: jieba.Tokenizer
     words: frozenset[str]
-    longest: int  # characters in the longest dictionary word
+    long_starts: frozenset[str]  # first two characters of the words longer than SHORT
 
 
 _lock = threading.Lock()
@@ -89,8 +93,8 @@ def _build() -> Lexicon:
         tok.tmp_dir = str(directory)
     tok.initialize()
     words = _add_words(tok, read_user_dict(), taxonomy_terms())
-    longest = max(map(len, tok.FREQ))  # prefixes are never longer than their word
-    return Lexicon(tok, frozenset(words), longest)
+    long_starts = frozenset(w[:2] for w, f in tok.FREQ.items() if f and len(w) > SHORT)
+    return Lexicon(tok, frozenset(words), long_starts)
 
 
 def _add_words(
@@ -192,18 +196,36 @@ def word_graph(block: str, freq: dict[str, int]) -> list[list[int]]:
     return dag
 
 
+def best_route(block: str, dag: list[list[int]], freq: dict[str, int], total: int) -> list[int]:
+    """For each start, the (inclusive) end of the word on the most probable path.
+
+    jieba's ``Tokenizer.calc`` (ties go to the longer word, as its max over (score, end)
+    tuples does) without the generator and attribute look-ups.
+    """
+    size = len(block)
+    log_total = log(total)
+    best = [0.0] * (size + 1)
+    route = [0] * size
+    for idx in range(size - 1, -1, -1):
+        top, arg = -inf, idx
+        for x in dag[idx]:
+            score = log(freq.get(block[idx : x + 1]) or 1) - log_total + best[x + 1]
+            if score >= top:
+                top, arg = score, x
+        best[idx], route[idx] = top, arg
+    return route
+
+
 def _segmentation(block: str, dag: list[list[int]], lex: Lexicon) -> Segmentation:
-    """Token edges from the best route through the DAG (jieba's ``calc``, HMM off)."""
-    tok = lex.tokenizer
-    route: dict[int, tuple[float, int]] = {}
-    tok.calc(block, dag, route)
+    """Token edges from the best route through the DAG (jieba's cut with HMM off)."""
+    route = best_route(block, dag, lex.tokenizer.FREQ, lex.tokenizer.total)
     edges = bytearray(len(block) + 1)
     starts: list[int] = []
     x, size = 0, len(block)
     while x < size:
-        y = route[x][1] + 1
+        y = route[x] + 1
         if y - x == 1 and block[x] in _ASCII_ALNUM:
-            while y < size and route[y][1] == y and block[y] in _ASCII_ALNUM:
+            while y < size and route[y] == y and block[y] in _ASCII_ALNUM:
                 y += 1  # a glued run of single letters/digits (re_eng) is one token
         if block[x:y] in lex.words:
             edges[x:y] = b"\x01" * (y - x)
@@ -215,44 +237,77 @@ def _segmentation(block: str, dag: list[list[int]], lex: Lexicon) -> Segmentatio
 
 
 class _Block:
-    """One run of a message, with its full segmentation once a candidate needs it."""
+    """One run of a message, with segmentations of the stretches that candidates need."""
 
-    __slots__ = ("freq", "longest", "seg", "text")
+    __slots__ = ("checked", "freq", "long_reach", "long_starts", "pieces", "text")
 
-    def __init__(self, text: str, freq: dict[str, int], longest: int) -> None:
+    def __init__(self, text: str, lex: Lexicon) -> None:
         self.text = text
-        self.freq = freq
-        self.longest = longest
-        self.seg: Segmentation | None = None
+        self.freq: dict[str, int] = lex.tokenizer.FREQ
+        self.long_starts = lex.long_starts
+        self.long_reach: list[int] | None = None
+        self.pieces: dict[tuple[int, int], Segmentation] = {}
+        self.checked: dict[int, bool] = {}  # one term's end is often the next one's start
 
     def crossed(self, pos: int) -> bool:
         """Whether some dictionary word (or glued ASCII run) spans the edge before pos.
 
         jieba's prefix dictionary holds every prefix of every word, so a word starting at k
-        can reach past pos only if text[k : pos + 1] is in it: one look-up per start.
+        can reach past pos only if text[k : pos + 1] is in it: one look-up per start. Short
+        words can start only a few characters back; long ones are found once per run.
         """
+        known = self.checked.get(pos)
+        if known is None:
+            known = self.checked[pos] = self._crossed(pos)
+        return known
+
+    def _crossed(self, pos: int) -> bool:
         text, freq = self.text, self.freq
         if pos <= 0 or pos >= len(text):
             return False
         if text[pos - 1] in _ASCII_ALNUM and text[pos] in _ASCII_ALNUM:
             return True
-        for k in range(pos - 1, max(pos - self.longest, 0) - 1, -1):
+        for k in range(pos - 1, max(pos - SHORT, 0) - 1, -1):
             end = pos + 1
-            frag = text[k:end]
-            while frag in freq:
-                if freq[frag]:
+            while end - k <= SHORT and end <= len(text) and text[k:end] in freq:
+                if freq[text[k:end]]:
                     return True
                 end += 1
-                if end > len(text):
-                    break
-                frag = text[k:end]
-        return False
+        return self._long_reach()[pos - 1] > pos
 
-    def segmentation(self, lex: Lexicon) -> Segmentation:
-        """The run's full segmentation (computed once)."""
-        if self.seg is None:
-            self.seg = _segmentation(self.text, word_graph(self.text, self.freq), lex)
-        return self.seg
+    def _long_reach(self) -> list[int]:
+        """reach[p]: the furthest end (exclusive) of a word longer than SHORT starting ≤ p."""
+        if self.long_reach is None:
+            text, freq, size = self.text, self.freq, len(self.text)
+            reach, furthest = [], 0
+            for k in range(size):
+                if text[k : k + 2] in self.long_starts:
+                    end = k + SHORT + 1
+                    while end <= size and text[k:end] in freq:
+                        if freq[text[k:end]]:
+                            furthest = max(furthest, end)
+                        end += 1
+                reach.append(furthest)
+            self.long_reach = reach
+        return self.long_reach
+
+    def piece(self, start: int, end: int, lex: Lexicon) -> tuple[int, Segmentation]:
+        """The segmentation of the stretch around text[start:end] between two sure cuts.
+
+        No word spans a sure cut, so every path of jieba's route search passes through it
+        and the best path between two of them does not depend on the text outside: the
+        stretch segments alone exactly as inside the whole run. Returns (offset, segmentation).
+        """
+        while start > 0 and self.crossed(start):
+            start -= 1
+        while end < len(self.text) and self.crossed(end):
+            end += 1
+        seg = self.pieces.get((start, end))
+        if seg is None:
+            stretch = self.text[start:end]
+            seg = _segmentation(stretch, word_graph(stretch, self.freq), lex)
+            self.pieces[start, end] = seg
+        return start, seg
 
 
 class LazySegmentation:
@@ -261,8 +316,9 @@ class LazySegmentation:
     Most of a message's runs hold no keyword at all, and most candidates have no dictionary
     word straddling either of their edges: every segmentation then cuts there, so the
     candidate matches without running jieba's route search. Only a candidate with a
-    straddling word (工时 in 打工时间) needs the full segmentation of its run, which is exactly
-    what ``Tokenizer.cut(HMM=False)`` gives.
+    straddling word (工时 in 打工时间) needs a segmentation, and only of the stretch between
+    the nearest sure cuts around it, which is exactly what ``Tokenizer.cut(HMM=False)``
+    gives there.
     """
 
     def __init__(self, text: str) -> None:
@@ -283,9 +339,10 @@ class LazySegmentation:
         block = self._done.get(index)
         if block is None:
             text = self.text[block_start:block_end]
-            block = _Block(text, self._lex.tokenizer.FREQ, self._lex.longest)
+            block = _Block(text, self._lex)
             self._done[index] = block
         start, end = start - block_start, end - block_start
         if not block.crossed(start) and not block.crossed(end):
             return True
-        return block.segmentation(self._lex).allows(start, end)
+        offset, seg = block.piece(start, end, self._lex)
+        return seg.allows(start - offset, end - offset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nlp import classify, extract, mask_personal
+from nlp import classify, extract, mask_personal, parse_terms, warm_up
 from nlp.evaluate import evaluate, read_jsonl
 from nlp.extract import id_checksum_ok
 from nlp.regions import resolve
@@ -136,6 +137,15 @@ ADVERSARIAL = [
     "\x00\ud800\u200b",
     "１２３４５６７８９０１２３４５６７８９０",
     "一万万万万亿亿点点点",
+    "0" * 40 + "x",  # once took minutes: the headcount pre-check backtracked exponentially
+    "1" * 5000,
+    "1," * 2500,
+    "3.5" * 1500 + "个人",
+    "几十几百几千" * 800,
+    "一" * 5000 + "x",  # numeral runs were scanned from every start: quadratic
+    "十" * 5000,
+    "两" * 5000 + "个",
+    "1" * 32 + "人" * 4968,
 ]
 
 
@@ -144,6 +154,14 @@ def test_adversarial_inputs_never_raise(text: str) -> None:
     assert isinstance(extract(text, TODAY), dict)
     assert classify(text) is not None
     assert isinstance(mask_personal(text), str)
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL)
+def test_adversarial_inputs_answer_quickly(text: str) -> None:
+    warm_up()
+    start = time.perf_counter()
+    extract(text, TODAY), classify(text), mask_personal(text), parse_terms(text, today=TODAY)
+    assert time.perf_counter() - start < 3.0  # generous: a shared CI box; the bug was minutes
 
 
 @given(st.text(max_size=200))

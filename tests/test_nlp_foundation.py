@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nlp import Classification, Fact, Label, Match, classify, extract
+from nlp import Classification, Fact, Label, Match, classify, extract, warm_up
 from nlp.numbers import parse_cn_number
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -195,6 +195,12 @@ def test_empty_like_inputs_have_no_labels(text: str) -> None:
     assert classify(text).labels == ()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    """Load the tokenizer first: its one-off second would blow a hypothesis deadline."""
+    warm_up()
+
+
 @given(st.text(max_size=300))
 def test_any_text_never_raises(text: str) -> None:
     result = classify(text)
@@ -257,3 +263,17 @@ def test_months_are_not_money() -> None:
     facts = extract("老板欠我三个月工资，一共一万二")
     assert facts["months"].value == 3.0
     assert facts["amount"].value == 12000
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "一" * 40, "9" * 33])
+def test_a_numeral_too_long_to_be_a_quantity_is_no_number(text: str) -> None:
+    assert parse_cn_number(text) is None
+
+
+def test_long_numeral_runs_are_blanked_one_char_for_one() -> None:
+    from nlp.numbers import mask_long_runs
+
+    text = "欠我" + "1" * 40 + "元，电话13800138000"
+    masked = mask_long_runs(text)
+    assert len(masked) == len(text)
+    assert masked == "欠我" + "#" * 40 + "元，电话13800138000"

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from nlp import classify
 from nlp.evaluate import read_jsonl
+from nlp.taxonomy import first_chars, load
 
 PHRASINGS = read_jsonl(Path(__file__).parent / "data" / "nlp_phrasings.jsonl")
 
@@ -91,3 +92,30 @@ def test_other_wins_when_its_own_terms_outweigh_the_rest() -> None:
 def test_other_stays_a_residual_beside_a_stronger_type() -> None:
     result = classify("试用期被辞退了，公司不给任何补偿")
     assert result.dispute_types == ("termination_compensation",)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        ("(?:没|没有)给", {"没"}),
+        ("(?:一个)?(?:礼拜|周)干", {"一", "礼", "周"}),
+        ("[0-9]{2,}人", set("0123456789")),
+        ("(?=工)工资", {"工"}),
+        ("(?:多)?", None),
+        (".{0,3}伤", None),
+        ("[^，]伤", None),
+    ],
+)
+def test_first_chars_of_a_pattern(pattern: str, first: set[str] | None) -> None:
+    found = first_chars(pattern)
+    assert (found if found is None else set(found)) == first
+
+
+PATTERN_CHARS = "没有给我发工资钱一二3个月被砍手伤了礼拜干7天，"
+
+
+@given(st.text(alphabet=st.sampled_from(PATTERN_CHARS), max_size=30))
+def test_a_pattern_never_matches_without_one_of_its_first_chars(text: str) -> None:
+    for pattern in load().patterns:
+        if pattern.first is not None and pattern.regex.search(text):
+            assert not set(text).isdisjoint(pattern.first), pattern.regex.pattern

@@ -103,13 +103,26 @@ def test_terms_inside_our_own_words_still_match() -> None:
         "他在工地上干活时从脚手架上摔下来骨折了",
         "保险公司理赔说不是工伤心里很伤心",
         "abc12x工资ICU住院",
+        "按中华人民共和国劳动合同法实施条例规定要给经济补偿",
+        "他说社会主义核心价值观里没有拖欠工资这一条",
     ],
 )
 def test_lazy_segmentation_agrees_with_full_segmentation(text: str) -> None:
-    lazy = tokenizer.LazySegmentation(text)
+    lazy = tokenizer.LazySegmentation(text)  # jieba's route search only where it is needed
     for block in tokenizer._BLOCK.finditer(text):
         full = tokenizer.segment(block.group())
         for start in range(block.start(), block.end()):
             for end in range(start + 1, min(block.end(), start + 6) + 1):
                 expected = full.allows(start - block.start(), end - block.start())
                 assert lazy.allows(start, end) == expected, text[start:end]
+
+
+def test_our_route_search_is_jiebas() -> None:
+    lex = tokenizer.lexicon()
+    tok = lex.tokenizer
+    for text in ("拖欠三个月工资和经济补偿", "我在打工时间受伤", "中华人民共和国劳动法"):
+        dag = tokenizer.word_graph(text, tok.FREQ)
+        route: dict[int, tuple[float, int]] = {}
+        tok.calc(text, dict(enumerate(dag)), route)
+        expected = [route[i][1] for i in range(len(text))]
+        assert tokenizer.best_route(text, dag, tok.FREQ, tok.total) == expected
