@@ -697,11 +697,10 @@ def add_risk_alert(
     reasons: Sequence[Mapping[str, Any]],
     now: datetime,
 ) -> bool:
-    """One open alert per case and kind (风险台账); True when a new one was raised."""
+    """One alert per case and kind (风险台账), whatever became of it: an acknowledged or closed
+    alert is not raised again by the case's next message. True when a new one was raised."""
     exists = session.scalar(
-        select(RiskAlert.id).where(
-            RiskAlert.case_id == case_id, RiskAlert.kind == kind, RiskAlert.status == "open"
-        )
+        select(RiskAlert.id).where(RiskAlert.case_id == case_id, RiskAlert.kind == kind)
     )
     if exists is not None:
         return False
