@@ -284,5 +284,88 @@ def route(text: str, lat: float | None, lng: float | None, as_json: bool) -> Non
         click.echo(f"  或：{org.name}")
 
 
+@main.command()
+@click.option("--from", "start", required=True, help="first day, YYYY-MM-DD (Beijing time)")
+@click.option("--to", "end", required=True, help="last day, included")
+@click.option("--region", help="admin code of a province, city, county or township")
+@click.option("--org", "org_id", help="organization id (cases it holds)")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="json", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="default: standard output")
+def report(
+    start: str, end: str, region: str | None, org_id: str | None, fmt: str, out: str | None
+) -> None:
+    """Statistics report (统计报告): cases received, outcomes, amounts, deadlines, 回访, risk."""
+    from bot import reports
+    from bot.clock import Clock
+
+    store = _store(_settings())
+    steps = reports.BUILD_STEPS + reports.render_steps(fmt)
+    try:
+        first, last = reports.parse_date(start, "--from"), reports.parse_date(end, "--to")
+        with (
+            store.transaction() as session,
+            click.progressbar(length=steps, label="统计中", file=sys.stderr) as bar,
+        ):
+            ask = reports.ReportRequest(first, last, region, reports.check_org(session, org_id))
+            body = reports.render(
+                reports.build(session, ask, Clock().now(), bar.update), fmt, bar.update
+            )
+    except reports.BadRequest as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        store.dispose()
+    _write(body, out)
+
+
+def _write(body: bytes, out: str | None) -> None:
+    if out:
+        with open(out, "wb") as handle:
+            handle.write(body)
+        click.echo(f"written to {out}", err=True)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+
+
+@main.group("risk")
+def risk_group() -> None:
+    """The risk ledger (风险台账)."""
+
+
+@risk_group.command("export")
+@click.option("--status", type=click.Choice(["open", "acknowledged", "closed"]))
+@click.option("--kind", help="alert kind, e.g. repeat_employer")
+@click.option("--region", help="admin code")
+@click.option("--from", "start", help="raised on or after, YYYY-MM-DD")
+@click.option("--to", "end", help="raised on or before, YYYY-MM-DD")
+@click.option("--out", type=click.Path(dir_okay=False), help="default: standard output")
+def risk_export(
+    status: str | None,
+    kind: str | None,
+    region: str | None,
+    start: str | None,
+    end: str | None,
+    out: str | None,
+) -> None:
+    """Export the risk ledger as CSV (Chinese headers), newest first."""
+    from bot import reports
+    from storage import queries
+
+    store = _store(_settings())
+    try:
+        where = reports.risk_filter(status=status, kind=kind, region=region, start=start, end=end)
+        with store.transaction() as session:
+            _, alerts = queries.risk_alerts(session, where)
+            text = reports.risk_csv(alerts)
+    except reports.BadRequest as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        store.dispose()
+    _write(text.encode("utf-8-sig"), out)
+
+
 if __name__ == "__main__":
     main()

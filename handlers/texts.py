@@ -393,3 +393,94 @@ MEDIATION_NOT_PAID = (
 )
 NOT_PAID_TO_EMPLOYER_MEDIATED = "劳动者反映调解协议第{n}期款项未收到，可能申请仲裁或支付令。"
 EMPLOYER_CONTACT_NOTED = "已记下单位的联系电话，只提供给处理案件的调解员。"
+
+# Statistics reports (统计报告), the risk ledger (风险台账) and deadline lists (issue 8).
+ERRORS.update(
+    {
+        "bad_date": "日期“{field}”格式不正确，请写成 YYYY-MM-DD，例如 2026-01-31。",
+        "missing_date": "请提供统计的起止日期（from 和 to，格式 YYYY-MM-DD）。",
+        "bad_range": "开始日期不能晚于结束日期。",
+        "bad_region": "行政区划代码“{region}”不存在，请填写省、市、区县或乡镇街道的代码。",
+        "bad_org": "没有找到这个调解组织。",
+        "bad_format": "格式只能是：{choices}。",
+        "bad_status": "状态只能是：{choices}。",
+        "bad_kind": "预警类型“{kind}”不存在。",
+        "bad_number": "参数“{field}”应为{low}到{high}之间的整数。",
+        "alert_not_found": "没有找到这条风险预警。",
+        "alert_state": "这条预警已经是“{state}”，不能再{action}。",
+    }
+)
+REPORT_TABLES = {
+    "summary": ("概况", ("指标", "数值")),
+    "by_type": ("按纠纷类型", ("纠纷类型", "代码", "受理案件数")),
+    "by_region": ("按地区", ("区县", "行政区划代码", "受理案件数")),
+    "by_org": ("按调解组织", ("调解组织", "组织编号", "受理案件数")),
+    "by_channel": ("按受理渠道", ("渠道", "代码", "受理案件数")),
+    "by_state": ("按处理阶段", ("处理阶段", "代码", "案件数")),
+    "outcomes": ("处理结果", ("结果", "代码", "案件数", "占已结案比例")),
+    "deadlines": (
+        "期限",
+        ("期限", "依据", "总数", "进行中", "当前逾期", "到期触发", "已完成", "已取消"),
+    ),
+    "followup": ("履行回访", ("指标", "数值")),
+    "risk": ("风险台账", ("预警类型", "代码", "涉及案件数", "待处理", "已知悉", "已关闭")),
+}
+REPORT_SUMMARY = {
+    "period": "统计期间",
+    "received": "受理登记案件数",
+    "concluded": "已有处理结果的案件数",
+    "settled": "达成协议案件数（协商和解＋调解成功）",
+    "success_rate": "成功率（达成协议/已有结果）",
+    "median_days_to_settle": "达成协议用时中位数（天）",
+    "amount_agreed": "协议金额合计（元）",
+    "amount_paid": "已履行金额合计（元，回访确认）",
+    "overdue_deadlines": "当前逾期未处理的期限数",
+    "expired_deadlines": "到期触发的法定期限数（不含付款回访）",
+    "collective_cases": "集体争议案件数（10人以上，LDMAL-7）",
+    "risk_cases": "列入风险台账的案件数",
+}
+REPORT_FOLLOWUP = {
+    "agreements": "生效协议数",
+    "instalments_agreed": "约定付款期数",
+    "followups_done": "已回访次数（付款日后询问）",
+    "instalments_paid": "已确认收到的期数",
+    "amount_paid": "已确认收到金额（元）",
+    "fully_performed": "全部履行结案数",
+    "not_performed": "未履行转调解或仲裁数",
+}
+REPORT_OUTCOMES = {
+    "negotiated": "协商和解",
+    "mediated": "调解成功",
+    "arbitration": "建议仲裁",
+    "withdrawn": "撤回",
+    "open": "处理中或未结",
+}
+REPORT_CHANNELS = {
+    "api": "小程序",
+    "wechat": "微信客服消息",
+    "console": "调解员工作台",
+    "court": "法院委托调解",
+    "system": "系统",
+    "unknown": "未知",
+}
+REPORT_NOT_ESCALATED = "未转调解组织"
+REPORT_NO_REGION = "地点未知"
+REPORT_CHART_SHEET = "图表"
+REPORT_CHART_TYPES = "受理案件数（按纠纷类型）"
+REPORT_CHART_OUTCOMES = "处理结果"
+REPORT_CHART_REGIONS = "受理案件数（按地区，前20）"
+REPORT_PERIOD = "{start} 至 {end}"
+RISK_KIND_EXTRA = {"content_review": "内容安全复核"}
+RISK_STATUS_NAMES = {"open": "待处理", "acknowledged": "已知悉", "closed": "已关闭"}
+RISK_ACTIONS = {"acknowledged": "标记为已知悉", "closed": "关闭"}
+RISK_CSV_HEADERS = (
+    "编号",
+    "登记时间",
+    "预警类型",
+    "代码",
+    "状态",
+    "行政区划代码",
+    "地区",
+    "案件编号",
+    "原因",
+)

@@ -950,3 +950,335 @@ def employer_cases(session: Session, key: str | None, since: datetime) -> int:
         return 0
     query = select(func.count()).where(Case.employer_key == key, Case.created_at >= since)
     return int(session.scalar(query) or 0)
+
+
+# --- statistics, the risk ledger and deadline lists (issue 8) --------------------------------
+
+from dataclasses import dataclass  # noqa: E402
+
+from sqlalchemy import ColumnElement, Select, and_, exists, literal, true, union_all  # noqa: E402
+from sqlalchemy import case as when  # noqa: E402
+
+from storage.models import CourtReferral  # noqa: E402
+
+VISIBLE_TO_ORG = ("offered", "accepted", "closed")
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """The cases a report covers: registered (受理登记) in [start, end), optionally in a region
+    (admin-code prefix of the case's place) and held by an organization (latest assignment)."""
+
+    start: datetime
+    end: datetime
+    region_prefix: str | None = None
+    org_id: str | None = None
+
+    def ids(self) -> Select[str]:
+        query = select(Case.id).where(Case.created_at >= self.start, Case.created_at < self.end)
+        if self.region_prefix:
+            place = Case.facts["place_code"].as_string()
+            query = query.where(place.like(f"{self.region_prefix}%"))
+        if self.org_id:
+            latest = _latest_assignments()
+            held = select(Assignment.case_id).join(latest, latest.c.id == Assignment.id)
+            query = query.where(Case.id.in_(held.where(Assignment.org_id == self.org_id)))
+        return query
+
+
+def _latest_assignments() -> Any:
+    """(case_id, id) of each case's latest assignment: the organization that holds it."""
+    query = select(Assignment.case_id, func.max(Assignment.id).label("id"))
+    return query.group_by(Assignment.case_id).subquery()
+
+
+def _json_elements(session: Session, column: Any) -> Any:
+    """A JSON array column as rows of ``value`` (SQLite json_each / PostgreSQL's function)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    function = func.json_array_elements_text if postgres else func.json_each
+    return function(column).table_valued("value")
+
+
+def count_cases(session: Session, scope: CaseScope) -> int:
+    return int(session.scalar(select(func.count()).where(Case.id.in_(scope.ids()))) or 0)
+
+
+def cases_by_element(session: Session, scope: CaseScope, column: Any) -> dict[str, int]:
+    """Cases per element of a JSON list column (dispute types, flags): one GROUP BY."""
+    values = _json_elements(session, column)
+    query = (
+        select(values.c.value, func.count(func.distinct(Case.id)))
+        .select_from(Case)
+        .join(values, true())
+        .where(Case.id.in_(scope.ids()))
+        .group_by(values.c.value)
+    )
+    return {str(value): int(n) for value, n in session.execute(query)}
+
+
+def cases_by_county(session: Session, scope: CaseScope) -> dict[str | None, int]:
+    county = func.substr(Case.facts["place_code"].as_string(), 1, 6)
+    query = select(county, func.count()).where(Case.id.in_(scope.ids())).group_by(county)
+    return {code: int(n) for code, n in session.execute(query)}
+
+
+def cases_by_state(session: Session, scope: CaseScope) -> dict[str, int]:
+    query = select(Case.state, func.count()).where(Case.id.in_(scope.ids())).group_by(Case.state)
+    return {state: int(n) for state, n in session.execute(query)}
+
+
+def cases_by_org(session: Session, scope: CaseScope) -> list[tuple[str | None, str | None, int]]:
+    """(org id, name, cases) by the organization holding each case; None: never escalated."""
+    latest = _latest_assignments()
+    query = (
+        select(Organization.id, Organization.name, func.count())
+        .select_from(Case)
+        .outerjoin(latest, latest.c.case_id == Case.id)
+        .outerjoin(Assignment, Assignment.id == latest.c.id)
+        .outerjoin(Organization, Organization.id == Assignment.org_id)
+        .where(Case.id.in_(scope.ids()))
+        .group_by(Organization.id, Organization.name)
+    )
+    return [(org_id, name, int(n)) for org_id, name, n in session.execute(query)]
+
+
+def cases_by_channel(session: Session, scope: CaseScope) -> dict[str, int]:
+    """Where each case came in: a court's entrustment, else its first inbound message."""
+    first = (
+        select(Message.case_id, func.min(Message.id).label("id"))
+        .where(Message.direction == "in", Message.case_id.in_(scope.ids()))
+        .group_by(Message.case_id)
+        .subquery()
+    )
+    channel = when(
+        (CourtReferral.id.is_not(None), literal("court")),
+        else_=func.coalesce(Message.channel, literal("unknown")),
+    )
+    query = (
+        select(channel, func.count())
+        .select_from(Case)
+        .outerjoin(first, first.c.case_id == Case.id)
+        .outerjoin(Message, Message.id == first.c.id)
+        .outerjoin(CourtReferral, CourtReferral.case_id == Case.id)
+        .where(Case.id.in_(scope.ids()))
+        .group_by(channel)
+    )
+    return {str(name): int(n) for name, n in session.execute(query)}
+
+
+# Outcomes (结果) and where they are recorded: an effective agreement by its kind, the audit
+# trail's move to arbitration_advised, and a close by withdrawal (PIPL-15).
+WITHDRAWAL_RULE = "PIPL-15"
+
+
+def _outcome_events(scope: CaseScope) -> Any:
+    def agreed(kind: str, name: str) -> Any:
+        return select(
+            Agreement.case_id.label("case_id"),
+            literal(name).label("outcome"),
+            Agreement.effective_at.label("at"),
+        ).where(Agreement.kind == kind, Agreement.effective_at.is_not(None))
+
+    def moved(name: str, *conditions: ColumnElement[bool]) -> Any:
+        return select(
+            AuditEvent.case_id.label("case_id"),
+            literal(name).label("outcome"),
+            AuditEvent.at.label("at"),
+        ).where(AuditEvent.action == "state_changed", *conditions)
+
+    events = union_all(
+        agreed("settlement", "negotiated"),
+        agreed("mediation", "mediated"),
+        moved("arbitration", AuditEvent.to_state == CaseState.ARBITRATION_ADVISED.value),
+        moved(
+            "withdrawn",
+            AuditEvent.to_state == CaseState.CLOSED.value,
+            AuditEvent.rule == WITHDRAWAL_RULE,
+        ),
+    ).subquery()
+    rank = func.row_number().over(
+        partition_by=events.c.case_id, order_by=(events.c.at.desc(), events.c.outcome)
+    )
+    ranked = (
+        select(events.c.case_id, events.c.outcome, events.c.at, rank.label("rank"))
+        .where(events.c.case_id.in_(scope.ids()))
+        .subquery()
+    )
+    return select(ranked.c.case_id, ranked.c.outcome, ranked.c.at).where(ranked.c.rank == 1)
+
+
+def final_outcomes(session: Session, scope: CaseScope) -> dict[str, int]:
+    """Cases per latest outcome (a settlement not performed and then mediated counts once)."""
+    final = _outcome_events(scope).subquery()
+    query = select(final.c.outcome, func.count()).group_by(final.c.outcome)
+    return {str(outcome): int(n) for outcome, n in session.execute(query)}
+
+
+def settle_times(session: Session, scope: CaseScope) -> list[tuple[datetime, datetime]]:
+    """(registered, settled) of the cases whose latest outcome is an agreement."""
+    final = _outcome_events(scope).subquery()
+    query = (
+        select(Case.created_at, final.c.at)
+        .join(final, final.c.case_id == Case.id)
+        .where(final.c.outcome.in_(("negotiated", "mediated")))
+    )
+    return [(registered, settled) for registered, settled in session.execute(query)]
+
+
+def effective_agreements(session: Session, scope: CaseScope) -> list[tuple[str, str, Any, Any]]:
+    """(case id, kind, terms, paid instalment numbers) of every effective agreement in scope:
+    one query; the amounts are summed by the caller from the terms."""
+    query = (
+        select(
+            Agreement.case_id,
+            Agreement.kind,
+            Agreement.terms,
+            Case.facts["paid_instalments"],
+        )
+        .join(Case, Case.id == Agreement.case_id)
+        .where(Agreement.effective_at.is_not(None), Agreement.case_id.in_(scope.ids()))
+        .execution_options(yield_per=2000)
+    )
+    return [(case_id, kind, terms, paid) for case_id, kind, terms, paid in session.execute(query)]
+
+
+def deadline_counts(session: Session, scope: CaseScope, now: datetime) -> dict[str, dict[str, int]]:
+    """Per kind: total, pending, overdue (pending past due), fired, done, cancelled."""
+
+    def count_if(condition: ColumnElement[bool]) -> Any:
+        return func.sum(when((condition, 1), else_=0))
+
+    query = (
+        select(
+            Deadline.kind,
+            func.count(),
+            count_if(Deadline.status == "pending"),
+            count_if(and_(Deadline.status == "pending", Deadline.due_at <= now)),
+            count_if(Deadline.status == "fired"),
+            count_if(Deadline.status == "done"),
+            count_if(Deadline.status == "cancelled"),
+        )
+        .where(Deadline.case_id.in_(scope.ids()))
+        .group_by(Deadline.kind)
+    )
+    names = ("total", "pending", "overdue", "fired", "done", "cancelled")
+    return {
+        kind: dict(zip(names, (int(v or 0) for v in values), strict=True))
+        for kind, *values in session.execute(query)
+    }
+
+
+def cases_moved(
+    session: Session, scope: CaseScope, from_state: str, to_states: Sequence[str], rule: str | None
+) -> int:
+    """Distinct cases the audit trail shows moving from one state to one of others."""
+    query = select(func.count(func.distinct(AuditEvent.case_id))).where(
+        AuditEvent.action == "state_changed",
+        AuditEvent.from_state == from_state,
+        AuditEvent.to_state.in_(to_states),
+        AuditEvent.case_id.in_(scope.ids()),
+    )
+    if rule is not None:
+        query = query.where(AuditEvent.rule == rule)
+    return int(session.scalar(query) or 0)
+
+
+def risk_counts(session: Session, scope: CaseScope) -> dict[str, dict[str, int]]:
+    """Per alert kind: distinct cases and alerts by status."""
+
+    def count_if(status: str) -> Any:
+        return func.sum(when((RiskAlert.status == status, 1), else_=0))
+
+    query = (
+        select(
+            RiskAlert.kind,
+            func.count(func.distinct(RiskAlert.case_id)),
+            count_if("open"),
+            count_if("acknowledged"),
+            count_if("closed"),
+        )
+        .where(RiskAlert.case_id.in_(scope.ids()))
+        .group_by(RiskAlert.kind)
+    )
+    names = ("cases", "open", "acknowledged", "closed")
+    return {
+        kind: dict(zip(names, (int(v or 0) for v in values), strict=True))
+        for kind, *values in session.execute(query)
+    }
+
+
+def risk_case_count(session: Session, scope: CaseScope) -> int:
+    query = select(func.count(func.distinct(RiskAlert.case_id))).where(
+        RiskAlert.case_id.in_(scope.ids())
+    )
+    return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class RiskFilter:
+    status: str | None = None
+    kind: str | None = None
+    region_prefix: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def where(self, query: Select[Any]) -> Select[Any]:
+        if self.status:
+            query = query.where(RiskAlert.status == self.status)
+        if self.kind:
+            query = query.where(RiskAlert.kind == self.kind)
+        if self.region_prefix:
+            query = query.where(RiskAlert.region_code.like(f"{self.region_prefix}%"))
+        if self.start:
+            query = query.where(RiskAlert.created_at >= self.start)
+        if self.end:
+            query = query.where(RiskAlert.created_at < self.end)
+        return query
+
+
+def risk_alerts(
+    session: Session, where: RiskFilter, *, limit: int | None = None, offset: int = 0
+) -> tuple[int, list[RiskAlert]]:
+    """The risk ledger (风险台账), newest first, with the total matching the filter."""
+    total = session.scalar(where.where(select(func.count()).select_from(RiskAlert)))
+    query = where.where(select(RiskAlert)).order_by(RiskAlert.created_at.desc(), RiskAlert.id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return int(total or 0), list(session.scalars(query))
+
+
+def lock_risk_alert(session: Session, alert_id: int) -> RiskAlert | None:
+    return session.scalar(select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update())
+
+
+def visible_deadlines(
+    session: Session, party: Party, now: datetime, limit: int
+) -> list[tuple[Deadline, bool]]:
+    """(deadline, overdue) on the cases this party may see — a mediator: their organization's —
+    overdue first, then by due date. Overdue: pending past due, or a court's feedback clock that
+    ran out before the result was fed back (seed 003)."""
+    if party.role == "mediator":
+        if not party.org_id:
+            return []
+        cases: Any = select(Assignment.case_id).where(
+            Assignment.org_id == party.org_id, Assignment.status.in_(VISIBLE_TO_ORG)
+        )
+    elif party.role == "admin":
+        cases = select(Case.id)
+    else:
+        cases = select(Case.id).where(or_(Case.worker_id == party.id, Case.employer_id == party.id))
+    feedback_owed = and_(
+        Deadline.status == "fired",
+        Deadline.kind == "court_feedback",
+        ~exists().where(
+            CourtReferral.case_id == Deadline.case_id, CourtReferral.feedback_at.is_not(None)
+        ),
+    )
+    overdue = or_(and_(Deadline.status == "pending", Deadline.due_at <= now), feedback_owed)
+    query = (
+        select(Deadline, overdue)
+        .where(Deadline.case_id.in_(cases), or_(Deadline.status == "pending", feedback_owed))
+        .order_by(when((overdue, 0), else_=1), Deadline.due_at, Deadline.id)
+        .limit(limit)
+    )
+    return [(row, bool(late)) for row, late in session.execute(query)]
