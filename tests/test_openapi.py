@@ -11,7 +11,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from bot.openapi import SCHEMAS
+from bot.openapi import FLASK_PARAMETER, SCHEMAS
 from tests.chat import Chat
 from tests.fake_wechat import (  # noqa: F401  (pytest fixtures: fake WeChat, configured app)
     fake_wechat_fixture,
@@ -39,7 +39,7 @@ def test_every_api_route_is_in_the_document(wechat_app: Flask) -> None:
         (path, method.upper()) for path, item in document["paths"].items() for method in item
     }
     routes = {
-        (rule.rule.replace("<", "{").replace(">", "}"), method)
+        (FLASK_PARAMETER.sub(r"{\g<name>}", rule.rule), method)
         for rule in wechat_app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/")
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
