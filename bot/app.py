@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from bot import runtime as runtimes
+from bot.admin_views import admin
 from bot.api_views import api
 from bot.clock import Clock
 from bot.config import Settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
     runtime = runtimes.install(Runtime(settings, clock))
     app.extensions["tiaojie"] = runtime
     app.register_blueprint(api)
+    app.register_blueprint(admin)  # reports, risk ledger, deadlines (issue 8)
     app.register_blueprint(account)  # WeChat login, logout, subscriptions
     app.register_blueprint(openapi)  # /api/v1/openapi.json
     app.register_blueprint(wechat)  # /wechat/push
