@@ -1017,8 +1017,11 @@ def cases_by_element(session: Session, scope: CaseScope, column: Any) -> dict[st
 
 
 def cases_by_county(session: Session, scope: CaseScope) -> dict[str | None, int]:
-    county = func.substr(Case.facts["place_code"].as_string(), 1, 6)
-    query = select(county, func.count()).where(Case.id.in_(scope.ids())).group_by(county)
+    county = func.substr(Case.facts["place_code"].as_string(), 1, 6).label("county")
+    # Grouped outside a subquery: PostgreSQL cannot match an expression with bound parameters
+    # (the JSON key, the substring bounds) between SELECT and GROUP BY.
+    inner = select(county).where(Case.id.in_(scope.ids())).subquery()
+    query = select(inner.c.county, func.count()).group_by(inner.c.county)
     return {code: int(n) for code, n in session.execute(query)}
 
 
@@ -1054,15 +1057,16 @@ def cases_by_channel(session: Session, scope: CaseScope) -> dict[str, int]:
         (CourtReferral.id.is_not(None), literal("court")),
         else_=func.coalesce(Message.channel, literal("unknown")),
     )
-    query = (
-        select(channel, func.count())
+    inner = (
+        select(channel.label("channel"))
         .select_from(Case)
         .outerjoin(first, first.c.case_id == Case.id)
         .outerjoin(Message, Message.id == first.c.id)
         .outerjoin(CourtReferral, CourtReferral.case_id == Case.id)
         .where(Case.id.in_(scope.ids()))
-        .group_by(channel)
+        .subquery()
     )
+    query = select(inner.c.channel, func.count()).group_by(inner.c.channel)
     return {str(name): int(n) for name, n in session.execute(query)}
 
 
