@@ -74,7 +74,7 @@ def remind_deadline(deadline_id: int) -> str:
     runtime = runtimes.current()
     now = runtime.clock.now()
     with runtime.store.transaction() as session:
-        row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update())
+        row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update(key_share=True))
         if row is None or row.status != "pending" or row.reminded_at is not None:
             return "not due"
         if row.remind_at is None or row.remind_at > now:

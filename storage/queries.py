@@ -49,13 +49,17 @@ def dev_party(
 
 
 def lock_party(session: Session, party_id: str) -> Party | None:
-    """Serialize one party's messages that have no case yet (two first messages, one case)."""
-    return session.scalar(select(Party).where(Party.id == party_id).with_for_update())
+    """Serialize one party's messages that have no case yet (two first messages, one case).
+
+    Row locks here are FOR NO KEY UPDATE (key_share=True): they serialize writers but do not
+    block the KEY SHARE locks that foreign-key checks take, so a transaction notifying the
+    other party of a case cannot deadlock with that party's own message (PostgreSQL)."""
+    return session.scalar(select(Party).where(Party.id == party_id).with_for_update(key_share=True))
 
 
 def lock_case(session: Session, case_id: str) -> Case | None:
     """SELECT … FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE already serializes."""
-    return session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    return session.scalar(select(Case).where(Case.id == case_id).with_for_update(key_share=True))
 
 
 def intake_in_progress(session: Session, worker_id: str) -> Case | None:
@@ -65,7 +69,7 @@ def intake_in_progress(session: Session, worker_id: str) -> Case | None:
         .where(Case.worker_id == worker_id, Case.state == CaseState.INTAKE.value)
         .order_by(Case.created_at.desc())
         .limit(1)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return session.scalar(query)
 
@@ -347,7 +351,7 @@ def pending_clocks(session: Session, case_id: str) -> tuple[str, ...]:
 
 def take_due_deadline(session: Session, deadline_id: int, now: datetime) -> Deadline | None:
     """Mark a pending, due deadline as fired and return it; None if it is not (any more)."""
-    row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update())
+    row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update(key_share=True))
     if row is None or row.status != "pending" or row.due_at > now:
         return None
     row.status, row.closed_at = "fired", now
@@ -432,7 +436,7 @@ def open_invitation(session: Session, case_id: str, now: datetime) -> Invitation
 
 
 def lock_invitation(session: Session, token: str) -> Invitation | None:
-    return session.scalar(select(Invitation).where(Invitation.token == token).with_for_update())
+    return session.scalar(select(Invitation).where(Invitation.token == token).with_for_update(key_share=True))
 
 
 # --- erasure (PIPL-47) -----------------------------------------------------------------------
@@ -448,7 +452,7 @@ def erase_party(session: Session, party: Party, now: datetime) -> list[Case]:
         )
     )
     session.execute(sql_delete(OutboundMessage).where(OutboundMessage.party_id == party.id))
-    cases = list(session.scalars(select(Case).where(Case.worker_id == party.id).with_for_update()))
+    cases = list(session.scalars(select(Case).where(Case.worker_id == party.id).with_for_update(key_share=True)))
     for case in cases:
         case.facts, case.explanation, case.asking = {}, {}, None
         session.execute(
@@ -837,7 +841,7 @@ def outbound_detail(session: Session, outbound_id: int) -> OutboundDetail | None
 
 
 def lock_outbound(session: Session, outbound_id: int) -> OutboundMessage | None:
-    query = select(OutboundMessage).where(OutboundMessage.id == outbound_id).with_for_update()
+    query = select(OutboundMessage).where(OutboundMessage.id == outbound_id).with_for_update(key_share=True)
     return session.scalar(query)
 
 
@@ -911,7 +915,7 @@ def take_grant(
         )
         .order_by(SubscribeGrant.id)
         .limit(1)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     grant = session.scalar(query)
     if grant is not None:
@@ -1252,7 +1256,7 @@ def risk_alerts(
 
 
 def lock_risk_alert(session: Session, alert_id: int) -> RiskAlert | None:
-    return session.scalar(select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update())
+    return session.scalar(select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update(key_share=True))
 
 
 def visible_deadlines(
