@@ -110,7 +110,9 @@ def record_feedback(
 ) -> CourtReferral:
     """The result as sent back to the court; the feedback clock stops."""
     row = session.scalar(
-        select(CourtReferral).where(CourtReferral.case_id == case_id).with_for_update(key_share=True)
+        select(CourtReferral)
+        .where(CourtReferral.case_id == case_id)
+        .with_for_update(key_share=True)
     )
     if row is None:
         raise ApiError(404, "not_found")

@@ -22,7 +22,7 @@ from handlers import texts
 from handlers.deadlines import KINDS
 from handlers.types import Channel, Inbound, Role
 from storage import queries
-from storage.models import Case, Deadline
+from storage.models import Case, Deadline, Mediator
 
 if TYPE_CHECKING:
     from bot.effects import FollowUps
@@ -74,7 +74,9 @@ def remind_deadline(deadline_id: int) -> str:
     runtime = runtimes.current()
     now = runtime.clock.now()
     with runtime.store.transaction() as session:
-        row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update(key_share=True))
+        row = session.scalar(
+            select(Deadline).where(Deadline.id == deadline_id).with_for_update(key_share=True)
+        )
         if row is None or row.status != "pending" or row.reminded_at is not None:
             return "not due"
         if row.remind_at is None or row.remind_at > now:
@@ -97,13 +99,27 @@ def _remind(session: Session, runtime: Runtime, row: Deadline, now: datetime) ->
         text = texts.DEADLINE_REMINDER.format(label=label, date=date, after=after)
     else:
         text = texts.DEADLINE_REMINDER_PLAIN.format(label=label, date=date)
-    recipients = [case.worker_id] + ([case.employer_id] if case.employer_id else [])
+    recipients = _reminded(session, case, KINDS[row.kind].remind)
     return [
         queries.add_notification(
             session, runtime.store.cipher, party_id=party_id, case_id=case.id, text=text, now=now
         ).id
         for party_id in recipients
     ]
+
+
+def _reminded(session: Session, case: Case, roles: tuple[str, ...]) -> list[str]:
+    """The parties a kind of deadline reminds, by role (the mediator: the one handling it)."""
+    parties = {"worker": case.worker_id, "employer": case.employer_id}
+    if "mediator" in roles:
+        assignment = queries.current_assignment(session, case.id)
+        mediator = (
+            session.get(Mediator, assignment.mediator_id)
+            if assignment and assignment.mediator_id
+            else None
+        )
+        parties["mediator"] = mediator.party_id if mediator else None
+    return [p for role in roles if (p := parties.get(role))]
 
 
 def fire_due(runtime: Runtime) -> int:

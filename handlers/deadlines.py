@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from handlers import rules
 from handlers.calendar import add_working_days
 from handlers.rules import Rule
+from handlers.texts import CHINA
 from handlers.types import ScheduleDeadline
 
 
@@ -23,6 +24,7 @@ class DeadlineKind:
     working_days: bool = False  # counted in 工作日 (holidays and weekends skipped)
     remind_before: timedelta | None = timedelta(days=1)
     label: str = ""  # how a person calls it
+    remind: tuple[str, ...] = ("worker", "employer")  # who hears the reminder
 
 
 KINDS: dict[str, DeadlineKind] = {
@@ -61,6 +63,16 @@ KINDS: dict[str, DeadlineKind] = {
             30,
             remind_before=timedelta(days=5),
             label="委托调解反馈期限",
+            remind=("mediator",),
+        ),
+        # LDMAL-27: one year from the end of the employment; reminded a month ahead.
+        DeadlineKind(
+            "limitation",
+            rules.LIMITATION,
+            365,
+            remind_before=timedelta(days=30),
+            label="劳动仲裁申请时效",
+            remind=("worker",),
         ),
         # 回访: the day after each instalment of a settlement falls due (ECNMR-11/12).
         DeadlineKind(
@@ -86,3 +98,16 @@ def schedule(kind: str, start: datetime, party_id: str | None = None) -> Schedul
     return ScheduleDeadline(
         kind=kind, due_at=due, rule=spec.rule.code, party_id=party_id, remind_at=remind
     )
+
+
+def limitation_due(left: object) -> datetime | None:
+    """LDMAL-27: the end of the one-year period from the day the employment ended (a month
+    without a day counts from its first day, the earliest reading)."""
+    if not isinstance(left, str) or len(left) < 7:
+        return None
+    try:
+        year, month = int(left[:4]), int(left[5:7])
+        day = int(left[8:10]) if len(left) >= 10 else 1
+        return datetime(year + 1, month, min(day, 28 if month == 2 else day), tzinfo=CHINA)
+    except ValueError:
+        return None

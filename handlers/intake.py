@@ -8,13 +8,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import nlp
-from handlers import consent, rules, texts, triage
+from handlers import consent, deadlines, rules, texts, triage
 from handlers.states import CaseState
-from handlers.types import CaseEvent, CaseView, HandlerResult, Inbound, Notify, Option, Reply
+from handlers.types import (
+    CancelDeadlines,
+    CaseEvent,
+    CaseView,
+    Effect,
+    HandlerResult,
+    Inbound,
+    Notify,
+    Option,
+    Reply,
+    ScheduleDeadline,
+)
 from nlp.extract import duration_months
 from nlp.numbers import parse_cn_number
 
@@ -276,6 +287,20 @@ def next_step(
     return replies, event
 
 
+def limitation_clock(facts: Mapping[str, Any], now: datetime) -> tuple[Effect, ...]:
+    """LDMAL-27: a reminder before one year from the end of the employment runs out (the
+    clock is restarted when a correction changes the leaving date)."""
+    due = deadlines.limitation_due(facts.get("left_date"))
+    if facts.get("employed") is not False or due is None or due <= now:
+        return ()
+    spec = deadlines.KINDS["limitation"]
+    remind = due - spec.remind_before if spec.remind_before else None
+    return (
+        CancelDeadlines(("limitation",)),
+        ScheduleDeadline("limitation", due, spec.rule.code, remind_at=remind),
+    )
+
+
 def correction_note(old: Mapping[str, Any], new: Mapping[str, Any]) -> Reply | None:
     """ "不对，是四个月": say what changed, so the worker sees the correction was taken."""
     changed = [
@@ -314,9 +339,10 @@ def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         facts=facts,
         explanation=_explanation(classification),
     )
+    clock = limitation_clock(facts, inbound.received_at) if event.triage is not None else ()
     return HandlerResult(
         replies=(*first, *replies),
-        effects=(Notify(party_id=inbound.sender_id, text=registered),),
+        effects=(Notify(party_id=inbound.sender_id, text=registered), *clock),
         event=event,
     )
 
@@ -340,7 +366,7 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
             return HandlerResult(replies=(Reply(retry, asked.options),))
         if value is not None:
             new_facts[asked.name] = value
-    return _advance_intake(case, new_facts, "worker answered", _today(inbound))
+    return _advance_intake(case, new_facts, "worker answered", inbound.received_at)
 
 
 def answer_text(inbound: Inbound) -> str:
@@ -355,7 +381,9 @@ def skip(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     assert case is not None
     if not case.asking or case.asking not in SLOT_BY_NAME:
         return HandlerResult(replies=(Reply(texts.HELP),))
-    return _advance_intake(case, {case.asking: None}, "worker skipped a question", _today(inbound))
+    return _advance_intake(
+        case, {case.asking: None}, "worker skipped a question", inbound.received_at
+    )
 
 
 def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:
@@ -364,19 +392,24 @@ def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     new_facts = _facts_from(answer_text(inbound), _today(inbound), case.facts.get("place_code"))
     if not new_facts:
         return consent.reask(inbound, case)
-    return _advance_intake(case, new_facts, "worker corrected the facts", _today(inbound))
+    return _advance_intake(case, new_facts, "worker corrected the facts", inbound.received_at)
 
 
 def _advance_intake(
-    case: CaseView, new_facts: dict[str, Any], reason: str, today: date
+    case: CaseView, new_facts: dict[str, Any], reason: str, now: datetime
 ) -> HandlerResult:
     facts = {**case.facts, **new_facts}
     flags = _flags(case.flags, facts)
+    today = now.astimezone(texts.CHINA).date()
     replies, step = next_step(case.worker_name, case.dispute_types, flags, facts, today)
+    complete = step.triage is not None
+    restart = case.state is CaseState.INTAKE or "left_date" in new_facts
+    clock = limitation_clock(facts, now) if complete and restart else ()
     if case.state is not CaseState.INTAKE:
         step = replace(step, moves=())  # already past triage: re-decide, ask consent again
     note = correction_note(case.facts, new_facts)
     return HandlerResult(
         replies=(*((note,) if note else ()), *replies),
+        effects=clock,
         event=replace(step, reason=reason, facts=new_facts, flags=flags),
     )

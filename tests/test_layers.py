@@ -37,7 +37,11 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize(
     "path",
-    sorted((ROOT / "handlers").rglob("*.py")) + sorted((ROOT / "nlp").rglob("*.py")),
+    [
+        *sorted((ROOT / "handlers").rglob("*.py")),
+        *sorted((ROOT / "nlp").rglob("*.py")),
+        *sorted((ROOT / "routing").rglob("*.py")),
+    ],
     ids=lambda p: p.name,
 )
 def test_pure_module_imports_no_edge_library(path: Path) -> None:
@@ -46,7 +50,7 @@ def test_pure_module_imports_no_edge_library(path: Path) -> None:
 
 def test_importing_the_pure_core_loads_no_edge_library() -> None:
     code = (
-        "import sys, handlers, handlers.intake, handlers.fallback, nlp\n"
+        "import sys, handlers, handlers.intake, handlers.fallback, nlp, routing.policy\n"
         f"loaded = sorted(m for m in {sorted(EDGE)!r} if m in sys.modules)\n"
         "print(','.join(loaded))\n"
     )

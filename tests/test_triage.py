@@ -74,3 +74,25 @@ def _thirteen_months_ago(chat: Chat) -> str:
     today = chat.runtime.clock.now().astimezone(CHINA).date()
     months = today.year * 12 + today.month - 1 - 13
     return f"{months // 12}年{months % 12 + 1}月"
+
+
+def test_a_worker_who_left_gets_a_limitation_clock_and_a_reminder(chat: Chat) -> None:
+    worker = chat.login("worker", "老刘")
+    worker.says("鑫达鞋厂还欠我两个月工资八千块没给")
+    worker.says("洛江区")
+    worker.says("离职了")
+    worker.says(_months_ago(chat, 3))
+    worker.says("就我一个")
+    clocks = {d["kind"]: d for d in worker.case["deadlines"]}
+    assert clocks["limitation"]["rule"] == "LDMAL-27"
+    worker.post("/api/v1/dev/clock", {"advance": "P230D"})  # into the last month
+    chat.run_jobs()
+    assert any("劳动仲裁申请时效" in i["text"] for i in worker.inbox())
+
+
+def _months_ago(chat: Chat, months: int) -> str:
+    from handlers.texts import CHINA
+
+    today = chat.runtime.clock.now().astimezone(CHINA).date()
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12}年{index % 12 + 1}月"
