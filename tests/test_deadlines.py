@@ -57,6 +57,8 @@ EXPECTED: dict[str, tuple[str, datetime, str]] = {
     "arbitral_review": ("followup", datetime(2026, 2, 28, 10, 0, tzinfo=CHINA), "followup"),
     "judicial_confirmation": ("followup", datetime(2026, 3, 15, 10, 0, tzinfo=CHINA), "followup"),
     "court_feedback": ("escalated", datetime(2026, 3, 15, 10, 0, tzinfo=CHINA), "escalated"),
+    # LDMAL-27: a year from when the clock starts (in a case: from the leaving date).
+    "limitation": ("negotiating", datetime(2027, 2, 13, 10, 0, tzinfo=CHINA), "negotiating"),
     # 回访 the morning after the instalment's day.
     "instalment": ("followup", datetime(2026, 2, 21, 10, 0, tzinfo=CHINA), "followup"),
 }
@@ -214,7 +216,8 @@ def test_a_deadline_fires_once_at_its_time_through_rqs_scheduler(
     assert row.rule == deadlines.KINDS[kind].rule.code
     worker_id = worker_of(runtime, case_id)
 
-    if row.remind_at is not None:  # the reminder comes first, once, with the date
+    # The reminder comes first, once, with the date (court feedback reminds the mediator).
+    if row.remind_at is not None and "worker" in deadlines.KINDS[kind].remind:
         set_clock(runtime, row.remind_at - MINUTE)
         work(runtime)
         assert deadline(runtime, deadline_id).reminded_at is None
