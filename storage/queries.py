@@ -351,7 +351,9 @@ def pending_clocks(session: Session, case_id: str) -> tuple[str, ...]:
 
 def take_due_deadline(session: Session, deadline_id: int, now: datetime) -> Deadline | None:
     """Mark a pending, due deadline as fired and return it; None if it is not (any more)."""
-    row = session.scalar(select(Deadline).where(Deadline.id == deadline_id).with_for_update(key_share=True))
+    row = session.scalar(
+        select(Deadline).where(Deadline.id == deadline_id).with_for_update(key_share=True)
+    )
     if row is None or row.status != "pending" or row.due_at > now:
         return None
     row.status, row.closed_at = "fired", now
@@ -436,7 +438,9 @@ def open_invitation(session: Session, case_id: str, now: datetime) -> Invitation
 
 
 def lock_invitation(session: Session, token: str) -> Invitation | None:
-    return session.scalar(select(Invitation).where(Invitation.token == token).with_for_update(key_share=True))
+    return session.scalar(
+        select(Invitation).where(Invitation.token == token).with_for_update(key_share=True)
+    )
 
 
 # --- erasure (PIPL-47) -----------------------------------------------------------------------
@@ -452,7 +456,11 @@ def erase_party(session: Session, party: Party, now: datetime) -> list[Case]:
         )
     )
     session.execute(sql_delete(OutboundMessage).where(OutboundMessage.party_id == party.id))
-    cases = list(session.scalars(select(Case).where(Case.worker_id == party.id).with_for_update(key_share=True)))
+    cases = list(
+        session.scalars(
+            select(Case).where(Case.worker_id == party.id).with_for_update(key_share=True)
+        )
+    )
     for case in cases:
         case.facts, case.explanation, case.asking = {}, {}, None
         session.execute(
@@ -841,7 +849,11 @@ def outbound_detail(session: Session, outbound_id: int) -> OutboundDetail | None
 
 
 def lock_outbound(session: Session, outbound_id: int) -> OutboundMessage | None:
-    query = select(OutboundMessage).where(OutboundMessage.id == outbound_id).with_for_update(key_share=True)
+    query = (
+        select(OutboundMessage)
+        .where(OutboundMessage.id == outbound_id)
+        .with_for_update(key_share=True)
+    )
     return session.scalar(query)
 
 
@@ -1256,7 +1268,9 @@ def risk_alerts(
 
 
 def lock_risk_alert(session: Session, alert_id: int) -> RiskAlert | None:
-    return session.scalar(select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update(key_share=True))
+    return session.scalar(
+        select(RiskAlert).where(RiskAlert.id == alert_id).with_for_update(key_share=True)
+    )
 
 
 def visible_deadlines(
