@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,8 @@ from bot.errors import ApiError, not_found_case
 from bot.openapi import describe
 from bot.pdf import agreement_pdf
 from bot.runtime import Runtime
+from bot.web import current_runtime as _runtime
+from bot.web import json_body as _body
 from handlers.types import Channel, Inbound, Role
 from storage import queries
 from storage.models import Agreement, Organization, Party
@@ -27,18 +29,6 @@ NAME_LIMIT = 32
 ID_LIMIT = 64
 MSG_ID_LIMIT = 128
 MAX_DEV_ADVANCE = timedelta(days=800)
-
-
-def _runtime() -> Runtime:
-    runtime: Runtime = current_app.extensions["tiaojie"]
-    return runtime
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "not_json")
-    return body
 
 
 def _optional_str(body: dict[str, Any], field: str, limit: int) -> str | None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from bot import serialize
 from bot.errors import ApiError
 from bot.openapi import describe
-from bot.runtime import Runtime
+from bot.web import current_runtime as _runtime
+from bot.web import json_body as _body
 from bot.wechat_api import WeChatApi, WeChatError
 from handlers import texts
 from handlers.types import Role
@@ -32,18 +33,6 @@ LOGIN_ERRORS = {
     40226: (403, "wechat_user_blocked"),  # high-risk user: a generic refusal, no retry loop
     -1: (503, "wechat_busy"),  # system busy
 }
-
-
-def _runtime() -> Runtime:
-    runtime: Runtime = current_app.extensions["tiaojie"]
-    return runtime
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "not_json")
-    return body
 
 
 @account.post("/login")

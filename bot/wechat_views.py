@@ -17,13 +17,14 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from bot import tasks
 from bot.dispatch import dispatch
 from bot.errors import ApiError
 from bot.runtime import Runtime
+from bot.web import current_runtime as _runtime
 from bot.wechat_crypto import BadSignature, MalformedPush, Push, PushCodec, verify_url
 from handlers import texts
 from handlers.types import Channel, Inbound, Role
@@ -35,11 +36,6 @@ wechat = Blueprint("wechat", __name__, url_prefix="/wechat")
 
 CLAIM_CHANNEL = "wechat-push"  # the Redis fast-path dedupe of whole pushes
 UNSUPPORTED = frozenset({"image", "voice", "video", "shortvideo", "miniprogrampage", "link"})
-
-
-def _runtime() -> Runtime:
-    runtime: Runtime = current_app.extensions["tiaojie"]
-    return runtime
 
 
 @wechat.get("/push")

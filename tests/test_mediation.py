@@ -36,6 +36,19 @@ def mediator_of(chat: Chat, runtime: Runtime, org: str, name: str = "林调解�
     return person
 
 
+def mediation_recorded(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Person]:
+    """Worker and employer in mediation at the street centre; the mediator records success."""
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    worker.says("转人工")
+    worker.says("同意")
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    return worker, employer, mediator
+
+
 def escalate_silent_employer(chat: Chat) -> Person:
     """A factory wage case in 万安街道; the employer never answers; the worker agrees."""
     worker = complain(chat)
@@ -154,14 +167,7 @@ def test_fifteen_days_without_agreement_advise_arbitration_naming_the_commission
 def test_mediation_agreement_confirmed_by_the_parties(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
-    worker = complain(chat)
-    employer = invite_employer(chat, worker)
-    worker.says("转人工")
-    worker.says("同意")
-    mediator = mediator_of(chat, runtime, WANAN)
-    mediator.case_id = worker.case_id
-    mediator.taps("accept_case")
-    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    worker, employer, mediator = mediation_recorded(chat, runtime)
     mediator.hears("等待双方确认")
     worker.says("确认协议")
     employer.says("确认协议")
@@ -301,14 +307,7 @@ def test_the_employer_contact_the_worker_gives_reaches_only_the_mediator(
 def test_an_unpaid_mediation_agreement_points_to_arbitration_and_a_payment_order(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
-    worker = complain(chat)
-    employer = invite_employer(chat, worker)
-    worker.says("转人工")
-    worker.says("同意")
-    mediator = mediator_of(chat, runtime, WANAN)
-    mediator.case_id = worker.case_id
-    mediator.taps("accept_case")
-    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    worker, employer, _ = mediation_recorded(chat, runtime)
     worker.says("确认协议")
     employer.says("确认协议")
     advance(worker, "P40D")
