@@ -90,7 +90,8 @@ def _schedule(ctx: Context, effect: ScheduleDeadline) -> None:
 
 def _cancel(ctx: Context, effect: CancelDeadlines) -> None:
     assert ctx.case is not None
-    queries.cancel_deadlines(ctx.session, ctx.case.id, effect.kinds, ctx.now)
+    keep = () if effect.everything else deadlines.stage_clocks_kept()
+    queries.cancel_deadlines(ctx.session, ctx.case.id, effect.kinds, ctx.now, keep)
 
 
 def _consent(ctx: Context, effect: RecordConsent) -> None:

@@ -25,6 +25,7 @@ class DeadlineKind:
     remind_before: timedelta | None = timedelta(days=1)
     label: str = ""  # how a person calls it
     remind: tuple[str, ...] = ("worker", "employer")  # who hears the reminder
+    outlives_stage: bool = False  # kept when a stage ends (cancelled only with the case)
 
 
 KINDS: dict[str, DeadlineKind] = {
@@ -64,6 +65,7 @@ KINDS: dict[str, DeadlineKind] = {
             remind_before=timedelta(days=5),
             label="委托调解反馈期限",
             remind=("mediator",),
+            outlives_stage=True,
         ),
         # LDMAL-27: one year from the end of the employment; reminded a month ahead.
         DeadlineKind(
@@ -73,6 +75,7 @@ KINDS: dict[str, DeadlineKind] = {
             remind_before=timedelta(days=30),
             label="劳动仲裁申请时效",
             remind=("worker",),
+            outlives_stage=True,
         ),
         # 回访: the day after each instalment of a settlement falls due (ECNMR-11/12).
         DeadlineKind(
@@ -111,3 +114,8 @@ def limitation_due(left: object) -> datetime | None:
         return datetime(year + 1, month, min(day, 28 if month == 2 else day), tzinfo=CHINA)
     except ValueError:
         return None
+
+
+def stage_clocks_kept() -> tuple[str, ...]:
+    """The kinds a stage's end does not cancel."""
+    return tuple(name for name, kind in KINDS.items() if kind.outlives_stage)

@@ -46,7 +46,7 @@ def withdraw(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """The worker withdraws: the case closes, clocks stop, and nothing more is shared
     (PIPL-15); an employer already in the case is told."""
     assert case is not None
-    effects: list[Effect] = [CancelDeadlines(), WithdrawConsents()]
+    effects: list[Effect] = [CancelDeadlines(everything=True), WithdrawConsents()]
     if case.employer_id:
         effects.append(Notify(case.employer_id, texts.WORKER_WITHDREW_TO_EMPLOYER))
     event = CaseEvent(

@@ -68,7 +68,7 @@ def paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     if len(paid_now) >= len(instalments(case)):
         return HandlerResult(
             replies=(Reply(texts.ALL_PAID),),
-            effects=(CancelDeadlines(),),
+            effects=(CancelDeadlines(everything=True),),
             event=CaseEvent(
                 reason="all instalments paid",
                 facts=facts,

@@ -158,7 +158,7 @@ def record_withdrawal(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     return HandlerResult(
         replies=(Reply(texts.MEDIATION_WITHDRAWN),),
         effects=(
-            CancelDeadlines(),
+            CancelDeadlines(everything=True),
             DecideAssignment("closed"),
             *(Notify(p, texts.MEDIATION_WITHDRAWN) for p in _parties(case)),
         ),

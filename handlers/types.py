@@ -105,9 +105,12 @@ class ScheduleDeadline(Effect):
 
 @dataclass(frozen=True)
 class CancelDeadlines(Effect):
-    """Stop pending clocks of these kinds (all pending ones when empty)."""
+    """Stop pending clocks of these kinds. Empty: every clock of the stage that ends, but not
+    the ones that outlive a stage (the limitation, the court's feedback) unless
+    ``everything`` — the case itself ends (withdrawn, erased, done)."""
 
     kinds: tuple[str, ...] = ()
+    everything: bool = False
 
 
 @dataclass(frozen=True)

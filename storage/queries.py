@@ -336,11 +336,20 @@ def add_deadline(
     return row
 
 
-def cancel_deadlines(session: Session, case_id: str, kinds: Sequence[str], now: datetime) -> None:
-    """Cancel pending clocks of these kinds (all of them when ``kinds`` is empty)."""
+def cancel_deadlines(
+    session: Session,
+    case_id: str,
+    kinds: Sequence[str],
+    now: datetime,
+    keep: Sequence[str] = (),
+) -> None:
+    """Cancel pending clocks of these kinds (all of them when ``kinds`` is empty, but those
+    of the ``keep`` kinds)."""
     query = update(Deadline).where(Deadline.case_id == case_id, Deadline.status == "pending")
     if kinds:
         query = query.where(Deadline.kind.in_(kinds))
+    elif keep:
+        query = query.where(Deadline.kind.not_in(keep))
     session.execute(query.values(status="cancelled", closed_at=now))
 
 

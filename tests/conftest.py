@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, delete, text
 
+from bot import runtime as runtimes
 from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings
@@ -108,6 +109,23 @@ def _empty(runtime: Runtime) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(delete(table))
     kv.connect(runtime.settings.redis_url or "").flushdb()
+
+
+@pytest.fixture(autouse=True)
+def close_every_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests that build a second app (production, Redis down, another setting) leave no open
+    database connection behind: every runtime installed during the test is closed after it."""
+    installed: list[Runtime] = []
+    install = runtimes.install
+
+    def recording(runtime: Runtime) -> Runtime:
+        installed.append(runtime)
+        return install(runtime)
+
+    monkeypatch.setattr(runtimes, "install", recording)
+    yield
+    for runtime in installed:
+        runtime.close()
 
 
 @pytest.fixture

@@ -249,6 +249,11 @@ def test_a_court_entrusted_case_is_routed_with_a_thirty_day_feedback_clock(
     assert {d["kind"]: d["rule"] for d in case["deadlines"]}["court_feedback"] == "SEED-SZ"
     mediator = mediator_of(chat, runtime, WANAN)
     assert mediator.get(f"/api/v1/cases/{case['id']}").status_code == 200
+    mediator.case_id = case["id"]
+    mediator.taps("accept_case")
+    mediator.taps("mediation_failed")  # the stage ends; the court still awaits its feedback
+    kinds = [d["kind"] for d in mediator.get(f"/api/v1/cases/{case['id']}").get_json()["deadlines"]]
+    assert kinds == ["court_feedback"]
     done = admin.post(
         f"/api/v1/admin/court-cases/{case['id']}/feedback", {"feedback": "调解成功，已履行"}
     )
