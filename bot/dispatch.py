@@ -25,7 +25,10 @@ from storage.models import Case, Party
 log = logging.getLogger(__name__)
 
 REDELIVERY_WAIT_SECONDS = 4.0  # a duplicate waits this long for the first copy's answer
-DEADLINE_PREFIX = "deadline:"  # msg_id of a fired deadline: "deadline:<id>"
+DEADLINE_PREFIX = "deadline:"
+BEFORE_CONSENT = frozenset(
+    {CaseState.INTAKE.value, CaseState.TRIAGE.value}
+)  # msg_id of a fired deadline: "deadline:<id>"
 
 
 def dispatch(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
@@ -190,7 +193,10 @@ def _summary(
 
 def to_view(session: Session, case: Case, clocks: tuple[str, ...]) -> CaseView:
     """The read-only snapshot handlers get."""
-    agreement = queries.agreement_of(session, case.id)
+    # Before consent nothing can be shared, agreed or assigned: skip those reads on the
+    # busiest part of the conversation (intake).
+    early = case.state in BEFORE_CONSENT
+    agreement = None if early else queries.agreement_of(session, case.id)
     return CaseView(
         id=case.id,
         state=CaseState(case.state),
@@ -206,6 +212,6 @@ def to_view(session: Session, case: Case, clocks: tuple[str, ...]) -> CaseView:
         clocks=clocks,
         proposal=case.proposal,
         agreement=serialize.agreement(agreement) if agreement else None,
-        assignment=serialize.assignment_view(session, case.id),
-        consents=queries.consent_recipients(session, case.id),
+        assignment=None if early else serialize.assignment_view(session, case.id),
+        consents=() if early else queries.consent_recipients(session, case.id),
     )

@@ -110,6 +110,8 @@ def assignment_view(session: Session, case_id: str) -> dict[str, Any] | None:
 
 def _route(session: Session, case: Case) -> dict[str, Any] | None:
     """api.md: route {org, reasons}, plus the alternatives the worker may pick instead."""
+    if case.state in ("intake", "triage", "awaiting_consent"):
+        return None  # not routed before the worker's consent (PIPL-23)
     view = assignment_view(session, case.id)
     if view is None:
         return None

@@ -36,8 +36,8 @@ def mediator_of(chat: Chat, runtime: Runtime, org: str, name: str = "林调解�
     return person
 
 
-def mediation_recorded(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Person]:
-    """Worker and employer in mediation at the street centre; the mediator records success."""
+def in_mediation(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Person]:
+    """Worker and employer ask for a person mid-negotiation; the street centre accepts."""
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     worker.says("转人工")
@@ -45,6 +45,12 @@ def mediation_recorded(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Pe
     mediator = mediator_of(chat, runtime, WANAN)
     mediator.case_id = worker.case_id
     mediator.taps("accept_case")
+    return worker, employer, mediator
+
+
+def mediation_recorded(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Person]:
+    """In mediation, and the mediator records success with the terms."""
+    worker, employer, mediator = in_mediation(chat, runtime)
     mediator.says("调解成功：单位支付两万，月底前一次付清")
     return worker, employer, mediator
 
@@ -130,13 +136,7 @@ def test_three_working_days_of_silence_span_the_national_day_holiday(
 def test_a_mediators_reply_reaches_both_parties(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
-    worker = complain(chat)
-    employer = invite_employer(chat, worker)
-    worker.says("转人工")
-    worker.says("同意")
-    mediator = mediator_of(chat, runtime, WANAN)
-    mediator.case_id = worker.case_id
-    mediator.taps("accept_case")
+    worker, employer, mediator = in_mediation(chat, runtime)
     mediator.hears("调解期限到")
     assert worker.case["state"] == "mediating"
     mediator.says("请双方明天上午九点到万安街道调解中心")
