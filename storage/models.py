@@ -359,3 +359,21 @@ class OutboundDetail(Base):
     grant_id: Mapped[int | None] = mapped_column(Integer)
     verdict: Mapped[str | None] = mapped_column(String(16))  # pass | review | risky | unchecked
     verdict_label: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- the web console (issue 9) ---------------------------------------------------------------
+
+
+class ConsoleAccount(Base):
+    """A mediator's or administrator's console login (username + KDF password hash), tied to
+    the Party that acts, so the console goes through the same pipeline and audit trail as chat."""
+
+    __tablename__ = "console_accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # bot/passwords.py format
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
