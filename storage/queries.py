@@ -149,7 +149,9 @@ def audit(
     from_state: CaseState | None,
     to_state: CaseState | None,
     event: CaseEvent | None = None,
+    detail: Mapping[str, Any] | None = None,
 ) -> None:
+    """One audit event; ``detail`` adds what the action needs kept (e.g. {"via": "console"})."""
     session.add(
         AuditEvent(
             at=now,
@@ -159,7 +161,7 @@ def audit(
             from_state=from_state.value if from_state else None,
             to_state=to_state.value if to_state else None,
             rule=event.rule if event else None,
-            detail={"reason": event.reason} if event else {},
+            detail={**({"reason": event.reason} if event else {}), **(detail or {})},
         )
     )
 
