@@ -20,9 +20,11 @@ from handlers.types import (
     Notify,
     Option,
     Reply,
+    Role,
     RouteCase,
     ScheduleDeadline,
 )
+from nlp.extract import mask_personal
 from nlp.terms import parse_terms
 from routing.policy import commission_for
 
@@ -177,7 +179,9 @@ def party_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     if mediator is None or case.state is not CaseState.MEDIATING:
         return HandlerResult(replies=(Reply(texts.NO_MEDIATOR_YET),))
     who = texts.ROLE_NAMES.get(inbound.role.value, inbound.role.value)
-    text = texts.RELAY_TO_MEDIATOR.format(who=who, text=inbound.text)
+    # PIPL-23/28: what the worker consented to share never includes phone or ID numbers.
+    words = mask_personal(inbound.text) if inbound.role is Role.WORKER else inbound.text
+    text = texts.RELAY_TO_MEDIATOR.format(who=who, text=words)
     return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(Notify(mediator, text),))
 
 

@@ -15,7 +15,7 @@ from handlers.types import (
     RecordEmployerContact,
     Reply,
 )
-from nlp.extract import PHONE
+from nlp.extract import PHONE, mask_personal
 
 
 def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
@@ -33,7 +33,8 @@ def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
                 effects=(RecordEmployerContact(phone.group()),),
             )
         return HandlerResult(replies=(Reply(texts.WAITING_FOR_EMPLOYER),))
-    text = texts.RELAY_FROM_WORKER.format(text=inbound.text)
+    # PIPL-23: the worker's consent never covers their phone or ID number (PIPL-28).
+    text = texts.RELAY_FROM_WORKER.format(text=mask_personal(inbound.text))
     return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(Notify(case.employer_id, text),))
 
 

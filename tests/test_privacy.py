@@ -1,0 +1,91 @@
+"""Personal numbers at rest and on the way out: a worker types a phone and an ID number, and
+neither is found in clear in any table, nor in what leaves for the other parties (PIPL-28)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from bot.runtime import Runtime
+from storage.models import Base
+from tests.chat import Chat, Person
+from tests.test_mediation import WANAN, mediator_of, quanzhou  # noqa: F401  (fixture)
+
+PHONE = "13912345678"
+ID_NUMBER = "11010519491231002X"  # a valid GB 11643 check digit
+EMPLOYER_PHONE = "13800001111"
+WORKER_NUMBERS = (PHONE, ID_NUMBER, ID_NUMBER[:17])
+SECRETS = (*WORKER_NUMBERS, EMPLOYER_PHONE)
+
+pytestmark = pytest.mark.usefixtures("quanzhou")  # the generated directory of 泉州
+
+
+def raw_rows(runtime: Runtime) -> dict[str, list[str]]:
+    """Every column of every row of every table, as the database returns it."""
+    found: dict[str, list[str]] = {}
+    with runtime.store.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            rows = connection.execute(text(f'SELECT * FROM "{table.name}"'))
+            found[table.name] = [repr(value) for row in rows for value in row]
+    return found
+
+
+def leaks(values: list[Any], secrets: tuple[str, ...] = SECRETS) -> list[Any]:
+    return [v for v in values if any(secret in v for secret in secrets)]
+
+
+def worker_tells_everything(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Person]:
+    """Intake with both numbers, the employer's phone, a relay, mediation and an agreement."""
+    worker = chat.login("worker", "曾师傅")
+    worker.says(
+        f"泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四，我电话{PHONE}，身份证号{ID_NUMBER}"
+    )
+    worker.says("洛江区万安街道")
+    worker.says("还在上班")
+    worker.says("就我自己")
+    worker.taps("consent_employer")
+    worker.says(f"单位王经理的电话是{EMPLOYER_PHONE}")
+    token = worker.case["invitation"]["token"]
+    employer = chat.login("employer", "鑫达鞋业 王经理")
+    assert employer.post(f"/api/v1/invitations/{token}/join", {}).status_code == 200
+    employer.case_id = worker.case_id
+    worker.says(f"有事打我电话{PHONE}，我身份证是{ID_NUMBER}")
+    worker.says("转人工")
+    worker.says("同意")
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    worker.says("确认协议")
+    employer.says("确认协议")
+    chat.run_jobs()
+    return worker, employer, mediator
+
+
+def test_no_table_holds_a_phone_or_id_number_in_clear(chat: Chat, runtime: Runtime) -> None:
+    worker, _, _ = worker_tells_everything(chat, runtime)
+    # The worker reads back their own words (decrypted for them alone).
+    assert any(PHONE in m["text"] for m in worker.case["messages"])
+    rows = raw_rows(runtime)
+    assert rows["messages"] and rows["outbound_messages"] and rows["audit_events"]
+    assert {table: leaks(values) for table, values in rows.items() if leaks(values)} == {}
+
+
+def test_the_other_parties_never_see_the_workers_numbers(chat: Chat, runtime: Runtime) -> None:
+    worker, employer, mediator = worker_tells_everything(chat, runtime)
+    for person in (employer, mediator):
+        seen: list[Any] = [
+            person.get(f"/api/v1/cases/{worker.case_id}").get_data(as_text=True),
+            person.get(f"/api/v1/cases/{worker.case_id}/agreement").get_data(as_text=True),
+            person.get("/api/v1/cases").get_data(as_text=True),
+            person.get("/api/v1/inbox").get_data(as_text=True),
+        ]
+        assert leaks(seen, WORKER_NUMBERS) == [], person.role
+    # The relayed words reached the employer, with the numbers masked.
+    relayed = [i["text"] for i in employer.inbox() if "有事打我电话" in i["text"]]
+    assert relayed and "139****5678" in relayed[0]
+    # The employer's phone the worker gave is for the mediator alone (need to know).
+    assert mediator.case["employer_contact"] == EMPLOYER_PHONE
+    assert "employer_contact" not in employer.case
