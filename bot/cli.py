@@ -26,11 +26,78 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="web worker processes")
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--fake-wechat",
+    is_flag=True,
+    help="development: run a local fake WeChat API and point the service at it",
+)
+def serve(host: str, port: int, workers: int, fake_wechat: bool) -> None:
     """Run everything: embedded Redis (unless REDIS_URL), migrations, RQ worker, web server."""
     from bot.serve import Service
 
-    sys.exit(Service(_settings(), host=host, port=port, web_workers=workers).run())
+    service = Service(
+        _settings(), host=host, port=port, web_workers=workers, fake_wechat=fake_wechat
+    )
+    sys.exit(service.run())
+
+
+@main.group("wechat")
+def wechat_group() -> None:
+    """Development: talk to `tiaojie serve --fake-wechat` as WeChat would."""
+
+
+def _fake_state() -> dict[str, str]:
+    from bot.fake_wechat import read_state
+
+    try:
+        return read_state(_settings().data_dir)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@wechat_group.command("push")
+@click.argument("text")
+@click.option("--openid", default="o_demo", show_default=True, help="the WeChat user")
+@click.option("--aes", "safe_mode", is_flag=True, help="safe mode (encrypted) instead of plain")
+@click.option("--wait", default=5.0, show_default=True, help="seconds to wait for the reply")
+def wechat_push(text: str, openid: str, safe_mode: bool, wait: float) -> None:
+    """Send TEXT to the push endpoint as a signed WeChat message; print what WeChat received."""
+    import time
+
+    from bot.fake_wechat import received, send_push
+
+    state = _fake_state()
+    before = len(received(state, openid))
+    msg_id = send_push(state, openid, text, safe_mode=safe_mode)
+    click.echo(f"pushed MsgId {msg_id} from {openid}")
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        new = received(state, openid)[before:]
+        if new:
+            for call in new:
+                click.echo(_sent_text(call))
+            return
+        time.sleep(0.2)
+    click.echo("no reply reached the fake WeChat yet (see `tiaojie wechat calls`)")
+
+
+@wechat_group.command("calls")
+@click.option("--openid", default=None, help="only messages to this user")
+def wechat_calls(openid: str | None) -> None:
+    """What the fake WeChat received: customer-service and subscribe messages, oldest first."""
+    from bot.fake_wechat import received
+
+    for call in received(_fake_state(), openid):
+        click.echo(_sent_text(call))
+
+
+def _sent_text(call: dict[str, Any]) -> str:
+    body = call.get("body") or {}
+    if call["endpoint"] == "custom_send":
+        return f"→ {body.get('touser')} 客服消息: {(body.get('text') or {}).get('content', '')}"
+    data = body.get("data") or {}
+    values = " / ".join(str(v.get("value", "")) for v in data.values())
+    return f"→ {body.get('touser')} 订阅消息 {body.get('template_id')}: {values}"
 
 
 @main.command()

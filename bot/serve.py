@@ -19,7 +19,9 @@ from types import FrameType
 
 import click
 
+from bot import fake_wechat
 from bot.config import Settings
+from bot.fake_wechat import FakeWeChat
 from storage.db import Store
 from storage.kv import EmbeddedRedis
 
@@ -35,9 +37,19 @@ def _die_with_parent() -> None:
 
 
 class Service:
-    def __init__(self, settings: Settings, *, host: str, port: int, web_workers: int) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str,
+        port: int,
+        web_workers: int,
+        fake_wechat: bool = False,
+    ) -> None:
         self.settings = settings
         self.host, self.port, self.web_workers = host, port, web_workers
+        self.fake_wechat = fake_wechat
+        self.fake: FakeWeChat | None = None
         self.redis: EmbeddedRedis | None = None
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
@@ -47,6 +59,8 @@ class Service:
             signal.signal(signum, self._on_signal)
         try:
             env = self._start_redis()
+            if self.fake_wechat:
+                env.update(self._start_fake_wechat())
             self._migrate()
             self._spawn("rq worker", [sys.executable, "-m", "bot.cli", "worker"], env)
             self._spawn("gunicorn", self._gunicorn_command(), env)
@@ -70,6 +84,21 @@ class Service:
             self.redis = EmbeddedRedis(self.settings.data_dir).start(preexec_fn=_die_with_parent)
             env["REDIS_URL"] = self.redis.url
         return env
+
+    def _start_fake_wechat(self) -> dict[str, str]:
+        """Development: a local fake WeChat API (bot/fake_wechat.py) that the children use, with
+        development credentials unless real ones are configured. Its address and the push
+        token/key go to ``<data dir>/fake-wechat.json`` for `tiaojie wechat push|calls`."""
+        if self.settings.production:
+            raise click.ClickException("--fake-wechat is for development, not production")
+        dev = fake_wechat.dev_credentials(self.settings)
+        self.fake = FakeWeChat(dev.appid, dev.secret)
+        dev.write(self.settings.data_dir, self.fake.url, self.host, self.port)
+        click.echo(
+            f"fake WeChat API on {self.fake.url} (appid {dev.appid}); try "
+            "`tiaojie wechat push --openid o_demo 老板拖欠我三个月工资` and `tiaojie wechat calls`"
+        )
+        return dev.environment(self.fake.url)
 
     def _migrate(self) -> None:
         """Bring the schema up to date before anything else touches the database."""
@@ -162,3 +191,5 @@ class Service:
                 child.wait()
         if self.redis is not None:
             self.redis.stop()
+        if self.fake is not None:
+            self.fake.close()

@@ -1,24 +1,17 @@
-"""A fake WeChat API server on 127.0.0.1: a real threaded HTTP server with scriptable answers.
-
-Implements code2session, token, stable token, customer-service send, subscribe send and
-msgSecCheck v2, answering with the documented fixtures (tests/fixtures/wechat/). Tests script
-failures (``fake.script("custom_send", fixture("custom_send_err_45015.json"))``) and read what
-was called (``fake.calls("custom_send")``). Never the network.
+"""pytest wiring for the fake WeChat API server (bot/fake_wechat.py, a real HTTP server on
+127.0.0.1). Tests script failures (``fake.script("custom_send",
+fixture("custom_send_err_45015.json"))``), delays (``fake.delays["custom_send"] = 3``) and read
+what was called (``fake.calls("custom_send")``). Never the network.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from flask import Flask
@@ -28,166 +21,17 @@ from werkzeug.test import TestResponse
 from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings
+from bot.fake_wechat import FakeWeChat
 from bot.runtime import Runtime
 from tests.chat import Chat, Person
 
 FIXTURES = Path(__file__).with_name("fixtures") / "wechat"
-
-ROUTES = {
-    ("GET", "/sns/jscode2session"): "code2session",
-    ("GET", "/cgi-bin/token"): "token",
-    ("POST", "/cgi-bin/stable_token"): "stable_token",
-    ("POST", "/cgi-bin/message/custom/send"): "custom_send",
-    ("POST", "/cgi-bin/message/subscribe/send"): "subscribe_send",
-    ("POST", "/wxa/msg_sec_check"): "msg_sec_check",
-}
-NEEDS_TOKEN = frozenset({"custom_send", "subscribe_send", "msg_sec_check"})
+__all__ = ["FakeWeChat"]
 
 
 def fixture(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return data
-
-
-@dataclass(frozen=True)
-class Call:
-    endpoint: str
-    query: dict[str, str]
-    body: Any
-    at: float
-
-
-class FakeWeChat:
-    def __init__(self, appid: str, secret: str) -> None:
-        self.appid, self.secret = appid, secret
-        self.lock = threading.Lock()
-        self._calls: list[Call] = []
-        self._scripts: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
-        self.tokens: list[str] = []
-        self.valid_tokens: set[str] = set()
-        self.token_delay = 0.0  # seconds a token fetch takes (to expose concurrent fetches)
-        self.expires_in = 7200
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.risky_words: tuple[str, ...] = ()
-        self.review_words: tuple[str, ...] = ()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-    # --- scripting and inspection ------------------------------------------------------------
-
-    def script(self, endpoint: str, *answers: dict[str, Any]) -> None:
-        """The next calls to ``endpoint`` get these answers, in order (then the defaults)."""
-        with self.lock:
-            self._scripts[endpoint].extend(answers)
-
-    def calls(self, endpoint: str) -> list[Call]:
-        with self.lock:
-            return [call for call in self._calls if call.endpoint == endpoint]
-
-    def invalidate_tokens(self) -> None:
-        """Every token issued so far stops working (as after a refresh elsewhere)."""
-        with self.lock:
-            self.valid_tokens.clear()
-
-    # --- the server --------------------------------------------------------------------------
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
-            def _serve(self, method: str) -> None:
-                parts = urlsplit(self.path)
-                endpoint = ROUTES.get((method, parts.path))
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw.decode("utf-8")) if raw else None
-                query = dict(parse_qsl(parts.query))
-                if endpoint is None:
-                    self._send(404, {"errcode": 404, "errmsg": "not found"})
-                    return
-                self._send(200, fake._answer(endpoint, query, body))
-
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # quiet
-
-        return Handler
-
-    def _answer(self, endpoint: str, query: dict[str, str], body: Any) -> dict[str, Any]:
-        with self.lock:
-            self._calls.append(Call(endpoint, query, body, time.monotonic()))
-            scripted = self._scripts[endpoint].popleft() if self._scripts[endpoint] else None
-            stale = query.get("access_token") not in self.valid_tokens
-            if endpoint in NEEDS_TOKEN and stale and scripted is None:
-                return fixture("access_token_err_40001.json")
-        if scripted is not None:
-            return scripted
-        if endpoint in ("token", "stable_token"):
-            return self._issue(endpoint, query, body)
-        if endpoint == "code2session":
-            return self._session(query)
-        if endpoint == "msg_sec_check":
-            return self._verdict(str((body or {}).get("content", "")))
-        return fixture("custom_send_ok.json")
-
-    def _issue(self, endpoint: str, query: dict[str, str], body: Any) -> dict[str, Any]:
-        params = query if endpoint == "token" else (body or {})
-        if params.get("appid") != self.appid or params.get("secret") != self.secret:
-            return {"errcode": 40013, "errmsg": "invalid appid"}
-        with self.lock:
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            time.sleep(self.token_delay)
-            with self.lock:
-                keep = endpoint == "stable_token" and not params.get("force_refresh")
-                if not (keep and self.tokens and self.tokens[-1] in self.valid_tokens):
-                    self.tokens.append(f"TOKEN-{len(self.tokens) + 1}")
-                    self.valid_tokens.add(self.tokens[-1])
-                return {"access_token": self.tokens[-1], "expires_in": self.expires_in}
-        finally:
-            with self.lock:
-                self.in_flight -= 1
-
-    def _session(self, query: dict[str, str]) -> dict[str, Any]:
-        if query.get("appid") != self.appid or query.get("secret") != self.secret:
-            return {"errcode": 40013, "errmsg": "invalid appid"}
-        answer = fixture("code2session_ok_minimal.json")
-        answer["openid"] = f"o_{query.get('js_code', '')}"
-        return answer
-
-    def _verdict(self, content: str) -> dict[str, Any]:
-        if any(word in content for word in self.risky_words):
-            return fixture("msgseccheck_v2_risky.json")
-        if any(word in content for word in self.review_words):
-            return fixture("msgseccheck_v2_review.json")
-        return fixture("msgseccheck_v2_pass.json")
 
 
 # --- pytest wiring for the WeChat tests --------------------------------------------------------

@@ -81,7 +81,7 @@ def test_serve_answers_a_worker_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
     log = tmp_path / "serve.log"
     with log.open("w") as output:
         service = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--fake-wechat"],
             cwd=ROOT,
             env=env,
             stdout=output,
@@ -101,6 +101,21 @@ def test_serve_answers_a_worker_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
             lambda: _call(port, "/api/v1/inbox", token=login["token"])["items"], timeout=30
         )
         assert items[0]["case_id"] == answer["case"]["id"]
+        # --fake-wechat: WeChat login works locally, and a signed push is answered through the
+        # RQ worker with a customer-service message that the fake WeChat received.
+        wechat = _call(port, "/api/v1/login", {"code": "demo"})
+        assert wechat["role"] == "worker" and wechat["token"]
+        pushed = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "wechat", "push", "--openid", "o_push", "--aes"]
+            + ["老板拖欠我两个月工资", "--wait", "20"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert pushed.returncode == 0, pushed.stderr
+        assert "→ o_push 客服消息: 明白了，您反映的是拖欠工资问题" in pushed.stdout, pushed.stdout
         children = _descendants(service.pid)
         assert len(children) >= 3  # redis-server, rq worker, gunicorn (+ its workers)
     finally:
