@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.directory import DirectoryCache
+from bot.outbound import NOTICE
 from handlers import deadlines, risk, rules, texts
 from handlers.states import CaseState
 from handlers.types import (
@@ -61,14 +62,28 @@ class Context:
 
 
 def _notify(ctx: Context, effect: Notify) -> None:
-    row = queries.add_notification(
-        ctx.session,
-        ctx.cipher,
-        party_id=effect.party_id,
-        case_id=ctx.case.id if ctx.case else None,
-        text=effect.text,
-        now=ctx.now,
-    )
+    case_id = ctx.case.id if ctx.case else None
+    if effect.relay is None:
+        row = queries.add_notification(
+            ctx.session,
+            ctx.cipher,
+            party_id=effect.party_id,
+            case_id=case_id,
+            text=effect.text,
+            now=ctx.now,
+        )
+    else:  # a relay: bot/outbound.py checks the sender's words before the recipient sees them
+        row = queries.add_outbound(
+            ctx.session,
+            ctx.cipher,
+            party_id=effect.party_id,
+            case_id=case_id,
+            channel="inbox",
+            text=effect.text,
+            now=ctx.now,
+            purpose=NOTICE,
+            relay=(effect.relay.sender_id, effect.relay.words),
+        )
     ctx.followups.notifications.append(row.id)
 
 

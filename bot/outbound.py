@@ -93,8 +93,10 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
         detail = queries.outbound_detail(session, row.id)
         purpose = detail.purpose if detail else NOTICE
         relay = None
-        if row.channel == "inbox" and purpose == NOTICE and _checking(runtime):
-            relay = _relay(session, runtime, row)
+        sender_id = detail.relay_sender_id if detail else None
+        if row.channel == "inbox" and sender_id and _checking(runtime):
+            words = cipher.decrypt(detail.relay_words_enc or "") if detail else ""
+            relay = (words, real_openid(session.get(Party, sender_id)), sender_id)
         return Job(
             id=row.id,
             channel=row.channel if row.channel in CHANNELS else "inbox",
@@ -113,17 +115,6 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
 def _checking(runtime: Runtime) -> bool:
     settings = runtime.settings
     return settings.wechat_enabled and settings.wechat_content_check != "off"
-
-
-def _relay(
-    session: Session, runtime: Runtime, row: OutboundMessage
-) -> tuple[str, str | None, str] | None:
-    found = queries.relayed_text(session, runtime.store.cipher, row)
-    if found is None:
-        return None
-    message, words = found
-    assert message.sender_id is not None
-    return words, real_openid(session.get(Party, message.sender_id)), message.sender_id
 
 
 # --- inbox -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from handlers.types import (
     Inbound,
     Notify,
     Option,
+    Relay,
     Reply,
     Role,
     RouteCase,
@@ -148,9 +149,10 @@ def mediator_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """The mediator's words reach both parties; the outcomes stay one tap away."""
     assert case is not None
     text = texts.RELAY_FROM_MEDIATOR.format(name=inbound.sender_name, text=inbound.text)
+    relay = Relay(inbound.sender_id, inbound.text)
     return HandlerResult(
         replies=(Reply(texts.RELAYED, OUTCOME_OPTIONS),),
-        effects=tuple(Notify(p, text) for p in _parties(case)),
+        effects=tuple(Notify(p, text, relay) for p in _parties(case)),
     )
 
 
@@ -182,7 +184,8 @@ def party_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     # PIPL-23/28: what the worker consented to share never includes phone or ID numbers.
     words = mask_personal(inbound.text) if inbound.role is Role.WORKER else inbound.text
     text = texts.RELAY_TO_MEDIATOR.format(who=who, text=words)
-    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(Notify(mediator, text),))
+    notice = Notify(mediator, text, Relay(inbound.sender_id, words))
+    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(notice,))
 
 
 def record_success(inbound: Inbound, case: CaseView | None) -> HandlerResult:

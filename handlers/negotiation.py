@@ -13,6 +13,7 @@ from handlers.types import (
     Inbound,
     Notify,
     RecordEmployerContact,
+    Relay,
     Reply,
 )
 from nlp.extract import PHONE, mask_personal
@@ -22,9 +23,8 @@ def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
     """Plain words go to the other side (once there is one)."""
     if role == "employer":
         text = texts.RELAY_FROM_EMPLOYER.format(text=inbound.text)
-        return HandlerResult(
-            replies=(Reply(texts.RELAYED),), effects=(Notify(case.worker_id, text),)
-        )
+        notice = Notify(case.worker_id, text, Relay(inbound.sender_id, inbound.text))
+        return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(notice,))
     if case.employer_id is None:
         phone = PHONE.search(inbound.text)
         if phone:  # an optional contact of the employer, for the mediator if it comes to that
@@ -34,8 +34,10 @@ def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
             )
         return HandlerResult(replies=(Reply(texts.WAITING_FOR_EMPLOYER),))
     # PIPL-23: the worker's consent never covers their phone or ID number (PIPL-28).
-    text = texts.RELAY_FROM_WORKER.format(text=mask_personal(inbound.text))
-    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(Notify(case.employer_id, text),))
+    words = mask_personal(inbound.text)
+    text = texts.RELAY_FROM_WORKER.format(text=words)
+    notice = Notify(case.employer_id, text, Relay(inbound.sender_id, words))
+    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(notice,))
 
 
 def _answer_clock(result: HandlerResult, inbound: Inbound, case: CaseView) -> HandlerResult:

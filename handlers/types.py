@@ -85,10 +85,22 @@ class Effect:
 
 @dataclass(frozen=True)
 class Notify(Effect):
-    """Put a notification in a party's inbox (and on WeChat where the party can be reached)."""
+    """Put a notification in a party's inbox (and on WeChat where the party can be reached).
+
+    ``relay``: the text carries another party's own words; bot/ checks those words with
+    WeChat's content security, as that sender, before the recipient sees them."""
 
     party_id: str
     text: str
+    relay: Relay | None = None
+
+
+@dataclass(frozen=True)
+class Relay:
+    """Whose words a notification passes on, and the words as shown (after any masking)."""
+
+    sender_id: str
+    words: str
 
 
 @dataclass(frozen=True)

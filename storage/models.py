@@ -359,6 +359,9 @@ class OutboundDetail(Base):
     grant_id: Mapped[int | None] = mapped_column(Integer)
     verdict: Mapped[str | None] = mapped_column(String(16))  # pass | review | risky | unchecked
     verdict_label: Mapped[int | None] = mapped_column(Integer)
+    # A relay: the party whose own words this carries (content security checks them as theirs).
+    relay_sender_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+    relay_words_enc: Mapped[str | None] = mapped_column(Text)  # the words as shown, encrypted
 
 
 # --- the web console (issue 9) ---------------------------------------------------------------

@@ -467,6 +467,9 @@ def erase_party(session: Session, party: Party, now: datetime) -> list[Case]:
         )
     )
     session.execute(sql_delete(OutboundMessage).where(OutboundMessage.party_id == party.id))
+    # Their words relayed to the other parties go too (the recipients' copies of a relay).
+    relays = select(OutboundDetail.outbound_id).where(OutboundDetail.relay_sender_id == party.id)
+    session.execute(sql_delete(OutboundMessage).where(OutboundMessage.id.in_(relays)))
     cases = list(
         session.scalars(
             select(Case).where(Case.worker_id == party.id).with_for_update(key_share=True)
@@ -837,8 +840,11 @@ def add_outbound(
     parent_id: int | None = None,
     template_id: str | None = None,
     grant_id: int | None = None,
+    relay: tuple[str, str] | None = None,
 ) -> OutboundMessage:
-    """A queued outbound message with its WeChat details (delivered by bot/outbound.py)."""
+    """A queued outbound message with its WeChat details (delivered by bot/outbound.py);
+    ``relay`` (sender id, words): it carries that party's own words, kept encrypted for the
+    content check before they are shown."""
     row = add_notification(
         session, cipher, party_id=party_id, case_id=case_id, text=text, now=now, channel=channel
     )
@@ -849,6 +855,8 @@ def add_outbound(
             parent_id=parent_id,
             template_id=template_id,
             grant_id=grant_id,
+            relay_sender_id=relay[0] if relay else None,
+            relay_words_enc=cipher.encrypt(relay[1]) if relay else None,
         )
     )
     session.flush()
@@ -875,29 +883,6 @@ def current_case(session: Session, party: Party) -> Case | None:
         Case.state != CaseState.CLOSED.value,
     )
     return session.scalar(query.order_by(Case.updated_at.desc()).limit(1))
-
-
-def relayed_text(
-    session: Session, cipher: TextCipher, row: OutboundMessage
-) -> tuple[Message, str] | None:
-    """The other party's inbound message whose words this notification carries, if any: it was
-    written in the same transaction (same case and time) by someone else, and its text appears
-    verbatim in the notification. That is what content security must check before relaying."""
-    if row.case_id is None:
-        return None
-    query = select(Message).where(
-        Message.case_id == row.case_id,
-        Message.direction == "in",
-        Message.created_at == row.created_at,
-        Message.sender_id.is_not(None),
-        Message.sender_id != row.party_id,
-    )
-    notice = cipher.decrypt(row.text_enc)
-    for message in session.scalars(query.order_by(Message.id)):
-        text = cipher.decrypt(message.text_enc).strip()
-        if text and text in notice:
-            return message, text
-    return None
 
 
 def add_grants(

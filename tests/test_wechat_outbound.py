@@ -293,6 +293,38 @@ def test_a_risky_text_is_never_relayed(
         assert alert.reasons[0]["verdict"] == "risky" and alert.reasons[0]["relayed"] is False
 
 
+def test_a_risky_text_with_a_phone_number_is_checked_as_shown_and_never_relayed(
+    wechat_chat: Chat, wechat_runtime: Runtime, fake_wechat: FakeWeChat
+) -> None:
+    """The worker's relayed words are masked (PIPL-28), so they are not the words the worker
+    typed: the notice itself says whose words it carries, and those are what is checked."""
+    worker, employer = negotiation(wechat_chat)
+    fake_wechat.risky_words = ("砸了你的厂",)
+    worker.says("不给钱我就砸了你的厂，打我电话13812345678")
+    wechat_chat.run_jobs()
+    assert not any("砸了你的厂" in item["text"] for item in employer.inbox())
+    assert relay_rows(wechat_runtime) == [("failed", "risky", "risky")]
+    [check] = fake_wechat.calls("msg_sec_check")
+    assert check.body["openid"] == "o_relay-worker"
+    assert check.body["content"] == "不给钱我就砸了你的厂，打我电话138****5678"
+
+
+def test_erasing_a_worker_also_erases_their_words_relayed_to_the_employer(
+    wechat_chat: Chat, wechat_runtime: Runtime
+) -> None:
+    worker, employer = negotiation(wechat_chat)
+    worker.says("我每天加班到晚上十点")
+    wechat_chat.run_jobs()
+    assert any("加班到晚上十点" in item["text"] for item in employer.inbox())
+    worker.says("删除我的信息")
+    worker.taps("erase_confirm")
+    wechat_chat.run_jobs()
+    assert not any("加班到晚上十点" in item["text"] for item in employer.inbox())
+    with wechat_runtime.store.transaction() as session:
+        kept = session.scalars(select(OutboundDetail.relay_sender_id)).all()
+    assert worker.party_id not in kept
+
+
 def test_a_text_for_review_is_relayed_with_a_flag_for_the_mediator(
     wechat_chat: Chat, wechat_runtime: Runtime, fake_wechat: FakeWeChat
 ) -> None:
