@@ -13,6 +13,7 @@ from bot.admin_views import admin
 from bot.api_views import api
 from bot.clock import Clock
 from bot.config import Settings
+from bot.console import console
 from bot.errors import ApiError
 from bot.login_views import account
 from bot.openapi import openapi
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
     app.register_blueprint(account)  # WeChat login, logout, subscriptions
     app.register_blueprint(openapi)  # /api/v1/openapi.json
     app.register_blueprint(wechat)  # /wechat/push
+    app.register_blueprint(console)  # /console: mediator and admin web pages (issue 9)
     app.add_url_rule("/healthz", "healthz", _healthz)
     _register_errors(app)
     return app

@@ -434,5 +434,52 @@ def risk_export(
     _write(text.encode("utf-8-sig"), out)
 
 
+@main.group("console")
+def console_group() -> None:
+    """The mediator and administrator web console (/console)."""
+
+
+@console_group.group("user")
+def console_user() -> None:
+    """Console accounts."""
+
+
+@console_user.command("add")
+@click.option("--username", required=True, help="the login name")
+@click.option("--name", required=True, help="the name people see, e.g. 林调解员")
+@click.option("--role", type=click.Choice(["mediator", "admin"]), required=True)
+@click.option("--org", "org_id", help="the organization id (mediators)")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def console_user_add(
+    username: str, name: str, role: str, org_id: str | None, password_stdin: bool
+) -> None:
+    """Create a console account (the password is asked for, or read with --password-stdin)."""
+    from bot.clock import Clock
+    from bot.console.auth import ConsoleUserError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    store = _store(_settings())
+    try:
+        with store.transaction() as session:
+            account = create_user(
+                session,
+                username=username,
+                password=password,
+                name=name,
+                role=role,
+                org_id=org_id,
+                now=Clock().now(),
+            )
+            party_id = account.party_id
+    except ConsoleUserError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        store.dispose()
+    click.echo(f"console user {username} ({role}) created, party {party_id}")
+
+
 if __name__ == "__main__":
     main()

@@ -44,6 +44,7 @@ class Settings:
     wechat_miniprogram_state: str = "formal"
     wechat_content_check: str = "closed"  # relays when msgSecCheck fails: closed holds them
     collective_to_township: bool = False  # a local rule: collective cases to the street centre
+    console_idle_hours: int = 8  # a web-console session ends after this long without a request
 
     @property
     def production(self) -> bool:
@@ -90,6 +91,7 @@ class Settings:
             or ("formal" if mode == "production" else "developer"),
             wechat_content_check=env.get("TIAOJIE_WECHAT_CONTENT_CHECK") or "closed",
             collective_to_township=_flag(env, "TIAOJIE_COLLECTIVE_TO_TOWNSHIP"),
+            console_idle_hours=_hours(env, "TIAOJIE_CONSOLE_IDLE_HOURS", 8),
         )
         settings.validate()
         return settings
@@ -124,6 +126,15 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if value not in ("", "0", "1", "true", "false", "yes", "no"):
         raise ConfigError(f"{name} must be 1/0 (or true/false)")
     return value in ("1", "true", "yes")
+
+
+def _hours(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 24 * 30:
+        raise ConfigError(f"{name} must be a whole number of hours between 1 and 720")
+    return int(raw)
 
 
 def _templates(raw: str) -> dict[str, Any]:

@@ -484,3 +484,49 @@ RISK_CSV_HEADERS = (
     "案件编号",
     "原因",
 )
+
+# The mediator and admin web console (issue 9): messages its code produces. The pages' static
+# labels live in the templates (bot/templates/console/).
+CONSOLE = {
+    "login_failed": "用户名或密码不正确。",
+    "login_throttled": "登录失败次数过多，请{minutes}分钟后再试。",
+    "logged_out": "您已退出登录。",
+    "session_expired": "登录已超时，请重新登录。",
+    "login_needed": "请先登录。",
+    "csrf": "页面已过期或提交无效，请返回刷新后重试。",
+    "not_found": "没有找到这个页面或案件。",
+    "forbidden": "您的账号没有权限访问这个页面。",
+    "bad_request": "提交的内容有误，请检查后重试。",
+    "text_empty": "请输入内容。",
+    "reason_needed": "请写明理由。",
+    "types_needed": "请至少选择一种争议类型。",
+    "overruled": "已更正争议类型：{old} → {new}。",
+    "released": "已放行，消息已转达对方。",
+    "dropped": "已决定不转达，并告知了发送人。",
+    "relay_gone": "这条消息已经处理过了。",
+    "import_done": "导入成功：新增{inserted}个、更新{updated}个组织，调解员{mediators}人。",
+    "import_failed": "导入失败，没有导入任何数据。请修改以下问题后重新导入：",
+    "import_no_file": "请选择要导入的文件（CSV或XLSX格式）。",
+    "import_row": "第{row}行：{problem}",
+    "org_saved": "已保存组织信息。",
+    "org_deactivated": "已停用该组织，新案件不会再分配给它。",
+    "mediator_deactivated": "已停用调解员{name}。",
+    "alert_done": "风险预警已{action}。",
+    "user_exists": "用户名“{username}”已被使用。",
+    "password_short": "密码至少{length}个字符。",
+    "org_needed": "调解员账号需要指定所属组织（--org）。",
+    "org_unknown": "没有找到组织“{org}”。",
+}
+CONSOLE_ROLE_NAMES = {
+    "worker": "劳动者",
+    "employer": "单位",
+    "mediator": "调解员",
+    "admin": "管理员",
+    "system": "调解助手",
+}
+CONSOLE_CHART_MONTHS = "受理案件数（按月）"
+CONSOLE_PROPOSAL = "调解员建议方案：{terms}"  # what "propose terms" sends to both parties
+CONSOLE_DECLINE_NOTE = "婉拒理由：{reason}"
+CONTENT_DROPPED = (
+    "您之前的一条消息经调解员查看后没有转给对方。如有需要，可以换一种说法，或直接联系调解员。"
+)

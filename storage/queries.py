@@ -1300,3 +1300,202 @@ def visible_deadlines(
         .limit(limit)
     )
     return [(row, bool(late)) for row, late in session.execute(query)]
+
+
+# --- the web console (issue 9) ---------------------------------------------------------------
+
+from sqlalchemy.orm import aliased  # noqa: E402
+
+from storage.models import ConsoleAccount  # noqa: E402
+
+HELD = "held"  # purpose of the row telling a sender their words were held (bot/outbound.py)
+HELD_DECISIONS = ("released", "dropped")  # purposes of the rows a mediator's decision makes
+
+
+def add_console_account(
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    name: str,
+    role: str,
+    org_id: str | None,
+    now: datetime,
+) -> ConsoleAccount:
+    """A console login and the Party it acts as; a mediator goes on the organization's roster.
+    No openid: a console identity is never reachable on WeChat."""
+    party = Party(role=role, display_name=name, created_at=now, org_id=org_id)
+    session.add(party)
+    session.flush()
+    if role == "mediator":
+        mediator_of_party(session, party, now)
+    account = ConsoleAccount(
+        username=username,
+        party_id=party.id,
+        password_hash=password_hash,
+        active=True,
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def console_account(session: Session, username: str) -> ConsoleAccount | None:
+    return session.scalar(select(ConsoleAccount).where(ConsoleAccount.username == username))
+
+
+def overrule_dispute_types(
+    session: Session,
+    case: Case,
+    types: Sequence[str],
+    *,
+    actor_id: str,
+    event: CaseEvent,
+    now: datetime,
+) -> list[str]:
+    """A person corrects what the classifier read (PIPL-24); old and new kept in the audit."""
+    old = list(case.dispute_types)
+    case.dispute_types = list(types)
+    case.updated_at = now
+    detail = {"old": old, "new": list(types)}
+    audit(session, now, actor_id, case.id, "dispute_types_overruled", None, None, event, detail)
+    return old
+
+
+def _decided_relays() -> Any:
+    return select(OutboundDetail.parent_id).where(
+        OutboundDetail.purpose.in_(HELD_DECISIONS), OutboundDetail.parent_id.is_not(None)
+    )
+
+
+def held_relays(session: Session, case_id: str) -> list[OutboundMessage]:
+    """Notifications carrying a party's words that content security held (the sender was told,
+    a row with purpose "held" points at them) and nobody has released or dropped yet."""
+    held = select(OutboundDetail.parent_id).where(
+        OutboundDetail.purpose == HELD, OutboundDetail.parent_id.is_not(None)
+    )
+    query = select(OutboundMessage).where(
+        OutboundMessage.case_id == case_id,
+        OutboundMessage.id.in_(held),
+        OutboundMessage.id.not_in(_decided_relays()),
+    )
+    return list(session.scalars(query.order_by(OutboundMessage.id)))
+
+
+def lock_held_relay(session: Session, case_id: str, outbound_id: int) -> OutboundMessage | None:
+    """The held notification, locked, if it is still waiting for a decision."""
+    row = lock_outbound(session, outbound_id)
+    if row is None or row.case_id != case_id:
+        return None
+    return row if row in held_relays(session, case_id) else None
+
+
+def case_transcript(
+    session: Session, case_id: str, *, after_message: int = 0, after_outbound: int = 0
+) -> tuple[list[Any], list[Any]]:
+    """Everything said in a case, for its mediator's desk: (messages with the sender's role and
+    the recipient's role, notifications with their recipient's role and purpose)."""
+    sender, recipient = aliased(Party), aliased(Party)
+    messages = (
+        select(Message, sender.role, recipient.role)
+        .outerjoin(sender, sender.id == Message.sender_id)
+        .outerjoin(recipient, recipient.id == Message.recipient_id)
+        .where(Message.case_id == case_id, Message.id > after_message)
+        .order_by(Message.id)
+    )
+    notices = (
+        select(OutboundMessage, Party.role, OutboundDetail.purpose)
+        .join(Party, Party.id == OutboundMessage.party_id)
+        .outerjoin(OutboundDetail, OutboundDetail.outbound_id == OutboundMessage.id)
+        .where(
+            OutboundMessage.case_id == case_id,
+            OutboundMessage.channel == "inbox",
+            OutboundMessage.id > after_outbound,
+        )
+        .order_by(OutboundMessage.id)
+    )
+    return list(session.execute(messages)), list(session.execute(notices))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    case_id: str | None = None
+    actor: str | None = None  # a party id or display name
+    action: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def where(self, query: Any) -> Any:
+        """The query (any select over AuditEvent joined to the actor Party) narrowed."""
+        if self.case_id:
+            query = query.where(AuditEvent.case_id == self.case_id)
+        if self.actor:
+            query = query.where(
+                or_(AuditEvent.actor_id == self.actor, Party.display_name == self.actor)
+            )
+        if self.action:
+            query = query.where(AuditEvent.action == self.action)
+        if self.start:
+            query = query.where(AuditEvent.at >= self.start)
+        if self.end:
+            query = query.where(AuditEvent.at < self.end)
+        return query
+
+
+def audit_events(
+    session: Session, where: AuditFilter, *, limit: int, offset: int = 0
+) -> tuple[int, list[tuple[AuditEvent, str | None, str | None]]]:
+    """The audit trail, newest first: (total, [(event, actor name, actor role)])."""
+    joined = select(AuditEvent).outerjoin(Party, Party.id == AuditEvent.actor_id)
+    total = session.scalar(where.where(joined.with_only_columns(func.count())))
+    query = where.where(
+        select(AuditEvent, Party.display_name, Party.role).outerjoin(
+            Party, Party.id == AuditEvent.actor_id
+        )
+    )
+    rows = session.execute(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
+    )
+    return int(total or 0), [(e, name, role) for e, name, role in rows]
+
+
+def search_orgs(
+    session: Session, text: str | None, *, limit: int, offset: int = 0
+) -> tuple[int, list[Organization]]:
+    """Organizations whose name, key or region code contains the text, by name."""
+    query = select(Organization)
+    if text:
+        like = f"%{text}%"
+        query = query.where(
+            or_(
+                Organization.name.like(like),
+                Organization.key.like(like),
+                Organization.region_code.like(f"{text}%"),
+            )
+        )
+    total = session.scalar(query.with_only_columns(func.count()))
+    rows = session.scalars(
+        query.order_by(Organization.name, Organization.id).limit(limit).offset(offset)
+    )
+    return int(total or 0), list(rows)
+
+
+def org_roster(session: Session, org_ids: Sequence[str]) -> dict[str, list[Mediator]]:
+    """The mediators of these organizations, by organization."""
+    query = select(Mediator).where(Mediator.org_id.in_(org_ids)).order_by(Mediator.name)
+    roster: dict[str, list[Mediator]] = {}
+    for mediator in session.scalars(query):
+        roster.setdefault(mediator.org_id, []).append(mediator)
+    return roster
+
+
+def held_sender(session: Session, outbound_id: int) -> str | None:
+    """Whose words a held notification carries: the party the "held" notice went to."""
+    query = (
+        select(OutboundMessage.party_id)
+        .join(OutboundDetail, OutboundDetail.outbound_id == OutboundMessage.id)
+        .where(OutboundDetail.parent_id == outbound_id, OutboundDetail.purpose == HELD)
+    )
+    return session.scalar(query.limit(1))

@@ -1,0 +1,227 @@
+"""Transcripts at the mediator's web console: login, inbox, the case page, and every action
+going through the same pipeline as the chat."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from bot.console.auth import create_user
+from bot.runtime import Runtime
+from storage.models import AuditEvent, Deadline
+from tests.chat import Chat, Person
+from tests.test_mediation import LUOJIANG, WANAN, org_id, quanzhou  # noqa: F401
+from tests.test_negotiation import complain, invite_employer
+
+PASSWORD = "调解-correct horse 7"
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+MSG_ID = re.compile(r'name="msg_id" value="([0-9a-f]{32})"')
+
+
+def add_console_user(
+    runtime: Runtime, username: str, name: str, role: str, org: str | None = None
+) -> str:
+    """What `tiaojie console user add` does; returns the account's party id."""
+    with runtime.store.transaction() as session:
+        account = create_user(
+            session,
+            username=username,
+            password=PASSWORD,
+            name=name,
+            role=role,
+            org_id=org_id(runtime, org) if org else None,
+            now=datetime.now(UTC),
+        )
+        return account.party_id
+
+
+class Desk:
+    """A person at the console in a browser: cookies, the page's CSRF token and msg_id."""
+
+    def __init__(self, app: Flask) -> None:
+        self.client: FlaskClient = app.test_client()
+        self.page = ""
+
+    def open(self, path: str) -> TestResponse:
+        response = self.client.get(path, follow_redirects=True)
+        if response.mimetype == "text/html":
+            self.page = response.get_data(as_text=True)
+        return response
+
+    def login(self, username: str, password: str = PASSWORD) -> TestResponse:
+        self.open("/console/login")
+        form = {"username": username, "password": password}
+        return self.submit("/console/login", form)
+
+    def submit(self, path: str, form: dict[str, Any], *, csrf: bool = True) -> TestResponse:
+        """POST a form of the page last opened, as the browser would (its hidden fields)."""
+        data = dict(form)
+        if csrf:
+            data["csrf_token"] = CSRF.search(self.page).group(1)  # type: ignore[union-attr]
+        found = MSG_ID.search(self.page)
+        if found and "msg_id" not in data:
+            data["msg_id"] = found.group(1)
+        response = self.client.post(path, data=data, follow_redirects=True)
+        if response.mimetype == "text/html":
+            self.page = response.get_data(as_text=True)
+        return response
+
+    def sees(self, fragment: str) -> None:
+        assert fragment in self.page, fragment
+
+
+def escalated_to_wanan(chat: Chat) -> tuple[Person, Person]:
+    """Worker and employer ask for a person mid-negotiation; the case is offered to 万安."""
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    worker.says("转人工")
+    worker.says("同意")
+    assert worker.case["state"] == "escalated"
+    return worker, employer
+
+
+@pytest.fixture
+def lin(runtime: Runtime, quanzhou: None) -> str:  # noqa: F811
+    """林调解员 of the 万安 street centre has a console account."""
+    return add_console_user(runtime, "lin", "林调解员", "mediator", WANAN)
+
+
+def audit_actions(runtime: Runtime, case_id: str) -> list[tuple[str, dict[str, Any]]]:
+    with runtime.store.transaction() as session:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
+        )
+        return [(row.action, dict(row.detail)) for row in rows]
+
+
+def test_a_mediator_accepts_replies_and_records_that_mediation_failed(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, employer = escalated_to_wanan(chat)
+    desk = Desk(app)
+
+    wrong = desk.login("lin", "not-the-password")
+    assert wrong.status_code == 401
+    desk.sees("用户名或密码不正确。")
+    unknown = desk.login("nobody", PASSWORD)
+    assert unknown.status_code == 401  # the same words: a username's existence does not leak
+    assert wrong.get_data().replace(b'"lin"', b'"nobody"') == unknown.get_data()
+
+    desk.login("lin")
+    desk.sees("林调解员")
+    desk.sees(worker.case_id or "")
+    desk.sees("待受理")
+    desk.sees("调解组织受理期限")
+
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.sees("拖欠工资")
+    desk.sees("“拖欠”")  # the classifier's reasons (PIPL-24)
+    desk.sees("泉州鑫达鞋业有限公司拖欠我三个月工资")  # the worker's own words
+    desk.sees("仅劳动者可见")
+    assert ("case_read", {"via": "console"}) in audit_actions(runtime, worker.case_id or "")
+
+    desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "accept_case"})
+    desk.sees("已受理。调解期限到")
+    assert worker.case["state"] == "mediating"
+    assert worker.case["route"]["mediator"] == "林调解员"
+
+    desk.submit(f"/console/cases/{worker.case_id}/messages", {"text": "请双方明天上午来中心面谈"})
+    desk.sees("已转达。")
+    chat.run_jobs()
+    assert any(i["text"] == "调解员林调解员：请双方明天上午来中心面谈" for i in worker.inbox())
+    assert any("请双方明天上午来中心面谈" in i["text"] for i in employer.inbox())
+
+    desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "mediation_failed"})
+    desk.sees("仲裁")
+    assert worker.case["state"] == "arbitration_advised"
+    chat.run_jobs()
+    advice = [i["text"] for i in worker.inbox() if "仲裁" in i["text"]]
+    assert advice and "泉州市洛江区劳动人事争议仲裁委员会" in advice[-1]
+
+
+def test_the_inbox_puts_the_overdue_case_first(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    first, _ = escalated_to_wanan(chat)
+    second = complain(chat, "许师傅")
+    invite_employer(chat, second)
+    second.says("转人工")
+    second.says("同意")
+    # The second case's acceptance clock ran out an hour ago (its timer has not fired yet).
+    with runtime.store.transaction() as session:
+        clock = session.scalars(
+            select(Deadline).where(
+                Deadline.case_id == second.case_id, Deadline.kind == "org_acceptance"
+            )
+        ).one()
+        clock.due_at = datetime.now(UTC) - timedelta(hours=1)
+    desk = Desk(app)
+    desk.login("lin")
+    assert desk.page.index(second.case_id or "") < desk.page.index(first.case_id or "")
+    assert "已逾期" in desk.page
+
+
+def test_another_organizations_mediator_gets_the_same_404_as_for_no_case(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, _ = escalated_to_wanan(chat)
+    add_console_user(runtime, "chen", "陈调解员", "mediator", LUOJIANG)
+    desk = Desk(app)
+    desk.login("chen")
+    foreign = desk.open(f"/console/cases/{worker.case_id}")
+    unknown = desk.open("/console/cases/0000000000000000")
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.get_data() == unknown.get_data()
+    assert worker.case_id not in desk.open("/console/").get_data(as_text=True)
+    acted = desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "accept_case"})
+    assert acted.status_code == 404
+    assert worker.case["state"] == "escalated"
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, _ = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    path = f"/console/cases/{worker.case_id}/actions"
+    refused = desk.submit(path, {"action": "accept_case"}, csrf=False)
+    assert refused.status_code == 400
+    assert "页面已过期或提交无效" in refused.get_data(as_text=True)
+    forged = desk.submit(path, {"action": "accept_case", "csrf_token": "x" * 43}, csrf=False)
+    assert forged.status_code == 400
+    assert worker.case["state"] == "escalated"
+
+
+def test_an_idle_session_goes_back_to_the_login_page(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, _ = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    runtime.clock.advance(timedelta(hours=runtime.settings.console_idle_hours, minutes=1))
+    page = desk.client.get(f"/console/cases/{worker.case_id}")
+    assert page.status_code == 302 and "/console/login" in page.headers["Location"]
+    desk.open(page.headers["Location"])
+    desk.sees("登录已超时，请重新登录。")
+    desk.login("lin")
+    assert desk.open(f"/console/cases/{worker.case_id}").status_code == 200
+
+
+def test_repeated_wrong_passwords_lock_the_username_for_a_while(
+    app: Flask, runtime: Runtime, lin: str
+) -> None:
+    desk = Desk(app)
+    for _ in range(5):
+        assert desk.login("lin", "wrong password").status_code == 401
+    locked = desk.login("lin")  # even the right password, for now
+    assert locked.status_code == 429
+    desk.sees("登录失败次数过多，请15分钟后再试。")
