@@ -321,6 +321,7 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def id_checksum_ok(number: str) -> bool:
     """GB 11643 check digit of an 18-character resident ID number."""
+    number = number.translate(_NARROW)
     total = sum(int(c) * w for c, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return "10X98765432"[total % 11] == number[17].upper()
 
@@ -332,29 +333,42 @@ def _mask(raw: str, keep_head: int, keep_tail: int) -> str:
 
 
 _MASKS = ((ID_NUMBER, 3, 4), (BANK_CARD, 0, 4), (PHONE, 3, 4), (LANDLINE, 4, 2))
+# A full-width keyboard types ０-９ and Ｘ: the same numbers, found and masked the same way.
+# Patterns run on a narrowed copy (one character for one, so spans match the original).
+_NARROW = {c + 0xFEE0: c for c in (*range(0x30, 0x3A), ord("X"), ord("x"))}
+
+
+def _replace(pattern: re.Pattern[str], text: str, new: Callable[[str], str]) -> str:
+    """``pattern.sub`` matching full-width digits too; ``new`` gets the original characters."""
+    parts, last = [], 0
+    for m in pattern.finditer(text.translate(_NARROW)):
+        parts += [text[last : m.start()], new(text[m.start() : m.end()])]
+        last = m.end()
+    return "".join([*parts, text[last:]])
 
 
 def mask_personal(text: str) -> str:
     """The text with ID, bank-card and phone numbers masked (for logs, shares and exports)."""
     for pattern, head, tail in _MASKS:
-        text = pattern.sub(_masker(head, tail), text)
+        text = _replace(pattern, text, _masker(head, tail))
     return text
 
 
-def _masker(head: int, tail: int) -> Callable[[re.Match[str]], str]:
-    return lambda m: _mask(m.group(), head, tail)
+def _masker(head: int, tail: int) -> Callable[[str], str]:
+    return lambda raw: _mask(raw, head, tail)
 
 
 def _without_personal(text: str) -> str:
     """Personal numbers blanked (same length) so they are not read as money or dates."""
     for pattern, _, _ in _MASKS:
-        text = pattern.sub(lambda m: "＃" * len(m.group()), text)
+        text = _replace(pattern, text, lambda raw: "＃" * len(raw))
     return text
 
 
 def personal_facts(text: str) -> dict[str, Fact]:
     """phone and id_number facts with masked values (the span points at the raw number)."""
     facts: dict[str, Fact] = {}
+    text = text.translate(_NARROW)
     if m := ID_NUMBER.search(text):
         detail = {"checksum_ok": id_checksum_ok(m.group())}
         facts["id_number"] = Fact("id_number", _mask(m.group(), 3, 4), False, *m.span(), detail)
