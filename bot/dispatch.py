@@ -31,12 +31,15 @@ BEFORE_CONSENT = frozenset(
 )  # msg_id of a fired deadline: "deadline:<id>"
 
 
-def dispatch(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
-    """Process an inbound message once and return its response (the first one on redelivery)."""
+def dispatch(
+    runtime: Runtime, inbound: Inbound, *, lock_wait: float | None = None
+) -> dict[str, Any]:
+    """Process an inbound message once and return its response (the first one on redelivery).
+    ``lock_wait``: raise storage.db.LockBusy rather than wait longer for the case's locks."""
     if not _claim(runtime, inbound):
         return _earlier_response(runtime, inbound)
     try:
-        response, followups = _process(runtime, inbound)
+        response, followups = _process(runtime, inbound, lock_wait)
     except IntegrityError:
         if not _already_stored(runtime, inbound):
             _release(runtime, inbound)
@@ -91,9 +94,11 @@ def _earlier_response(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
         time.sleep(0.05)
 
 
-def _process(runtime: Runtime, inbound: Inbound) -> tuple[dict[str, Any], FollowUps]:
+def _process(
+    runtime: Runtime, inbound: Inbound, lock_wait: float | None = None
+) -> tuple[dict[str, Any], FollowUps]:
     store, followups = runtime.store, FollowUps()
-    with store.transaction() as session:
+    with store.transaction(lock_wait=lock_wait) as session:
         sender = _sender(session, inbound)
         if sender is not None:
             inbound = replace(inbound, sender_name=sender.display_name)

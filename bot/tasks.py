@@ -135,6 +135,13 @@ def fire_due(runtime: Runtime) -> int:
     return len(due)
 
 
+def process_push(sealed: str) -> None:
+    """A WeChat push that could not be processed within WeChat's 5 s (bot/wechat_views.py)."""
+    from bot import wechat_views  # the web side imports this module: import it at run time
+
+    wechat_views.process_queued(runtimes.current(), sealed)
+
+
 # --- enqueueing ------------------------------------------------------------------------------
 
 

@@ -4,15 +4,20 @@ A push is verified (403 without processing when the signature is wrong), parsed 
 malformed), processed once per MsgId (events: sender + CreateTime), and answered ``success``.
 Text goes through the same pipeline as the mini-program chat (bot/dispatch.py, channel
 WECHAT); the answer leaves as a customer-service reply through an outbound job, never in the
-HTTP answer. Processing is inline: the handlers are pure and fast, and only the network calls
-(the reply) go to RQ, so WeChat gets its answer well within its 5 s.
+HTTP answer. Processing is inline when it is fast — the handlers are pure, and only the network
+calls (the reply) go to RQ — and handed to RQ when it would not be: a case locked by another
+message for longer than INLINE_LOCK_WAIT, or an earlier push of the same user still waiting in
+RQ (so one user's messages keep their order). Either way WeChat gets ``success`` well within
+its 5 s and does not send the message again; the queued push is kept encrypted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,16 +30,27 @@ from bot.dispatch import dispatch
 from bot.errors import ApiError
 from bot.runtime import Runtime
 from bot.web import current_runtime as _runtime
-from bot.wechat_crypto import BadSignature, MalformedPush, Push, PushCodec, verify_url
+from bot.wechat_crypto import (
+    BadSignature,
+    MalformedPush,
+    Push,
+    PushCodec,
+    Subscription,
+    verify_url,
+)
 from handlers import texts
 from handlers.types import Channel, Inbound, Role
 from storage import kv, queries
+from storage.db import LockBusy
 
 log = logging.getLogger(__name__)
 
 wechat = Blueprint("wechat", __name__, url_prefix="/wechat")
 
 CLAIM_CHANNEL = "wechat-push"  # the Redis fast-path dedupe of whole pushes
+INLINE_LOCK_WAIT = 1.0  # seconds a push waits for a busy case before RQ takes it over
+QUEUED_KEY = "tiaojie:wechat-push-queued:{openid}"  # this user's pushes waiting in RQ
+QUEUED_TTL = 3600  # a counter left by a job that finally failed stops holding others back
 UNSUPPORTED = frozenset({"image", "voice", "video", "shortvideo", "miniprogrampage", "link"})
 
 
@@ -66,14 +82,55 @@ def receive() -> ResponseReturnValue:
 
 
 def handle(runtime: Runtime, push: Push) -> None:
-    """Process a verified push once: Redis claims it fast, the push log's unique key for sure."""
+    """Process a verified push once: Redis claims it fast, the push log's unique key for sure.
+    Inline when that is quick; otherwise RQ processes it (``process_queued``)."""
     if not _claim(runtime, push.dedupe_key):
         return  # a redelivery while (or after) the first copy is processed
     try:
-        _process(runtime, push)
+        if _waiting_in_rq(runtime, push.openid):
+            _hand_to_rq(runtime, push)  # behind the user's earlier message, in order
+            return
+        try:
+            _process(runtime, push, lock_wait=INLINE_LOCK_WAIT)
+        except LockBusy:
+            log.info("push %s: its case is busy, handed to RQ", push.msg_id or "event")
+            _hand_to_rq(runtime, push)
     except Exception:
         _release(runtime, push.dedupe_key)  # let WeChat's next attempt try again
         raise
+
+
+def _waiting_in_rq(runtime: Runtime, openid: str) -> bool:
+    try:
+        return int(runtime.redis.get(QUEUED_KEY.format(openid=openid)) or 0) > 0
+    except redis.RedisError:
+        return False  # then the DB locks alone keep the order of concurrent messages
+
+
+def _hand_to_rq(runtime: Runtime, push: Push) -> None:
+    """Queue the push, encrypted (it holds the user's words); Redis down → 503, WeChat retries."""
+    sealed = runtime.store.cipher.encrypt(json.dumps(asdict(push), ensure_ascii=False))
+    key = QUEUED_KEY.format(openid=push.openid)
+    pipe = runtime.redis.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, QUEUED_TTL)
+    pipe.execute()
+    job_id = "push-" + hashlib.sha1(push.dedupe_key.encode()).hexdigest()
+    runtime.queue.enqueue(tasks.process_push, sealed, job_id=job_id, retry=tasks.RETRY)
+
+
+def process_queued(runtime: Runtime, sealed: str) -> None:
+    """The RQ side of ``_hand_to_rq``: process the push, waiting for locks as long as needed.
+    A failure raises (RQ retries with backoff); the push log and the message's own unique key
+    keep a retried push from being processed twice."""
+    fields = json.loads(runtime.store.cipher.decrypt(sealed))
+    fields["subscriptions"] = tuple(Subscription(**s) for s in fields.get("subscriptions", ()))
+    push = Push(**fields)
+    _process(runtime, push)
+    try:
+        runtime.redis.decr(QUEUED_KEY.format(openid=push.openid))
+    except redis.RedisError:
+        log.warning("could not count down the queued pushes (the counter expires)")
 
 
 def _claim(runtime: Runtime, key: str) -> bool:
@@ -98,16 +155,16 @@ class Sender:
     case_id: str | None
 
 
-def _process(runtime: Runtime, push: Push) -> None:
+def _process(runtime: Runtime, push: Push, lock_wait: float | None = None) -> None:
     now = runtime.clock.now()
-    with runtime.store.transaction() as session:
+    with runtime.store.transaction(lock_wait=lock_wait) as session:
         party = queries.wechat_party(session, push.openid, now, name=texts.WECHAT_NEW_USER)
         case = queries.current_case(session, party)
         sender = Sender(party.id, Role(party.role), case.id if case else None)
-    reply = _answer(runtime, push, sender, now)
+    reply = _answer(runtime, push, sender, now, lock_wait)
     kind = f"event:{push.event}" if push.msg_type == "event" else push.msg_type
     outbound: list[int] = []
-    with runtime.store.transaction() as session:
+    with runtime.store.transaction(lock_wait=lock_wait) as session:
         logged = queries.record_push(
             session,
             dedupe_key=push.dedupe_key,
@@ -138,10 +195,12 @@ def _process(runtime: Runtime, push: Push) -> None:
     tasks.enqueue_notifications(runtime, outbound)
 
 
-def _answer(runtime: Runtime, push: Push, sender: Sender, now: datetime) -> str:
+def _answer(
+    runtime: Runtime, push: Push, sender: Sender, now: datetime, lock_wait: float | None
+) -> str:
     """What we say back, if anything."""
     if push.msg_type == "text":
-        return _converse(runtime, push, sender, now)
+        return _converse(runtime, push, sender, now, lock_wait)
     if push.msg_type in UNSUPPORTED:
         return texts.WECHAT_UNSUPPORTED  # kept in the push log (media id), not understood yet
     if push.event == "user_enter_tempsession":
@@ -149,7 +208,9 @@ def _answer(runtime: Runtime, push: Push, sender: Sender, now: datetime) -> str:
     return ""  # other events (popup results, sent reports, …) need no answer
 
 
-def _converse(runtime: Runtime, push: Push, sender: Sender, now: datetime) -> str:
+def _converse(
+    runtime: Runtime, push: Push, sender: Sender, now: datetime, lock_wait: float | None
+) -> str:
     text = push.content.strip()
     if not text:
         return texts.ERRORS["missing_text"]
@@ -166,7 +227,7 @@ def _converse(runtime: Runtime, push: Push, sender: Sender, now: datetime) -> st
         case_id=sender.case_id,
     )
     try:
-        response = dispatch(runtime, inbound)
+        response = dispatch(runtime, inbound, lock_wait=lock_wait)
     except ApiError as error:
         return error.message  # e.g. an employer with no case yet: said in words
     return render(response["replies"])

@@ -9,12 +9,20 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.crypto import TextCipher
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+LOCK_WAIT = "tiaojie_lock_wait_ms"  # execution option: how long this transaction waits for locks
+SQLITE_BUSY_MS = 30_000  # otherwise: long enough for any of our short write transactions
+PG_LOCK_NOT_AVAILABLE = "55P03"
+
+
+class LockBusy(Exception):
+    """The rows (SQLite: the database) stayed locked longer than the caller would wait."""
 
 
 def normalize_url(url: str) -> str:
@@ -37,13 +45,19 @@ def _tune_sqlite(engine: Engine) -> None:
             "journal_mode=WAL",
             "synchronous=NORMAL",
             "foreign_keys=ON",
-            "busy_timeout=30000",
+            f"busy_timeout={SQLITE_BUSY_MS}",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # BEGIN IMMEDIATE is where SQLite waits for the write lock: a caller with a budget
+        # (Store.transaction(lock_wait=…)) waits that long, everyone else the default.
+        wait = conn.get_execution_options().get(LOCK_WAIT, SQLITE_BUSY_MS)
+        if conn.info.get(LOCK_WAIT, SQLITE_BUSY_MS) != wait:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+            conn.info[LOCK_WAIT] = wait
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -69,10 +83,24 @@ class Store:
         self.cipher = TextCipher(secret)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
-        with self.sessions.begin() as session:
-            yield session
+    def transaction(self, *, lock_wait: float | None = None) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error. With ``lock_wait``
+        (seconds) a lock held longer by someone else raises LockBusy instead of waiting."""
+        if lock_wait is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        wait_ms = max(1, int(lock_wait * 1000))
+        try:
+            with self.sessions.begin() as session:
+                session.connection(execution_options={LOCK_WAIT: wait_ms})
+                if not self.url.startswith("sqlite"):
+                    session.execute(text(f"SET LOCAL lock_timeout = {wait_ms}"))
+                yield session
+        except OperationalError as error:
+            if _lock_timed_out(error):
+                raise LockBusy(str(error.orig)[:80]) from error
+            raise
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
@@ -80,6 +108,12 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _lock_timed_out(error: OperationalError) -> bool:
+    if getattr(error.orig, "sqlstate", None) == PG_LOCK_NOT_AVAILABLE:
+        return True
+    return "database is locked" in str(error.orig)  # SQLite's busy timeout
 
 
 def alembic_config(engine: Engine) -> Config:

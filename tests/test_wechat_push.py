@@ -62,7 +62,9 @@ def cs_replies(runtime: Runtime) -> list[str]:
 def stored_texts(runtime: Runtime) -> list[str]:
     with runtime.store.transaction() as session:
         rows = session.scalars(
-            select(Message).where(Message.channel == "wechat", Message.direction == "in")
+            select(Message)
+            .where(Message.channel == "wechat", Message.direction == "in")
+            .order_by(Message.id)
         )
         return [runtime.store.cipher.decrypt(r.text_enc) for r in rows]
 
@@ -378,6 +380,35 @@ def test_the_same_msgid_three_times_concurrently_is_processed_once(
     jobs = wechat_runtime.queue.job_ids
     assert jobs.count(f"outbound-{reply_id}") == 1  # one reply job (others: notifications)
     app.extensions["tiaojie"].close()
+
+
+def test_a_push_for_a_busy_case_is_answered_at_once_and_processed_by_rq_in_order(
+    wechat_chat: Chat, wechat_runtime: Runtime, fake_wechat: FakeWeChat
+) -> None:
+    """WeChat waits 5 s for an answer: a push whose case stays locked (another message of the
+    case being processed) goes to RQ, and the user's next push queues behind it."""
+    client = wechat_chat.app.test_client()
+    openid = "oTEST_busy_case"
+    said = ["泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四", "洛江区万安街道", "还在上班"]
+    assert push(client, text_push(openid, said[0], 7001)).get_data(as_text=True) == "success"
+    with wechat_runtime.store.transaction() as held:  # SQLite: the write lock; PostgreSQL: the row
+        held.execute(select(Party).where(Party.openid == openid).with_for_update())
+        answer = push(client, text_push(openid, said[1], 7002, create_time=1714300060))
+        assert answer.get_data(as_text=True) == "success"
+    answer = push(client, text_push(openid, said[2], 7003, create_time=1714300120))
+    assert answer.get_data(as_text=True) == "success"
+    assert stored_texts(wechat_runtime) == said[:1]  # the others wait in RQ, in order
+    assert len([j for j in wechat_runtime.queue.job_ids if j.startswith("push-")]) == 2
+
+    wechat_chat.run_jobs()
+    assert stored_texts(wechat_runtime) == said
+    replies = cs_replies(wechat_runtime)
+    assert len(replies) == 3 and "还在这家单位上班吗" in replies[1]
+    # A redelivery of the queued push after it was processed changes nothing.
+    answer = push(client, text_push(openid, said[1], 7002, create_time=1714300060))
+    assert answer.get_data(as_text=True) == "success"
+    wechat_chat.run_jobs()
+    assert stored_texts(wechat_runtime) == said and len(cs_replies(wechat_runtime)) == 3
 
 
 def test_with_redis_down_a_redelivery_still_counts_once(
