@@ -4,6 +4,7 @@ going through the same pipeline as the chat."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,9 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from bot.app import create_app
+from bot.clock import Clock
+from bot.config import Settings
 from bot.console.auth import create_user
 from bot.runtime import Runtime
-from storage.models import AuditEvent, Deadline
+from storage.models import AuditEvent, Deadline, OutboundMessage
 from tests.chat import Chat, Person
 from tests.test_mediation import LUOJIANG, WANAN, org_id, quanzhou  # noqa: F401
 from tests.test_negotiation import complain, invite_employer
@@ -225,3 +229,99 @@ def test_repeated_wrong_passwords_lock_the_username_for_a_while(
     locked = desk.login("lin")  # even the right password, for now
     assert locked.status_code == 429
     desk.sees("登录失败次数过多，请15分钟后再试。")
+
+
+def test_the_mediator_overrules_the_dispute_type_and_it_is_audited(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, _ = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    path = f"/console/cases/{worker.case_id}/overrule"
+    desk.submit(path, {"dispute_types": ["overtime"], "reason": ""})
+    desk.sees("请写明理由。")
+    assert worker.case["dispute_types"] == ["wage_arrears"]
+
+    form = {"dispute_types": ["wage_arrears", "overtime"], "reason": "面谈得知还有加班费未付"}
+    desk.submit(path, form)
+    desk.sees("已更正争议类型：拖欠工资 → 拖欠工资、加班费。")
+    assert worker.case["dispute_types"] == ["wage_arrears", "overtime"]
+    overruled = [d for a, d in audit_actions(runtime, worker.case_id or "") if "old" in d]
+    assert overruled == [
+        {
+            "reason": "面谈得知还有加班费未付",
+            "old": ["wage_arrears"],
+            "new": ["wage_arrears", "overtime"],
+        }
+    ]
+    with runtime.store.transaction() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "dispute_types_overruled")
+        ).one()
+        assert (event.actor_id, event.rule) == (lin, "PIPL-24")
+
+
+@pytest.fixture
+def checked(app: Flask, settings: Settings) -> Chat:
+    """WeChat configured, content security failing closed: a relay that cannot be checked
+    (development identities have no openid) is held for a mediator (bot/outbound.py)."""
+    checking = create_app(
+        replace(settings, wechat_appid="wx-test", wechat_secret="s" * 32), clock=Clock()
+    )
+    return Chat(checking, checking.extensions["tiaojie"])
+
+
+def inbox_of(runtime: Runtime, party_id: str) -> list[tuple[str, str]]:
+    with runtime.store.transaction() as session:
+        rows = session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.party_id == party_id, OutboundMessage.channel == "inbox")
+            .order_by(OutboundMessage.id)
+        )
+        return [(row.status, runtime.store.cipher.decrypt(row.text_enc)) for row in rows]
+
+
+def test_held_relays_are_released_or_dropped_by_the_mediator(
+    checked: Chat,
+    quanzhou: None,  # noqa: F811
+) -> None:
+    runtime = checked.runtime
+    lin = add_console_user(runtime, "lin", "林调解员", "mediator", WANAN)
+    worker, _ = escalated_to_wanan(checked)
+    desk = Desk(checked.app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "accept_case"})
+
+    worker.says("老板昨天又打电话骂我")
+    checked.run_jobs()
+    worker.hears("已转达。")
+    assert any("暂时没有转给对方" in i["text"] for i in worker.inbox())
+    assert ("failed", "劳动者：老板昨天又打电话骂我") in inbox_of(runtime, lin)
+
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.sees("待审查的转达")
+    desk.sees("已暂扣")
+    held = re.search(r"/relays/(\d+)/release", desk.page)
+    assert held is not None
+    desk.submit(f"/console/cases/{worker.case_id}/relays/{held.group(1)}/release", {})
+    desk.sees("已放行，消息已转达对方。")
+    assert "待审查的转达" not in desk.page
+    checked.run_jobs()
+    assert ("sent", "劳动者：老板昨天又打电话骂我") in inbox_of(runtime, lin)
+    again = desk.submit(f"/console/cases/{worker.case_id}/relays/{held.group(1)}/release", {})
+    assert "这条消息已经处理过了。" in again.get_data(as_text=True)
+
+    worker.says("我要去他们公司讨个说法")
+    checked.run_jobs()
+    desk.open(f"/console/cases/{worker.case_id}")
+    second = re.search(r"/relays/(\d+)/drop", desk.page)
+    assert second is not None
+    desk.submit(f"/console/cases/{worker.case_id}/relays/{second.group(1)}/drop", {})
+    desk.sees("已决定不转达，并告知了发送人。")
+    checked.run_jobs()
+    assert any("经调解员查看后没有转给对方" in i["text"] for i in worker.inbox())
+    assert ("sent", "劳动者：我要去他们公司讨个说法") not in inbox_of(runtime, lin)
+    decisions = [a for a, d in audit_actions(runtime, worker.case_id or "") if "outbound_id" in d]
+    assert decisions == ["relay_released", "relay_dropped"]
