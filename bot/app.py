@@ -8,6 +8,7 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from bot import logs, ratelimit
 from bot import runtime as runtimes
 from bot.admin_views import admin
 from bot.api_views import api
@@ -45,6 +46,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     runtime = runtimes.install(Runtime(settings, clock))
     app.extensions["tiaojie"] = runtime
+    logs.install_request_log(app)  # method, route, status, duration, party: never bodies
+    ratelimit.install(app, runtime)  # 429 and per-surface 413 before any view (issue 10)
     app.register_blueprint(api)
     app.register_blueprint(admin)  # reports, risk ledger, deadlines (issue 8)
     app.register_blueprint(account)  # WeChat login, logout, subscriptions

@@ -23,6 +23,88 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+# --- privacy and limits (issue 10) -----------------------------------------------------------
+
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Requests per minute, counted in Redis for all processes together (0: no limit)."""
+
+    messages_per_party: int = 30  # POST /api/v1/messages, per logged-in party
+    messages_per_ip: int = 120
+    login_per_ip: int = 20  # WeChat and dev login
+    api_per_party: int = 120  # every other API call
+    api_per_ip: int = 600
+    push_per_openid: int = 30  # the WeChat push: WeChat's servers share IPs, so per sender
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long data is kept before the daily purge erases it (bot/retention.py)."""
+
+    # Closed cases' chat text and personal data, counted from the case's last change.
+    # LDMAL-27: a worker may apply for arbitration within one year, and the limitation
+    # restarts when interrupted, so the records stay well beyond that year; the seeds ask
+    # mediation organizations to keep 档案 but set no period, so three years by default and
+    # never less than the one-year limitation. After that PIPL-19: no longer than needed.
+    case_days: int = 3 * 365
+    outbound_days: int = 180  # delivered notifications' text (the inbox shows unread ones)
+    push_days: int = 30  # the WeChat push log (WeChat redelivers within seconds)
+
+
+MIN_CASE_RETENTION_DAYS = 365  # LDMAL-27: the one-year limitation for arbitration
+
+
+def _count(env: Mapping[str, str], name: str, default: int, maximum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > maximum:
+        raise ConfigError(f"{name} must be a whole number between 0 and {maximum}")
+    return int(raw)
+
+
+def _rate_limits(env: Mapping[str, str]) -> RateLimits:
+    """TIAOJIE_RATE_<NAME>, e.g. TIAOJIE_RATE_MESSAGES_PER_PARTY=30 (per minute; 0: off)."""
+    defaults = RateLimits()
+    values = {
+        name: _count(env, f"TIAOJIE_RATE_{name.upper()}", getattr(defaults, name), 1_000_000)
+        for name in defaults.__dataclass_fields__
+    }
+    return RateLimits(**values)
+
+
+def _retention(env: Mapping[str, str]) -> Retention:
+    defaults = Retention()
+    retention = Retention(
+        case_days=_count(env, "TIAOJIE_RETENTION_DAYS", defaults.case_days, 36_500),
+        outbound_days=_count(
+            env, "TIAOJIE_RETENTION_OUTBOUND_DAYS", defaults.outbound_days, 36_500
+        ),
+        push_days=_count(env, "TIAOJIE_RETENTION_PUSH_DAYS", defaults.push_days, 36_500),
+    )
+    if retention.case_days < MIN_CASE_RETENTION_DAYS:
+        raise ConfigError(
+            f"TIAOJIE_RETENTION_DAYS must be at least {MIN_CASE_RETENTION_DAYS} "
+            "(the one-year limitation for arbitration, LDMAL-27)"
+        )
+    if not retention.outbound_days or not retention.push_days:
+        raise ConfigError("TIAOJIE_RETENTION_OUTBOUND_DAYS and _PUSH_DAYS must be at least 1")
+    return retention
+
+
+def _log_format(env: Mapping[str, str], mode: str) -> str:
+    """TIAOJIE_LOG_FORMAT: json (default in production) or text (readable, the default)."""
+    value = env.get("TIAOJIE_LOG_FORMAT", "").strip().lower()
+    if not value:
+        return "json" if mode == "production" else "text"
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"TIAOJIE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -38,6 +120,11 @@ class Settings:
     max_text_chars: int = 2000  # longer chat messages are refused with a clear error
     max_body_bytes: int = 64 * 1024
     session_days: int = 30  # lifetime of a login token
+    # Privacy and limits (issue 10): requests per minute, log format, retention (bot/retention.py)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    log_format: str = "text"  # "json" in production: one JSON object a line
+    retention: Retention = field(default_factory=Retention)
     wechat_stable_token: bool = False  # fetch access tokens from cgi-bin/stable_token
     # Subscribe-message templates by purpose ("notice"): {"id", "page", "fields": {key: value}}
     wechat_templates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -80,6 +167,10 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'tiaojie.db'}",
             redis_url=env.get("REDIS_URL") or None,
             secret_key=env.get("TIAOJIE_SECRET_KEY") or _embedded_secret(data_dir),
+            rate_limits=_rate_limits(env),
+            trusted_proxies=_count(env, "TIAOJIE_TRUSTED_PROXIES", 0, 5),
+            log_format=_log_format(env, mode),
+            retention=_retention(env),
             wechat_appid=env.get("TIAOJIE_WECHAT_APPID", ""),
             wechat_secret=env.get("TIAOJIE_WECHAT_SECRET", ""),
             wechat_token=env.get("TIAOJIE_WECHAT_TOKEN", ""),

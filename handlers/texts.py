@@ -141,6 +141,8 @@ ERRORS = {
     "already_done": "这件事已经办过了。",
     "invitation_used": "这个邀请已经使用过或已过期，请让劳动者重新发送。",
 }
+# Privacy and limits (issue 10): too many requests in a minute (bot/ratelimit.py).
+ERRORS["rate_limited"] = "操作太频繁了，请{seconds}秒后再试。"
 
 # Triage: how the case will be handled, and why (every reason cites its rule).
 ROUTE_NEGOTIATE = "建议先和单位协商：由我把您的诉求转给单位，单位应在5日内答复（{rule}）。"
