@@ -19,6 +19,7 @@ from bot.errors import ApiError
 from bot.login_views import account
 from bot.openapi import openapi
 from bot.runtime import Runtime
+from bot.simulator_views import simulator
 from bot.wechat_views import wechat
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
     app.register_blueprint(openapi)  # /api/v1/openapi.json
     app.register_blueprint(wechat)  # /wechat/push
     app.register_blueprint(console)  # /console: mediator and admin web pages (issue 9)
+    app.register_blueprint(simulator)  # /simulator, outside production
     app.add_url_rule("/healthz", "healthz", _healthz)
     _register_errors(app)
     return app

@@ -1,0 +1,243 @@
+"""Browser tests: the real service driven by Debian's headless Chromium through Playwright.
+
+The service is `tiaojie serve` itself (gunicorn web workers and an RQ worker with its
+scheduler) on a free port of 127.0.0.1, with its own data directory and database, seeded with
+the generated directory of 泉州 (as `tiaojie orgs generate --region 350500` does). With
+TIAOJIE_TEST_DATABASE_URL / TIAOJIE_TEST_REDIS_URL it runs on a fresh PostgreSQL database and
+that Redis; otherwise on a SQLite file and the embedded Redis `serve` starts.
+
+Without Chromium or Playwright the tests skip, saying why; with TIAOJIE_REQUIRE_BROWSER=1
+(.ci/run) they fail instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from bot import orgs
+from storage import kv
+from storage.db import Store
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, TEST_SECRET, _postgres_database
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+CHROMIUM = Path(os.environ.get("TIAOJIE_CHROMIUM", "/usr/bin/chromium"))
+REQUIRED = os.environ.get("TIAOJIE_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT = 60.0
+REGION = "350500"  # 泉州: the directory the scenarios are routed in
+LAPTOP = {"width": 1280, "height": 860}
+
+
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright for Python is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)"
+    return None
+
+
+@pytest.fixture(scope="package", autouse=True)
+def browser_available() -> None:
+    reason = missing_browser()
+    if reason and REQUIRED:
+        pytest.fail(f"TIAOJIE_REQUIRE_BROWSER=1 but {reason}")
+    if reason:
+        pytest.skip(reason)
+
+
+@dataclass
+class Service:
+    """A running `tiaojie serve`: its address and where it keeps its data."""
+
+    url: str
+    database_url: str
+    data_dir: Path
+    log: Path
+
+    def store(self) -> Store:
+        return Store(self.database_url, TEST_SECRET)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _environment(data_dir: Path, database_url: str) -> dict[str, str]:
+    """The service's environment: ours without any TIAOJIE_* or service URL of the caller."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TIAOJIE_") and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        TIAOJIE_ENV="development",
+        TIAOJIE_DATA_DIR=str(data_dir),
+        TIAOJIE_SECRET_KEY=TEST_SECRET,
+        DATABASE_URL=database_url,
+    )
+    if TEST_REDIS_URL:
+        env["REDIS_URL"] = TEST_REDIS_URL  # else serve starts its embedded Redis
+    return env
+
+
+def _seed(database_url: str) -> None:
+    store = Store(database_url, TEST_SECRET)
+    try:
+        store.upgrade()
+        with store.transaction() as session:
+            orgs.generate_directory(session, REGION, datetime.now(UTC))
+    finally:
+        store.dispose()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tiaojie serve exited ({process.returncode}):\n{_tail(log)}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/healthz", timeout=2):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"tiaojie serve did not answer in {START_TIMEOUT:.0f} s:\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextlib.contextmanager
+def _database() -> Iterator[str]:
+    if TEST_DATABASE_URL:
+        yield from _postgres_database(TEST_DATABASE_URL)
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="tj-db-"))
+        try:
+            yield f"sqlite:///{directory / 'browser.db'}"
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _flush_test_redis() -> None:
+    """The shared test Redis holds nothing of ours before or after (no stray jobs, no clock)."""
+    if TEST_REDIS_URL:
+        client = kv.connect(TEST_REDIS_URL)
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture(scope="package")
+def service(browser_available: None) -> Iterator[Service]:
+    """`tiaojie serve` for the browser tests of this package, stopped after them."""
+    data_dir = Path(tempfile.mkdtemp(prefix="tj-"))  # short: the embedded Redis socket
+    log = data_dir / "serve.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with _database() as database_url:
+        _seed(database_url)
+        _flush_test_redis()
+        command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command,
+                env=_environment(data_dir, database_url),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            _wait_healthy(url, process, log)
+            yield Service(url, database_url, data_dir, log)
+        finally:
+            _stop(process)
+            _flush_test_redis()
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def browser(browser_available: None) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser, service: Service) -> Iterator[BrowserContext]:
+    """A fresh browser profile per test (no storage shared between tests)."""
+    fresh = browser.new_context(base_url=service.url, viewport=LAPTOP, locale="zh-CN")
+    fresh.set_default_timeout(10_000)
+    yield fresh
+    fresh.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    opened = context.new_page()
+    errors: list[Any] = []
+    opened.on("pageerror", lambda error: errors.append(error))
+    yield opened
+    assert not errors, f"script errors on the page: {errors}"
+
+
+SCREENSHOTS = os.environ.get("TIAOJIE_SCREENSHOTS")  # e.g. docs/screenshots
+
+
+@pytest.fixture
+def screenshot() -> Any:
+    """`screenshot(page, "simulator.png")` keeps the page as it looks now, 1280 px wide, when
+    TIAOJIE_SCREENSHOTS names a directory (the README's pictures); otherwise does nothing."""
+
+    def take(page: Page, name: str) -> None:
+        if not SCREENSHOTS:
+            return
+        directory = Path(SCREENSHOTS)
+        directory.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(directory / name), full_page=False)
+
+    return take
