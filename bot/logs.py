@@ -25,6 +25,7 @@ REQUEST_LOGGER = "tiaojie.request"
 # What logging puts on every record: anything else on a record is an ``extra`` field.
 STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+GUNICORN_LOGGERS = ("gunicorn.error", "gunicorn.access")
 
 
 class MaskPersonal(logging.Filter):
@@ -85,10 +86,20 @@ def setup(
     handler.setFormatter(formatter(settings.log_format))
     root.addHandler(handler)
     root.setLevel(level)
-    for each in root.handlers:  # defence in depth: every handler masks, ours and others'
-        if not any(isinstance(f, MaskPersonal) for f in each.filters):
-            each.addFilter(MaskPersonal())
+    # Defence in depth: every handler masks, ours and those gunicorn set up before us (its
+    # loggers do not propagate), which then print in our format too.
+    for each in root.handlers:
+        _mask(each)
+    for name in GUNICORN_LOGGERS:
+        for each in logging.getLogger(name).handlers:
+            each.setFormatter(formatter(settings.log_format))
+            _mask(each)
     return handler
+
+
+def _mask(handler: logging.Handler) -> None:
+    if not any(isinstance(f, MaskPersonal) for f in handler.filters):
+        handler.addFilter(MaskPersonal())
 
 
 def remove(handler: logging.Handler) -> None:

@@ -140,8 +140,8 @@ class Service:
             "--graceful-timeout",
             "10",
             "--preload",  # NLP tables load once and are shared by the workers
-            "--access-logfile",
-            "-",
+            # No gunicorn access log: its request line carries query strings and tokens in
+            # paths; bot/logs.py logs each request with its route template instead.
             "--no-control-socket",
             "bot.wsgi:app",
         ]

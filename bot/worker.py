@@ -7,8 +7,8 @@ import logging
 from rq import Worker
 
 import nlp
+from bot import logs, tasks
 from bot import runtime as runtimes
-from bot import tasks
 from bot.config import Settings
 from bot.runtime import Runtime
 
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
     """Work the queue (with RQ's scheduler, for timers) until told to stop."""
+    logs.setup(settings)  # RQ's own loggers then use it too (one masked handler)
     nlp.warm_up()  # before RQ forks a work horse per job, so each does not load it again
     runtime = runtimes.install(Runtime(settings))
     requeued = tasks.requeue_pending(runtime)

@@ -6,8 +6,11 @@ so no pooled connection crosses a fork (pitfalls.md).
 """
 
 import nlp
+from bot import logs
 from bot.app import create_app
 from bot.config import Settings
 
+settings = Settings.from_env()
+logs.setup(settings)  # JSON lines in production, personal numbers masked (bot/logs.py)
 nlp.warm_up()
-app = create_app(Settings.from_env())
+app = create_app(settings)
