@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
@@ -21,7 +21,7 @@ from bot.web import current_runtime as _runtime
 from bot.web import json_body as _body
 from handlers.types import Channel, Inbound, Role
 from storage import queries
-from storage.models import Agreement, Organization, Party
+from storage.models import Agreement, Case, Organization, Party
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -133,7 +133,19 @@ def list_cases() -> ResponseReturnValue:
     with runtime.store.transaction() as session:
         cases = queries.cases_of(session, party)
         summaries = [serialize.case_summary(session, c, party, now) for c in cases]
+        _audit_reads(session, party, [c for c in cases if c.worker_id != party.id], "list", now)
     return jsonify({"cases": summaries})
+
+
+def _audit_reads(
+    session: Session, party: Party, cases: list[Case], what: str, now: datetime
+) -> None:
+    """Every read of a case by someone other than its worker is in the audit trail
+    (issue 10; PIPL-23: who saw what the worker shared), in one INSERT."""
+    if cases:
+        queries.audit_reads(
+            session, now, party.id, [c.id for c in cases], {"via": "api", "what": what}
+        )
 
 
 @api.get("/cases/<case_id>")
@@ -145,7 +157,9 @@ def get_case(case_id: str) -> ResponseReturnValue:
         case = queries.case_for(session, party, case_id[:ID_LIMIT])
         if case is None:
             raise not_found_case()
-        summary = serialize.case_summary(session, case, party, runtime.clock.now())
+        now = runtime.clock.now()
+        _audit_reads(session, party, [case] if case.worker_id != party.id else [], "case", now)
+        summary = serialize.case_summary(session, case, party, now)
         if party.role == Role.MEDIATOR and case.employer_contact_enc:
             # The employer's phone the worker gave: for the mediator only (need to know).
             summary["employer_contact"] = runtime.store.cipher.decrypt(case.employer_contact_enc)
@@ -221,10 +235,11 @@ def get_agreement(case_id: str) -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
     with runtime.store.transaction() as session:
-        return jsonify(serialize.agreement(_agreement(session, party, case_id)))
+        row = _agreement(session, party, case_id, "agreement", runtime.clock.now())
+        return jsonify(serialize.agreement(row))
 
 
-def _agreement(session: Session, party: Party, case_id: str) -> Agreement:
+def _agreement(session: Session, party: Party, case_id: str, what: str, now: datetime) -> Agreement:
     """The agreement of a case the party may see; 404 alike for no case and no agreement."""
     case = queries.case_for(session, party, case_id[:ID_LIMIT])
     if case is None:
@@ -232,6 +247,7 @@ def _agreement(session: Session, party: Party, case_id: str) -> Agreement:
     row = queries.agreement_of(session, case.id)
     if row is None:
         raise ApiError(404, "not_found", "no_agreement")
+    _audit_reads(session, party, [case] if case.worker_id != party.id else [], what, now)
     return row
 
 
@@ -242,7 +258,7 @@ def get_agreement_pdf(case_id: str) -> ResponseReturnValue:
     runtime = _runtime()
     party = _caller_party(runtime)
     with runtime.store.transaction() as session:
-        row = _agreement(session, party, case_id)
+        row = _agreement(session, party, case_id, "agreement.pdf", runtime.clock.now())
         body = agreement_pdf(row.text, row.sha256, list(row.confirmed_by), row.effective_at)
         filename = f"agreement-{row.case_id}.pdf"
     response = Response(body, mimetype="application/pdf")

@@ -166,6 +166,27 @@ def audit(
     )
 
 
+def audit_reads(
+    session: Session,
+    now: datetime,
+    actor_id: str,
+    case_ids: Sequence[str],
+    detail: Mapping[str, Any],
+) -> None:
+    """One "case_read" event per case, written by one INSERT (a list read stays cheap)."""
+    rows = [
+        {
+            "at": now,
+            "actor_id": actor_id,
+            "case_id": case_id,
+            "action": "case_read",
+            "detail": dict(detail),
+        }
+        for case_id in case_ids
+    ]
+    session.execute(insert(AuditEvent), rows)
+
+
 def record_exchange(
     session: Session,
     cipher: TextCipher,

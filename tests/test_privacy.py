@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.runtime import Runtime
-from storage.models import Base
+from storage.models import AuditEvent, Base
 from tests.chat import Chat, Person
-from tests.test_mediation import WANAN, mediator_of, quanzhou  # noqa: F401  (fixture)
+from tests.test_mediation import (  # noqa: F401  (quanzhou: a fixture)
+    WANAN,
+    in_mediation,
+    mediator_of,
+    quanzhou,
+)
 
 PHONE = "13912345678"
 ID_NUMBER = "11010519491231002X"  # a valid GB 11643 check digit
@@ -89,3 +94,36 @@ def test_the_other_parties_never_see_the_workers_numbers(chat: Chat, runtime: Ru
     # The employer's phone the worker gave is for the mediator alone (need to know).
     assert mediator.case["employer_contact"] == EMPLOYER_PHONE
     assert "employer_contact" not in employer.case
+
+
+def reads(runtime: Runtime) -> list[tuple[str | None, str | None, dict[str, Any]]]:
+    with runtime.store.transaction() as session:
+        query = select(AuditEvent).where(AuditEvent.action == "case_read").order_by(AuditEvent.id)
+        return [(e.actor_id, e.case_id, dict(e.detail)) for e in session.scalars(query)]
+
+
+def test_every_read_of_a_case_by_someone_but_its_worker_is_audited(
+    chat: Chat, runtime: Runtime
+) -> None:
+    worker, employer, mediator = in_mediation(chat, runtime)
+    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    case = worker.case_id
+    worker.get(f"/api/v1/cases/{case}")
+    worker.get(f"/api/v1/cases/{case}/agreement")
+    worker.get("/api/v1/cases")
+    assert reads(runtime) == []  # the worker's own case
+
+    employer.get(f"/api/v1/cases/{case}")
+    mediator.get(f"/api/v1/cases/{case}/agreement")
+    mediator.get(f"/api/v1/cases/{case}/agreement.pdf")
+    employer.get("/api/v1/cases")
+    assert reads(runtime) == [
+        (employer.party_id, case, {"via": "api", "what": "case"}),
+        (mediator.party_id, case, {"via": "api", "what": "agreement"}),
+        (mediator.party_id, case, {"via": "api", "what": "agreement.pdf"}),
+        (employer.party_id, case, {"via": "api", "what": "list"}),
+    ]
+    # A refused read (not a party: the same 404 as an unknown case) reads nothing.
+    stranger = chat.login("employer", "别家公司")
+    assert stranger.get(f"/api/v1/cases/{case}").status_code == 404
+    assert len(reads(runtime)) == 4
