@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.console.auth import create_user
 from bot.runtime import Runtime
-from storage.models import AuditEvent, Deadline, OutboundMessage
+from storage.models import AuditEvent, Deadline, Message, OutboundMessage
 from tests.chat import Chat, Person
 from tests.test_mediation import LUOJIANG, WANAN, org_id, quanzhou  # noqa: F401
 from tests.test_negotiation import complain, invite_employer
@@ -315,6 +315,12 @@ def test_held_relays_are_released_or_dropped_by_the_mediator(
 
     worker.says("我要去他们公司讨个说法")
     checked.run_jobs()
+    add_console_user(runtime, "admin", "区人社局", "admin")
+    admin = Desk(checked.app)
+    admin.login("admin")
+    admin.open(f"/console/cases/{worker.case_id}")
+    admin.sees("劳动者：我要去他们公司讨个说法")  # the held words, to decide on
+    assert "老板昨天又打电话骂我" not in admin.page  # but not the conversation
     desk.open(f"/console/cases/{worker.case_id}")
     second = re.search(r"/relays/(\d+)/drop", desk.page)
     assert second is not None
@@ -325,3 +331,28 @@ def test_held_relays_are_released_or_dropped_by_the_mediator(
     assert ("sent", "劳动者：我要去他们公司讨个说法") not in inbox_of(runtime, lin)
     decisions = [a for a, d in audit_actions(runtime, worker.case_id or "") if "outbound_id" in d]
     assert decisions == ["relay_released", "relay_dropped"]
+
+
+def test_a_declined_case_goes_to_the_next_organization_with_the_reason_kept(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, _ = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    path = f"/console/cases/{worker.case_id}/actions"
+    desk.submit(path, {"action": "decline_case", "reason": ""})
+    desk.sees("请写明理由。")
+    assert worker.case["route"]["org"]["name"] == WANAN
+
+    desk.submit(path, {"action": "decline_case", "reason": "本中心调解员均在外出办案"})
+    desk.sees("已退回，案件会转给下一个调解组织。")
+    route = worker.case["route"]
+    assert route["org"]["name"] != WANAN and route["status"] == "offered"
+    assert worker.case_id not in desk.page  # back at the inbox: no longer this centre's case
+    with runtime.store.transaction() as session:
+        said = [
+            runtime.store.cipher.decrypt(m.text_enc)
+            for m in session.scalars(select(Message).where(Message.sender_id == lin))
+        ]
+    assert said == ["婉拒理由：本中心调解员均在外出办案"]

@@ -334,11 +334,12 @@ def _by_month(db: Session, ask: reports.ReportRequest) -> list[charts.Bar]:
 def _charts(report: reports.Report, months: list[charts.Bar]) -> list[Any]:
     by_type = [charts.Bar(str(r[0]), int(r[2])) for r in report.table("by_type").rows]
     outcomes = [charts.Bar(str(r[0]), int(r[2])) for r in report.table("outcomes").rows]
-    return [
-        charts.bars(texts.REPORT_CHART_TYPES, by_type),
-        charts.bars(texts.CONSOLE_CHART_MONTHS, months),
-        charts.bars(texts.REPORT_CHART_OUTCOMES, outcomes),
-    ]
+    titled = (
+        (texts.REPORT_CHART_TYPES, by_type),
+        (texts.CONSOLE_CHART_MONTHS, months),
+        (texts.REPORT_CHART_OUTCOMES, outcomes),
+    )
+    return [(title, charts.bars(title, bars)) for title, bars in titled]
 
 
 @console.get("/admin/reports.xlsx")

@@ -205,6 +205,8 @@ def case_page(case_id: str) -> ResponseReturnValue:
         msg_id=uuid.uuid4().hex,
         dispute_names=texts.DISPUTE_NAMES,
         fact_labels=texts.FACT_LABELS,
+        fact_units=texts.FACT_UNITS,
+        fact_booleans=texts.FACT_BOOLEANS,
         **page,
     )
 
@@ -325,10 +327,14 @@ def act(case_id: str) -> ResponseReturnValue:
     if needs and not given:
         flash(texts.CONSOLE["reason_needed" if needs == "reason" else "text_empty"], "error")
         return _back(case_id)
-    return _send(case_id, _words(name, given), action)
+    # A declined case goes to the next organization and out of this one's sight: back to the
+    # inbox, where the answer is shown.
+    return _send(case_id, _words(name, given), action, inbox=name == "decline_case")
 
 
-def _send(case_id: str, text: str, action: str | None) -> ResponseReturnValue:
+def _send(
+    case_id: str, text: str, action: str | None, *, inbox: bool = False
+) -> ResponseReturnValue:
     """The mediator's words or choice through bot/dispatch.py, as from the chat."""
     user, runtime = _user(), current_runtime()
     if user.admin:
@@ -352,7 +358,7 @@ def _send(case_id: str, text: str, action: str | None) -> ResponseReturnValue:
     response = dispatch(runtime, inbound)
     for item in response.get("replies", []):
         flash(item["text"], "reply")
-    return _back(case_id)
+    return redirect(url_for("console.inbox")) if inbox else _back(case_id)
 
 
 def _back(case_id: str) -> ResponseReturnValue:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 560
-LABEL_WIDTH = 190
+WIDTH = 400
+LABEL_WIDTH = 124
 BAR_HEIGHT = 22
 GAP = 8
-VALUE_WIDTH = 60
+VALUE_WIDTH = 44
 
 
 @dataclass(frozen=True)
@@ -49,5 +49,5 @@ def bars(title: str, items: Sequence[Bar]) -> Markup:
     return Markup("".join(parts))
 
 
-def _short(label: str, limit: int = 12) -> str:
+def _short(label: str, limit: int = 8) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -6,6 +6,7 @@
   if (!list) { return; }
   var state = document.getElementById("case-state");
   var every = 3000;
+  list.scrollTop = list.scrollHeight; // the latest messages first in view
 
   function line(item) {
     var li = document.createElement("li");
@@ -42,9 +43,11 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) { return; }
+        var atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
         data.lines.forEach(function (item) {
           if (!document.getElementById(item.key)) { list.appendChild(line(item)); }
         });
+        if (atEnd) { list.scrollTop = list.scrollHeight; } // unless the reader scrolled up
         list.dataset.m = data.m;
         list.dataset.o = data.o;
         if (state && data.state !== state.dataset.state) {
