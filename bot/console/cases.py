@@ -114,6 +114,10 @@ def inbox() -> ResponseReturnValue:
             cases, key=lambda c: list(first).index(c.id) if c.id in first else len(first)
         )
         rows = [_inbox_row(db, case, party, first.get(case.id), now) for case in ordered]
+        # A list shows what each case is about: read, like GET /api/v1/cases (one INSERT).
+        if ordered:
+            detail = {"via": "console", "what": "list"}
+            queries.audit_reads(db, now, party.id, [c.id for c in ordered], detail)
     return render_template("console/inbox.html", user=user, rows=rows)
 
 
@@ -449,6 +453,8 @@ def agreement_file(case_id: str) -> ResponseReturnValue:
         row = queries.agreement_of(db, case.id)
         if row is None:
             abort(404)
+        detail = {"via": "console", "what": "agreement.pdf"}
+        queries.audit_reads(db, runtime.clock.now(), user.party_id, [case.id], detail)
         body = agreement_pdf(row.text, row.sha256, list(row.confirmed_by), row.effective_at)
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="agreement-{case.id}.pdf"'
