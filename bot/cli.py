@@ -397,6 +397,25 @@ def _write(body: bytes, out: str | None) -> None:
         sys.stdout.buffer.flush()
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="only count what would be erased")
+def purge(dry_run: bool) -> None:
+    """Erase what is kept past retention (PIPL-19); the worker also runs this daily."""
+    from bot import logs, retention
+    from bot.clock import Clock
+
+    settings = _settings()
+    logs.setup(settings)
+    store = _store(settings)
+    try:
+        result = retention.purge(store, settings, Clock().now(), dry_run=dry_run)
+    finally:
+        store.dispose()
+    verb = "would erase" if dry_run else "erased"
+    for kind, count in result.counts.items():
+        click.echo(f"{verb} {count:>7} {kind}")
+
+
 @main.group("risk")
 def risk_group() -> None:
     """The risk ledger (风险台账)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import redis
@@ -181,10 +181,44 @@ def arm_deadlines(runtime: Runtime, rows: Iterable[Deadline]) -> None:
 
 
 def requeue_pending(runtime: Runtime) -> int:
-    """At worker start: enqueue undelivered notifications and re-arm every pending deadline."""
+    """At worker start: enqueue undelivered notifications and re-arm every pending deadline
+    (and the daily purge)."""
     with runtime.store.transaction() as session:
         pending = queries.queued_outbound(session)
         deadlines = queries.pending_deadlines(session)
         arm_deadlines(runtime, deadlines)
     enqueue_notifications(runtime, pending)
+    arm_purge(runtime)
     return len(pending) + len(deadlines)
+
+
+# --- retention (issue 10) --------------------------------------------------------------------
+
+PURGE_HOUR = 3  # Beijing time: the quietest hour
+
+
+def purge_expired() -> str:
+    """The daily purge (bot/retention.py), then tomorrow's is armed: a timer like the
+    deadlines', whose job id (the day) makes arming it again from any worker a no-op."""
+    from bot import retention
+
+    runtime = runtimes.current()
+    result = retention.purge(runtime.store, runtime.settings, runtime.clock.now())
+    arm_purge(runtime)
+    return f"purged {result.total}"
+
+
+def next_purge(now: datetime) -> datetime:
+    """The next PURGE_HOUR o'clock in Beijing after ``now``."""
+    local = now.astimezone(texts.CHINA)
+    run = local.replace(hour=PURGE_HOUR, minute=0, second=0, microsecond=0)
+    return run if run > local else run + timedelta(days=1)
+
+
+def arm_purge(runtime: Runtime) -> None:
+    when = next_purge(runtime.clock.now())
+    job_id = f"purge-{when.date().isoformat()}"
+    try:
+        runtime.queue.enqueue_at(when, purge_expired, job_id=job_id, retry=RETRY)
+    except redis.RedisError as error:
+        log.warning("could not arm the purge, armed at worker start: %s", type(error).__name__)

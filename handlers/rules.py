@@ -105,6 +105,9 @@ ERASURE = Rule("PIPL-47", "个人信息保护法第四十七条", "个人有权�
 PRIVACY_CONSENT = Rule("PIPL-23", "个人信息保护法第二十三条", "向他人提供个人信息须取得单独同意")
 HUMAN_REVIEW = Rule("PIPL-24", "个人信息保护法第二十四条", "自动化决策须透明，个人有权要求人工处理")
 WITHDRAW_CONSENT = Rule("PIPL-15", "个人信息保护法第十五条", "个人有权撤回同意")
+RETENTION = Rule(
+    "PIPL-19", "个人信息保护法第十九条", "个人信息的保存期限应当为实现处理目的所必要的最短时间"
+)
 
 # Every rule above, in the order defined (one table: a wrong article number is fixed here).
 ALL: tuple[Rule, ...] = tuple(

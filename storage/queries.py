@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session
 
+from handlers import rules
 from handlers.risk import employer_key
 from handlers.states import CaseState, advance
 from handlers.types import CaseEvent
@@ -482,30 +483,132 @@ def erase_party(session: Session, party: Party, now: datetime) -> list[Case]:
     """Erase a worker's personal data: messages, notifications, facts, name and WeChat identity.
     What stays (ids, dispute types, states, times, the audit trail without text) identifies no
     one. Returns the worker's cases that are still open, for the caller to close."""
-    session.execute(
-        sql_delete(Message).where(
-            or_(Message.sender_id == party.id, Message.recipient_id == party.id)
-        )
-    )
-    session.execute(sql_delete(OutboundMessage).where(OutboundMessage.party_id == party.id))
     # Their words relayed to the other parties go too (the recipients' copies of a relay).
     relays = select(OutboundDetail.outbound_id).where(OutboundDetail.relay_sender_id == party.id)
-    session.execute(sql_delete(OutboundMessage).where(OutboundMessage.id.in_(relays)))
+    _erase_words(
+        session,
+        or_(Message.sender_id == party.id, Message.recipient_id == party.id),
+        or_(OutboundMessage.party_id == party.id, OutboundMessage.id.in_(relays)),
+    )
     cases = list(
         session.scalars(
             select(Case).where(Case.worker_id == party.id).with_for_update(key_share=True)
         )
     )
     for case in cases:
-        case.facts, case.explanation, case.asking = {}, {}, None
-        session.execute(
-            update(Invitation)
-            .where(Invitation.case_id == case.id, Invitation.used_at.is_(None))
-            .values(expires_at=now)
-        )
-        withdraw_consents(session, case.id, now)
+        _erase_details(session, case, now)
     party.display_name, party.openid, party.unionid, party.erased_at = "已删除", None, None, now
     return [case for case in cases if case.state != CaseState.CLOSED.value]
+
+
+def _erase_words(session: Session, messages: Any, outbound: Any) -> None:
+    """Chat messages and notifications (with their WeChat details) matching the conditions."""
+    session.execute(sql_delete(Message).where(messages))
+    session.execute(sql_delete(OutboundMessage).where(outbound))
+
+
+def _erase_details(session: Session, case: Case, now: datetime) -> None:
+    """What a case knows of its worker; nobody can be invited or shared with any more."""
+    case.facts, case.explanation, case.asking = {}, {}, None
+    case.employer_contact_enc = None  # the employer's phone the worker gave (for a mediator)
+    session.execute(
+        update(Invitation)
+        .where(Invitation.case_id == case.id, Invitation.used_at.is_(None))
+        .values(expires_at=now)
+    )
+    withdraw_consents(session, case.id, now)
+
+
+# --- retention (issue 10): what the daily purge erases (bot/retention.py) --------------------
+
+CASE_PURGED = "case_purged"  # the audit action that marks a case done (the purge is idempotent)
+RETENTION_RULE = rules.RETENTION.code  # PIPL-19: kept no longer than the purpose needs
+
+
+def purgeable_cases(cutoff: datetime) -> Any:
+    """Closed cases whose last change is older than the cutoff and not purged yet."""
+    purged = exists().where(AuditEvent.case_id == Case.id, AuditEvent.action == CASE_PURGED)
+    return select(Case.id).where(
+        Case.state == CaseState.CLOSED.value, Case.updated_at < cutoff, ~purged
+    )
+
+
+def purge_case(session: Session, case_id: str, now: datetime, retention_days: int) -> None:
+    """Erase a closed case past retention as an erasure on request would (every party's words
+    in it, the worker's details), plus what the parties kept using until then: the agreement's
+    text (its sha256, terms and dates stay for statistics) and the court feedback's words."""
+    case = lock_case(session, case_id)
+    if case is None or case.state != CaseState.CLOSED.value:
+        return
+    _erase_words(session, Message.case_id == case.id, OutboundMessage.case_id == case.id)
+    _erase_details(session, case, now)
+    session.execute(update(Agreement).where(Agreement.case_id == case.id).values(text=""))
+    session.execute(
+        update(CourtReferral)
+        .where(CourtReferral.case_id == case.id, CourtReferral.feedback.is_not(None))
+        .values(feedback="")
+    )
+    event = CaseEvent(reason="retention period over", rule=RETENTION_RULE)
+    audit(session, now, None, case.id, CASE_PURGED, None, None, event, {"days": retention_days})
+
+
+def purgeable_parties(cutoff: datetime) -> Any:
+    """Workers and employers with nothing left to keep: known since before the cutoff, no case
+    that is open or recent (their old closed ones are purged first), no recent message."""
+    live_case = exists().where(
+        or_(Case.worker_id == Party.id, Case.employer_id == Party.id),
+        or_(Case.state != CaseState.CLOSED.value, Case.updated_at >= cutoff),
+    )
+    recent_message = exists().where(Message.sender_id == Party.id, Message.created_at >= cutoff)
+    return select(Party.id).where(
+        Party.role.in_(("worker", "employer")),
+        Party.erased_at.is_(None),
+        Party.created_at < cutoff,
+        ~live_case,
+        ~recent_message,
+    )
+
+
+def purge_party(session: Session, party_id: str, now: datetime) -> None:
+    """A person past retention is erased exactly as "删除我的信息" erases (erase_party)."""
+    party = lock_party(session, party_id)
+    if party is not None and party.erased_at is None:
+        erase_party(session, party, now)
+
+
+def expired_rows(kind: str, cutoff: datetime) -> Any:
+    """Ids of rows of a kind older than the cutoff: delivered notifications, the WeChat push
+    log, revoked sessions, and messages that never belonged to a case."""
+    column = _id_column(kind)
+    conditions = {
+        "outbound": (OutboundMessage.created_at < cutoff, OutboundMessage.status != "queued"),
+        "pushes": (WechatPush.received_at < cutoff,),
+        "sessions": (RevokedSession.revoked_at < cutoff,),
+        "loose_messages": (Message.case_id.is_(None), Message.created_at < cutoff),
+    }[kind]
+    return select(column).where(*conditions)
+
+
+def _id_column(kind: str) -> Any:
+    return {
+        "outbound": OutboundMessage.id,
+        "pushes": WechatPush.id,
+        "sessions": RevokedSession.sid,
+        "loose_messages": Message.id,
+    }[kind]
+
+
+def delete_rows(session: Session, kind: str, ids: Sequence[Any]) -> None:
+    column = _id_column(kind)
+    session.execute(sql_delete(column.class_).where(column.in_(ids)))
+
+
+def count_rows(session: Session, query: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def first_ids(session: Session, query: Any, limit: int) -> list[Any]:
+    return list(session.scalars(query.limit(limit)))
 
 
 # --- settlement ------------------------------------------------------------------------------
