@@ -356,3 +356,36 @@ def test_a_declined_case_goes_to_the_next_organization_with_the_reason_kept(
             for m in session.scalars(select(Message).where(Message.sender_id == lin))
         ]
     assert said == ["婉拒理由：本中心调解员均在外出办案"]
+
+
+def test_a_proposal_reaches_both_parties_and_the_recorded_agreement_is_shown_with_its_pdf(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, employer = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    path = f"/console/cases/{worker.case_id}/actions"
+    desk.submit(path, {"action": "accept_case"})
+
+    desk.submit(path, {"action": "propose", "terms": "单位支付两万，月底前付清"})
+    chat.run_jobs()
+    proposal = "调解员林调解员：调解员建议方案：单位支付两万，月底前付清"
+    assert any(i["text"] == proposal for i in worker.inbox())
+    assert any(i["text"] == proposal for i in employer.inbox())
+    assert worker.case["state"] == "mediating"
+
+    desk.submit(path, {"action": "mediation_success", "terms": "单位支付两万，月底前一次付清"})
+    desk.sees("已记录调解结果，等待双方确认调解协议。")
+    desk.sees("调解协议书")
+    desk.sees("已确认：调解员")
+    pdf = desk.open(f"/console/cases/{worker.case_id}/agreement.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    worker.says("确认协议")
+    employer.says("确认协议")
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.sees("已确认：调解员、劳动者、单位")
+    desk.sees("已生效")
+    reads = [d for a, d in audit_actions(runtime, worker.case_id or "") if a == "case_read"]
+    assert {"via": "console", "what": "agreement.pdf"} in reads
