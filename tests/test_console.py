@@ -204,6 +204,13 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     assert forged.status_code == 400
     assert worker.case["state"] == "escalated"
 
+    token = CSRF.search(desk.page).group(1)  # type: ignore[union-attr]
+    fetched = desk.client.post(
+        path, data={"action": "accept_case"}, headers={"X-CSRF-Token": token}
+    )
+    assert fetched.status_code == 302  # a script sends the token as a header instead
+    assert worker.case["state"] == "mediating"
+
 
 def test_an_idle_session_goes_back_to_the_login_page(
     app: Flask, chat: Chat, runtime: Runtime, lin: str

@@ -65,6 +65,8 @@ def create_user(
     username = username.strip()
     if not username or len(username) > USERNAME_LIMIT or role not in ROLES or not name.strip():
         raise ConsoleUserError(texts.CONSOLE["bad_request"])
+    if len(password) > passwords.MAX_LENGTH:
+        raise ConsoleUserError(texts.CONSOLE["bad_request"])
     if len(password) < passwords.MIN_LENGTH:
         raise ConsoleUserError(texts.CONSOLE["password_short"].format(length=passwords.MIN_LENGTH))
     if role == "mediator" and not org_id:

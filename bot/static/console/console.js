@@ -40,7 +40,10 @@
   function poll() {
     var url = list.dataset.updates + "?m=" + list.dataset.m + "&o=" + list.dataset.o;
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.redirected) { window.location.reload(); return null; } // signed out: to login
+        return r.ok ? r.json() : null;
+      })
       .then(function (data) {
         if (!data) { return; }
         var atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
