@@ -273,13 +273,14 @@ def orgs_import(path: str) -> None:
 
 @orgs.command("export")
 @click.option("--out", type=click.Path(dir_okay=False), help="default: standard output")
-def orgs_export(out: str | None) -> None:
+@click.option("--with-contacts", is_flag=True, help="mediators' phones in full (masked by default)")
+def orgs_export(out: str | None, with_contacts: bool) -> None:
     """Export the directory as CSV in the import template's format."""
     from bot import orgs as directory
 
     store = _store(_settings())
     with store.transaction() as session:
-        text = directory.export_csv(session, store.cipher)
+        text = directory.export_csv(session, store.cipher, contacts=with_contacts)
     store.dispose()
     if out:
         with open(out, "w", encoding="utf-8-sig", newline="") as handle:

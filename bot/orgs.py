@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nlp.extract import mask_personal
 from routing.directory import TYPES, divisions
 from routing.generate import OrgSpec, generate
 from storage import queries
@@ -25,6 +26,7 @@ COLUMNS = ("key", *(f for f in queries.ORG_FIELDS if f != "generated"), "mediato
 REQUIRED = ("key", "name", "type", "admin_codes")
 FILING = ("filed", "unfiled", "unknown")
 BATCH = 2000
+MASKED = "*"  # what mask_personal puts in place of hidden digits
 Progress = Callable[[int], None]
 
 
@@ -194,7 +196,9 @@ def _upsert_mediators(
             mediator = existing or Mediator(
                 org_id=ids[row["key"]], name=person["name"], created_at=now, active=True
             )
-            mediator.contact_enc = cipher.encrypt(person["contact"]) if person["contact"] else None
+            contact = person["contact"]
+            if not (existing and contact and MASKED in contact):  # masked: keep the one on record
+                mediator.contact_enc = cipher.encrypt(contact) if contact else None
             mediator.specialities = person["specialities"]
             session.add(mediator)
             count += 1
@@ -243,14 +247,17 @@ def generate_directory(
     return inserted, updated
 
 
-def export_csv(session: Session, cipher: TextCipher) -> str:
-    """The directory in the import template's format (mediators' phones included)."""
+def export_csv(session: Session, cipher: TextCipher, *, contacts: bool = False) -> str:
+    """The directory in the import template's format. Mediators' phones are masked unless
+    ``contacts`` (an administrator's explicit choice); a masked one imported again keeps the
+    phone on record."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     roster: dict[str, list[str]] = {}
     for m in session.scalars(select(Mediator).order_by(Mediator.name)):
         contact = cipher.decrypt(m.contact_enc) if m.contact_enc else ""
+        contact = contact if contacts else mask_personal(contact)
         roster.setdefault(m.org_id, []).append(f"{m.name}|{contact}|{','.join(m.specialities)}")
     for org in queries.all_orgs(session):
         writer.writerow(

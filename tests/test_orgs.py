@@ -82,7 +82,7 @@ def test_an_xlsx_file_imports_like_a_csv(
 
 def test_export_round_trips_through_import(settings: Settings, runtime: Runtime) -> None:
     run(settings, "orgs", "import", str(TEMPLATE))
-    code, out, _ = run(settings, "orgs", "export")
+    code, out, _ = run(settings, "orgs", "export", "--with-contacts")
     assert code == 0
     exported = {r["key"]: r for r in csv.DictReader(out.splitlines())}
     assert exported["qz-wanan-centre"]["mediators"].startswith("张调解员|13800000000|工资,工伤")

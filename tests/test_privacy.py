@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from bot.config import Settings
 from bot.runtime import Runtime
+from handlers.texts import CHINA
 from storage.models import AuditEvent, Base
 from tests.chat import Chat, Person
 from tests.test_mediation import (  # noqa: F401  (quanzhou: a fixture)
@@ -17,6 +19,7 @@ from tests.test_mediation import (  # noqa: F401  (quanzhou: a fixture)
     mediator_of,
     quanzhou,
 )
+from tests.test_orgs import TEMPLATE, run
 
 PHONE = "13912345678"
 ID_NUMBER = "11010519491231002X"  # a valid GB 11643 check digit
@@ -127,3 +130,42 @@ def test_every_read_of_a_case_by_someone_but_its_worker_is_audited(
     stranger = chat.login("employer", "别家公司")
     assert stranger.get(f"/api/v1/cases/{case}").status_code == 404
     assert len(reads(runtime)) == 4
+
+
+def test_exports_carry_no_personal_numbers(chat: Chat, runtime: Runtime) -> None:
+    """The risk ledger (list and CSV), the statistics report (CSV) after a collective case
+    whose representative typed both numbers."""
+    admin = chat.login("admin", "洛江区人社局")
+    worker = chat.login("worker", "班长老周")
+    worker.says(
+        "宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万，"
+        f"我电话{PHONE}，身份证{ID_NUMBER}"
+    )
+    worker.says("洛江区万安街道")
+    worker.says("还在干")
+    worker.says("同意")
+    chat.run_jobs()
+    day = runtime.clock.now().astimezone(CHINA).date().isoformat()
+    exported = [
+        admin.get("/api/v1/admin/risk-alerts").get_data(as_text=True),
+        admin.get("/api/v1/admin/risk-alerts/export").get_data(as_text=True),
+        admin.get(f"/api/v1/admin/reports?from={day}&to={day}&format=csv").get_data(as_text=True),
+        admin.get("/api/v1/inbox").get_data(as_text=True),
+    ]
+    assert "mass_wage_arrears" in exported[0] and "三十万" not in exported[1]
+    assert leaks(exported) == []
+
+
+def test_the_directory_export_masks_mediators_phones_unless_asked(
+    settings: Settings, runtime: Runtime
+) -> None:
+    assert run(settings, "orgs", "import", str(TEMPLATE))[0] == 0
+    _, masked, _ = run(settings, "orgs", "export")
+    assert "张调解员|138****0000|" in masked and "13800000000" not in masked
+    _, full, _ = run(settings, "orgs", "export", "--with-contacts")
+    assert "张调解员|13800000000|" in full
+    # The masked export imported again keeps the phones on record.
+    path = settings.data_dir / "masked.csv"
+    path.write_text(masked, encoding="utf-8")
+    assert run(settings, "orgs", "import", str(path))[0] == 0
+    assert run(settings, "orgs", "export", "--with-contacts")[1] == full
