@@ -118,7 +118,8 @@ def record_feedback(
         raise ApiError(404, "not_found")
     if row.feedback_at is not None:
         raise ApiError(409, "already_done")
-    row.feedback, row.feedback_at = feedback, now
+    # Stored as typed but for phone and ID numbers, masked (PIPL-28: kept only masked at rest).
+    row.feedback, row.feedback_at = nlp.mask_personal(feedback), now
     queries.cancel_deadlines(session, case_id, ("court_feedback",), now)
     queries.audit(
         session,

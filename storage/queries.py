@@ -16,6 +16,7 @@ from handlers import rules
 from handlers.risk import employer_key
 from handlers.states import CaseState, advance
 from handlers.types import CaseEvent
+from nlp.extract import mask_personal
 from storage.crypto import TextCipher
 from storage.models import (
     Agreement,
@@ -152,7 +153,9 @@ def audit(
     event: CaseEvent | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    """One audit event; ``detail`` adds what the action needs kept (e.g. {"via": "console"})."""
+    """One audit event; ``detail`` adds what the action needs kept (e.g. {"via": "console"}).
+    A reason a person typed is kept with phone and ID numbers masked (PIPL-28)."""
+    kept = {**({"reason": event.reason} if event else {}), **(detail or {})}
     session.add(
         AuditEvent(
             at=now,
@@ -162,7 +165,7 @@ def audit(
             from_state=from_state.value if from_state else None,
             to_state=to_state.value if to_state else None,
             rule=event.rule if event else None,
-            detail={**({"reason": event.reason} if event else {}), **(detail or {})},
+            detail={k: mask_personal(v) if isinstance(v, str) else v for k, v in kept.items()},
         )
     )
 

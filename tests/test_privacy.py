@@ -6,13 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select, text
 
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.texts import CHINA
+from handlers.types import CaseEvent
+from storage import queries
 from storage.models import AuditEvent, Base
 from tests.chat import Chat, Person
+from tests.fake_wechat import (  # noqa: F401  (pytest fixtures: fake WeChat, configured app)
+    fake_wechat_fixture,
+    push,
+    text_push,
+    wechat_app_fixture,
+    wechat_chat_fixture,
+    wechat_runtime_fixture,
+    wechat_settings_fixture,
+)
 from tests.test_mediation import (  # noqa: F401  (quanzhou: a fixture)
     WANAN,
     in_mediation,
@@ -169,3 +181,47 @@ def test_the_directory_export_masks_mediators_phones_unless_asked(
     path.write_text(masked, encoding="utf-8")
     assert run(settings, "orgs", "import", str(path))[0] == 0
     assert run(settings, "orgs", "export", "--with-contacts")[1] == full
+
+
+def test_pushes_and_court_referrals_keep_no_number_in_clear(
+    wechat_chat: Chat, wechat_runtime: Runtime, wechat_app: Flask
+) -> None:
+    client = wechat_app.test_client()
+    for n, words in enumerate(
+        (f"老板拖欠我三个月工资，电话{PHONE}", f"身份证{ID_NUMBER}", "泉州鑫达鞋业有限公司")
+    ):
+        assert push(client, text_push("o_worker", words, 100 + n)).status_code == 200
+    wechat_chat.run_jobs()
+    admin = wechat_chat.login("admin", "洛江区人社局")
+    court_case = {
+        "court": "泉州市洛江区人民法院",
+        "court_case_no": "(2026)闽0504民初123号",
+        "worker_name": "陈某",
+        "employer": "泉州鑫达鞋业有限公司",
+        "summary": f"陈某诉称单位拖欠工资两万元，联系电话{PHONE}",
+        "place": "洛江区万安街道",
+    }
+    registered = admin.post("/api/v1/admin/court-cases", court_case)
+    assert registered.status_code == 201, registered.get_json()
+    case_id = registered.get_json()["id"]
+    feedback = {"feedback": f"调解成功，陈某（身份证{ID_NUMBER}）已收到款项"}
+    assert admin.post(f"/api/v1/admin/court-cases/{case_id}/feedback", feedback).status_code == 200
+    rows = raw_rows(wechat_runtime)
+    assert rows["wechat_pushes"] and rows["court_referrals"]
+    assert {table: leaks(values) for table, values in rows.items() if leaks(values)} == {}
+
+
+def test_a_reason_a_person_types_is_audited_with_numbers_masked(
+    chat: Chat, runtime: Runtime
+) -> None:
+    """E.g. a mediator overruling the classifier says why, in words (console, PIPL-24)."""
+    worker = chat.login("worker", "曾师傅")
+    worker.says("老板拖欠我三个月工资了")
+    reason = CaseEvent(reason=f"工人来电{PHONE}说明是工伤", rule="PIPL-24")
+    with runtime.store.transaction() as session:
+        queries.audit(
+            session, runtime.clock.now(), None, worker.case_id, "overruled", None, None, reason
+        )
+    rows = raw_rows(runtime)
+    assert leaks(rows["audit_events"]) == []
+    assert any("139****5678" in v for v in rows["audit_events"])  # JSON may escape the rest
