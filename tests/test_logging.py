@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import logs
 from bot.config import ConfigError, Settings
 from bot.runtime import Runtime
+from nlp.extract import _MASKS, _masker, _replace, mask_personal
 from tests.chat import Chat
 from tests.test_mediation import quanzhou  # noqa: F401  (fixture)
 from tests.test_privacy import EMPLOYER_PHONE, ID_NUMBER, PHONE, worker_tells_everything
@@ -118,3 +121,33 @@ def test_production_logs_json_and_development_readable_text(tmp_path: Path) -> N
     finally:
         logs.remove(handler)
     assert buffer.getvalue().rstrip().endswith("WARNING tiaojie.test: case abc123 closed")
+
+
+def _mask_without_the_guard(text: str) -> str:
+    for pattern, head, tail in _MASKS:
+        text = _replace(pattern, text, _masker(head, tail))
+    return text
+
+
+WIDE = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+NUMBERISH = st.one_of(
+    st.from_regex(r"(\+86[- ]?)?1[3-9][0-9]([- ]?[0-9]{4}){2}", fullmatch=True),  # mobile
+    st.from_regex(r"0[1-9][0-9]{1,2}-[0-9]{7,8}", fullmatch=True),  # landline
+    st.from_regex(
+        r"[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])[0-2][1-9][0-9]{3}[0-9X]", fullmatch=True
+    ),
+    st.from_regex(r"[1-9][0-9]{3}([ -]?[0-9]{4}){3}[0-9]{0,3}", fullmatch=True),  # bank card
+    st.text(alphabet="0123456789 -工资电话X", max_size=12),
+)
+TEXTS = st.lists(
+    st.tuples(NUMBERISH, st.booleans()).map(lambda p: p[0].translate(WIDE) if p[1] else p[0]),
+    max_size=4,
+).map("".join)
+
+
+@given(TEXTS)
+@settings(max_examples=1500, deadline=None)
+def test_the_quick_check_before_masking_never_changes_what_is_masked(text: str) -> None:
+    """Logs and audits mask every line: mask_personal skips text with no run of 7 digits, and
+    masks exactly what the full scan would."""
+    assert mask_personal(text) == _mask_without_the_guard(text)
