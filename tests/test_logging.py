@@ -69,7 +69,7 @@ def test_a_whole_conversation_logs_no_words_and_no_numbers(
         logging.getLogger().removeHandler(recorder)
 
     # What the code logs, unmasked: no typed words and no numbers at all.
-    assert len(recorder.seen) > 50
+    assert len(recorder.seen) > 20  # requests, jobs, the worker: the recorder saw them
     assert [m for m in recorder.seen if any(s in m for s in TYPED + NUMBERS)] == []
 
     # What our handler printed: JSON, one object a line, the same discretion.
