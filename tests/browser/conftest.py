@@ -30,11 +30,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import select, update
 
 from bot import orgs
+from bot.console.auth import create_user
 from storage import kv
 from storage.db import Store
+from storage.models import Case, Deadline, Organization
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, TEST_SECRET, _postgres_database
+from tests.test_reports import Generator, Truth
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -54,6 +58,7 @@ CHROMIUM_ARGS = [
 START_TIMEOUT = 60.0
 REGION = "350500"  # 泉州: the directory the scenarios are routed in
 LAPTOP = {"width": 1280, "height": 860}
+CONSOLE_PASSWORD = "调解-correct horse 7"
 
 
 def missing_browser() -> str | None:
@@ -83,8 +88,48 @@ class Service:
     data_dir: Path
     log: Path
 
-    def store(self) -> Store:
-        return Store(self.database_url, TEST_SECRET)
+    def add_report_history(self, cases: int) -> Truth:
+        """Half a year of generated cases for the reports (tests/test_reports.py), kept out
+        of what the running scenarios touch: their organizations are inactive (no routing to
+        them) and their clocks are done (the dev clock fires nothing of theirs)."""
+        store = Store(self.database_url, TEST_SECRET)
+        try:
+            with store.transaction() as session:
+                generator = Generator(session, seed=9)
+                # Its assignments carry explicit ids: far above the scenarios' own rows.
+                generator.next_id["assignment"] = 10**7
+                truth = generator.run(cases)
+                made = [row["id"] for row in generator.rows[Organization]]
+                session.execute(
+                    update(Organization).where(Organization.id.in_(made)).values(active=False)
+                )
+                session.execute(
+                    update(Deadline)
+                    .where(Deadline.case_id.in_([r["id"] for r in generator.rows[Case]]))
+                    .where(Deadline.status == "pending")
+                    .values(status="done")
+                )
+            return truth
+        finally:
+            store.dispose()
+
+    def add_console_user(self, username: str, name: str, role: str, org: str | None) -> None:
+        """What `tiaojie console user add` does, on the service's database."""
+        store = Store(self.database_url, TEST_SECRET)
+        try:
+            with store.transaction() as session:
+                org_id = session.scalars(select(Organization.id).where(Organization.name == org))
+                create_user(
+                    session,
+                    username=username,
+                    password=CONSOLE_PASSWORD,
+                    name=name,
+                    role=role,
+                    org_id=org_id.one() if org else None,
+                    now=datetime.now(UTC),
+                )
+        finally:
+            store.dispose()
 
 
 def _free_port() -> int:
@@ -168,12 +213,11 @@ def _flush_test_redis() -> None:
 
 
 @pytest.fixture(scope="package")
-def service(browser_available: None) -> Iterator[Service]:
-    """`tiaojie serve` for the browser tests of this package, stopped after them."""
+def serving(browser_available: None) -> Iterator[tuple[Service, subprocess.Popen[bytes]]]:
+    """`tiaojie serve` started for this package's tests (not yet waited for), then stopped."""
     data_dir = Path(tempfile.mkdtemp(prefix="tj-"))  # short: the embedded Redis socket
     log = data_dir / "serve.log"
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     with _database() as database_url:
         _seed(database_url)
         _flush_test_redis()
@@ -187,12 +231,19 @@ def service(browser_available: None) -> Iterator[Service]:
                 start_new_session=True,
             )
         try:
-            _wait_healthy(url, process, log)
-            yield Service(url, database_url, data_dir, log)
+            yield Service(f"http://127.0.0.1:{port}", database_url, data_dir, log), process
         finally:
             _stop(process)
             _flush_test_redis()
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def service(serving: tuple[Service, subprocess.Popen[bytes]], browser: Browser) -> Service:
+    """The service, answering (the browser starts while the service loads its NLP tables)."""
+    running, process = serving
+    _wait_healthy(running.url, process, running.log)
+    return running
 
 
 @pytest.fixture(scope="package")

@@ -4,7 +4,10 @@
 
 const WORDS = JSON.parse(document.getElementById("words").textContent);
 const LABELS = JSON.parse(document.getElementById("labels").textContent);
+// The inbox every 1.5 s; the case summary when something arrived, after one's own action, and
+// every 6 s otherwise: well within the API's per-party rate limit (bot/ratelimit.py).
 const POLL_MS = 1500;
+const SUMMARY_EVERY = 4;
 const AGREEMENT_STATES = new Set([
   "negotiating", "mediating", "settled", "followup", "arbitration_advised", "closed",
 ]);
@@ -47,6 +50,8 @@ class Pane {
     this.summary = null;
     this.seen = new Set();
     this.polling = false;
+    this.ticks = 0;
+    this.stale = false;
     this.log = root.querySelector(".log");
     this.form = root.querySelector("[data-compose]");
     this.input = this.form.querySelector("input");
@@ -132,7 +137,8 @@ class Pane {
   }
 
   // What the other parties caused: notifications from the inbox, marked read once shown.
-  async poll() {
+  async poll(force = false) {
+    if (force) this.stale = true; // a poll under way leaves it for the next one
     if (!this.token || this.polling) return;
     this.polling = true;
     try {
@@ -147,7 +153,11 @@ class Pane {
       if (fresh.length) {
         await this.call("POST", "/api/v1/inbox/read", { ids: fresh.map((i) => i.id) });
       }
-      await this.refresh();
+      this.ticks += 1;
+      if (this.stale || fresh.length || this.ticks % SUMMARY_EVERY === 0) {
+        this.stale = false;
+        await this.refresh();
+      }
     } catch (error) {
       if (error.status !== 404) console.warn(this.role, error.message);
     } finally {
@@ -171,6 +181,8 @@ class Pane {
     const add = (term, value) => {
       list.append(element("dt", "", term), element("dd", "", value));
     };
+    add(LABELS.case_id, summary.id); // the number to look for in the console
+    list.lastChild.dataset.caseId = summary.id;
     add(LABELS.state, WORDS.states[summary.state] || summary.state);
     for (const [name, value] of Object.entries(summary.facts || {})) {
       if (!(name in WORDS.facts)) continue;
@@ -258,8 +270,9 @@ document.querySelector("[data-invite]").addEventListener("click", async (event) 
   const worker = panes.worker;
   const employer = panes.employer;
   event.currentTarget.hidden = true;
-  await loggedIn;
   try {
+    await loggedIn;
+    if (!employer.token) await employer.login({});
     const joined = await employer.call(
       "POST", `/api/v1/invitations/${worker.summary.invitation.token}/join`, {});
     employer.caseId = joined.id;
@@ -267,7 +280,7 @@ document.querySelector("[data-invite]").addEventListener("click", async (event) 
     employer.bubble("system", LABELS.joined);
     employer.enableCompose(true);
     await employer.refresh();
-    await employer.poll();
+    await employer.poll(true);
   } catch (error) {
     worker.bubble("error", error.message);
   }
@@ -296,7 +309,7 @@ document.querySelectorAll("[data-clock]").forEach((button) => {
         "POST", "/api/v1/dev/clock", { advance: button.dataset.clock });
       status.textContent = LABELS.clock + shortTime(data.now)
         + (data.fired ? LABELS.fired.replace("{n}", data.fired) : "");
-      await Promise.all(Object.values(panes).map((pane) => pane.poll()));
+      await Promise.all(Object.values(panes).map((pane) => pane.poll(true)));
     } catch (error) {
       status.textContent = error.message;
     }
@@ -305,12 +318,12 @@ document.querySelectorAll("[data-clock]").forEach((button) => {
 
 document.querySelector("[data-restart]").addEventListener("click", () => window.location.reload());
 
-// Worker and employer phones log in at once; the mediator when a case reaches an organization.
+// The worker's phone logs in at once; the employer's when it gets the invitation, the
+// mediator's when the case reaches an organization.
 const loggedIn = (async () => {
   try {
     await panes.worker.login({});
     panes.worker.enableCompose(true); // the worker talks first; the others once in the case
-    await panes.employer.login({});
   } catch (error) {
     panes.worker.bubble("error", error.message);
   }
