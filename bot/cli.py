@@ -226,6 +226,55 @@ def bench_route(orgs: int, lookups: int, as_json: bool) -> None:
     click.echo(json.dumps(result) if as_json else module.format_result(result))
 
 
+def _bench_options(function: Any) -> Any:
+    for option in (
+        click.option("--json", "as_json", is_flag=True, help="one JSON line"),
+        click.option("--duration", default=10.0, show_default=True, help="seconds per run"),
+        click.option("--connections", default=16, show_default=True, help="concurrent"),
+        click.option("--rounds", default=3, show_default=True, help="runs each; medians"),
+        click.option("--tool", type=click.Choice(["auto", "wrk", "python"]), default="auto"),
+    ):
+        function = option(function)
+    return function
+
+
+def _bench_report(module: Any, result: dict[str, Any], as_json: bool) -> None:
+    import json
+
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else module.format_result(result))
+
+
+@bench.command("http")
+@_bench_options
+@click.option("--workers", default=300, show_default=True, help="workers logged in first")
+def bench_http(
+    as_json: bool, duration: float, connections: int, rounds: int, tool: str, workers: int
+) -> None:
+    """POST /api/v1/messages under load vs bare Flask, same run (gunicorn -w2, wrk)."""
+    module = _benchmark("http_bench")
+    kwargs = {"duration": duration, "connections": connections, "rounds": rounds, "tool": tool}
+    _bench_report(module, module.run(workers=workers, **kwargs), as_json)
+
+
+@bench.command("push")
+@_bench_options
+def bench_push(as_json: bool, duration: float, connections: int, rounds: int, tool: str) -> None:
+    """The WeChat push endpoint vs WeRoBot (with and without session) and bare Flask."""
+    module = _benchmark("push_bench")
+    kwargs = {"duration": duration, "connections": connections, "rounds": rounds, "tool": tool}
+    _bench_report(module, module.run(**kwargs), as_json)
+
+
+@bench.command("soak")
+@click.option("--minutes", default=10.0, show_default=True)
+@click.option("--connections", default=4, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def bench_soak(minutes: float, connections: int, as_json: bool) -> None:
+    """Constant bounded load for N minutes; RSS of every process over time, and its slope."""
+    module = _benchmark("soak")
+    _bench_report(module, module.run(minutes=minutes, connections=connections), as_json)
+
+
 @main.group()
 def orgs() -> None:
     """The mediation organization directory."""
