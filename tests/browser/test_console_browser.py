@@ -7,13 +7,14 @@ reaches the worker's phone. An administrator imports an organization and finds i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import BrowserContext, Page, expect
-
-from tests.browser.conftest import CONSOLE_PASSWORD, Service
+from tests.browser.conftest import CONSOLE_PASSWORD, Service, expect
 from tests.browser.test_simulator_browser import complaint_until_consent, hears, says, taps
 from tests.test_reports import PERIOD
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
 
 WANAN = "泉州市洛江区万安街道劳动人事争议调解中心"
 NEW_ORG = "泉州市洛江区河市镇新业园区劳动争议调解委员会"

@@ -6,9 +6,12 @@ inbox (delivered by the RQ worker of `tiaojie serve`), as on a real phone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Locator, Page, expect
+from tests.browser.conftest import expect
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 OFFER = "我们先给七成，分两次付清，下个月底前付完"
 
