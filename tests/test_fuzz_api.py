@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
+from bot import orgs
 from bot.app import create_app
 from bot.clock import Clock
 from bot.config import RateLimits, Settings
@@ -37,6 +39,9 @@ from tests.fake_wechat import (  # noqa: F401  (pytest fixtures: the fake WeChat
     text_push,
     wechat_settings_fixture,
 )
+from tests.test_authz_matrix import _open_invitation, _risk_alert
+from tests.test_mediation import WANAN, org_id
+from tests.test_negotiation import complain
 
 # Rate limits would answer most generated requests with a 429 before any input is read:
 # fuzzing is about inputs (tests/test_ratelimit.py covers the limits).
@@ -392,15 +397,7 @@ def fuzz_app(app: Flask, wechat_settings: Settings, clock: Clock) -> Iterator[Fl
 
 @pytest.fixture
 def ids(fuzz_app: Flask) -> Ids:
-    from tests.test_authz_matrix import _open_invitation, _risk_alert
-    from tests.test_mediation import WANAN, org_id
-    from tests.test_negotiation import complain
-
     runtime: Runtime = fuzz_app.extensions["tiaojie"]
-    from datetime import UTC, datetime
-
-    from bot import orgs
-
     with runtime.store.transaction() as session:
         orgs.generate_directory(session, "350500", datetime.now(UTC))
     chat = Chat(fuzz_app, runtime)
