@@ -296,3 +296,13 @@ def screenshot() -> Any:
         page.screenshot(path=str(directory / name), full_page=False)
 
     return take
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test shows the end of the service's log (requests, jobs, errors)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    running = getattr(item, "funcargs", {}).get("service")
+    if report.failed and isinstance(running, Service) and running.log.exists():
+        report.sections.append(("tiaojie serve log (last lines)", _tail(running.log, 60)))

@@ -131,3 +131,16 @@ def test_mid_negotiation_the_worker_asks_for_a_mediator_who_talks_to_both(
     hears(mediator, "单位：好的，我们会派人去")
     expect(mediator.locator("[data-summary]")).to_contain_text("已受理")
     screenshot(page, "simulator.png")
+
+
+def test_side_by_side_on_a_laptop_and_stacked_on_a_phone(page: Page) -> None:
+    page.goto("/simulator")
+    parties = ("劳动者", "单位", "调解员")
+    laptop = [phone(page, party).bounding_box() for party in parties]
+    assert len({box["y"] for box in laptop if box}) == 1  # one row of three
+    assert all(box and box["width"] >= 360 for box in laptop)  # each as wide as a phone
+    page.set_viewport_size({"width": 390, "height": 844})
+    stacked = [phone(page, party).bounding_box() for party in parties]
+    assert len({box["x"] for box in stacked if box}) == 1
+    assert [box["y"] for box in stacked if box] == sorted(box["y"] for box in stacked if box)
+    assert all(box and box["width"] <= 390 for box in stacked)
