@@ -77,14 +77,16 @@ class Limiter:
         return max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
 
 
-def budgets(limits: RateLimits, endpoint: str, party: str | None, ip: str) -> list[Budget]:
+def budgets(
+    limits: RateLimits, endpoint: str, method: str, party: str | None, ip: str
+) -> list[Budget]:
     """What one request counts against, by the endpoint it reaches."""
     if endpoint in MESSAGE_ENDPOINTS:
         return [
             Budget("messages:party", party or "", limits.messages_per_party),
             Budget("messages:ip", ip, limits.messages_per_ip),
         ]
-    if endpoint.endswith(".login") or endpoint.endswith(".dev_login"):
+    if method == "POST" and endpoint.endswith((".login", ".dev_login")):  # API and console
         return [Budget("login:ip", ip, limits.login_per_ip)]
     return [
         Budget("api:party", party or "", limits.api_per_party),
@@ -102,7 +104,7 @@ def install(app: Flask, runtime: Runtime) -> None:
 
 def _limit() -> Response | None:
     endpoint = request.endpoint or ""
-    if endpoint in UNLIMITED_ENDPOINTS:
+    if endpoint in UNLIMITED_ENDPOINTS or endpoint.endswith(".static"):
         return None
     _size_limit(endpoint)
     runtime: Runtime = current_app.extensions["tiaojie"]
@@ -116,7 +118,8 @@ def _limit() -> Response | None:
         return None  # URL verification: WeChat's servers, once
     else:
         g.party_id = _token_party(runtime)
-        wanted = budgets(runtime.settings.rate_limits, endpoint, g.party_id, _ip())
+        limits = runtime.settings.rate_limits
+        wanted = budgets(limits, endpoint, request.method, g.party_id, _ip())
     wait = _hit(runtime, wanted)
     return None if wait is None else too_many(wait)
 

@@ -22,6 +22,7 @@ from tests.fake_wechat import (  # noqa: F401  (pytest fixtures: fake WeChat, co
     text_push,
     wechat_settings_fixture,
 )
+from tests.test_console import Desk
 
 
 def start_of_a_minute(clock: Clock) -> None:
@@ -152,3 +153,14 @@ def test_with_redis_down_nothing_is_limited(settings: Settings, runtime: Runtime
     worker.says("老板拖欠我三个月工资了")
     worker.says("泉州鑫达鞋业有限公司")
     offline.extensions["tiaojie"].close()
+
+
+def test_console_logins_count_as_logins_and_its_pages_do_not(
+    strict_app: Flask, clock: Clock
+) -> None:
+    start_of_a_minute(clock)
+    desk = Desk(strict_app)
+    for _ in range(3):
+        assert desk.login("nobody", "wrong password").status_code == 401
+    assert desk.open("/console/login").status_code == 200  # a page, not a login
+    refused_in_chinese(desk.submit("/console/login", {"username": "nobody", "password": "x"}))
