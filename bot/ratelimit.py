@@ -164,13 +164,16 @@ def _token_party(runtime: Runtime) -> str | None:
 
 
 def _push_sender(runtime: Runtime) -> str:
-    """The openid of a verified push; "" (not counted) when the view will refuse it anyway."""
+    """The openid of a verified push; "" (not counted) when the view will refuse it anyway.
+    The parsed push is left in ``g.wechat_push``: the view may take it instead of parsing the
+    body a second time (~140 µs for XML)."""
     settings = runtime.settings
     codec = PushCodec(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
     try:
-        return codec.read(request.args, request.get_data()).openid
+        g.wechat_push = codec.read(request.args, request.get_data())
     except (BadSignature, MalformedPush):
         return ""
+    return str(g.wechat_push.openid)
 
 
 def too_many(wait: int) -> Response:
