@@ -396,3 +396,19 @@ def test_a_proposal_reaches_both_parties_and_the_recorded_agreement_is_shown_wit
     desk.sees("已生效")
     reads = [d for a, d in audit_actions(runtime, worker.case_id or "") if a == "case_read"]
     assert {"via": "console", "what": "agreement.pdf"} in reads
+
+
+def test_junk_in_an_address_or_a_form_answers_like_an_unknown_case(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, _ = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    unknown = desk.open("/console/cases/0000000000000000")
+    for junk in ("%00", "abc%00def", "x" * 300, "%E4%B8%AD"):
+        page = desk.open(f"/console/cases/{junk}")
+        assert page.status_code == 404 and page.data == unknown.data, junk
+    desk.open(f"/console/cases/{worker.case_id}")
+    refused = desk.submit(f"/console/cases/{worker.case_id}/messages", {"text": "你好\x00"})
+    assert refused.status_code == 400
+    assert desk.open("/console/admin/orgs?q=%00").status_code in (400, 403)

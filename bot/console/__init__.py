@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
@@ -47,6 +47,8 @@ def _configure(state: BlueprintSetupState) -> None:
 @console.before_request
 def _guard() -> ResponseReturnValue | None:
     """Login first, then the role, then the CSRF token of every POST."""
+    if _has_nul():
+        abort(400)  # no text column takes a NUL byte (PostgreSQL): refuse it at the door
     if request.endpoint in PUBLIC:
         if request.method == "POST":
             auth.check_csrf()
@@ -61,6 +63,11 @@ def _guard() -> ResponseReturnValue | None:
         auth.check_csrf()
     g.console_user = user
     return None
+
+
+def _has_nul() -> bool:
+    values = [*request.args.values(), *request.form.values()]  # ids in paths: cases.row_id
+    return any("\x00" in value for value in values)
 
 
 @console.app_context_processor

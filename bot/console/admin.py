@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot import orgs, reports
 from bot.admin_views import ALERT_ACTIONS, MAX_ID, _audit_alert
 from bot.console import charts, console
-from bot.console.cases import _user
+from bot.console.cases import _user, row_id
 from bot.web import current_runtime
 from handlers import texts
 from routing.directory import TYPE_NAMES
@@ -75,7 +75,7 @@ def orgs_list() -> ResponseReturnValue:
 
 
 def _org_or_404(db: Session, org_id: str) -> Organization:
-    org = db.get(Organization, org_id[:64])
+    org = db.get(Organization, row_id(org_id))
     if org is None:
         abort(404)
     return org
@@ -153,7 +153,7 @@ def mediator_deactivate(mediator_id: str) -> ResponseReturnValue:
     """Off the roster (no new cases) and out of the console."""
     runtime = current_runtime()
     with runtime.store.transaction() as db:
-        mediator = db.get(Mediator, mediator_id[:64])
+        mediator = db.get(Mediator, row_id(mediator_id))
         if mediator is None:
             abort(404)
         mediator.active = False

@@ -36,10 +36,20 @@ from handlers.types import CaseEvent, Channel, Inbound, Role
 from storage import queries
 from storage.models import Case, Party
 
-ID_LIMIT = 64
 INBOX_DEADLINES = 500
 REASON_LIMIT = 200
 MSG_ID = re.compile(r"^[0-9a-f]{32}$")
+ROW_ID = re.compile(r"^[0-9a-f]{1,32}$")  # storage.models.new_id(): hex, never anything else
+
+
+def row_id(value: str) -> str:
+    """An id from a URL, or a 404 before it reaches the database (a NUL byte or other junk
+    must answer like an unknown id, not as a PostgreSQL error)."""
+    if not ROW_ID.match(value):
+        abort(404)
+    return value
+
+
 CLOSED_STATES = frozenset({CaseState.CLOSED.value})
 
 
@@ -109,10 +119,9 @@ def inbox() -> ResponseReturnValue:
         first: dict[str, tuple[Any, bool]] = {}
         for row, overdue in queries.visible_deadlines(db, party, now, INBOX_DEADLINES):
             first.setdefault(row.case_id, (row, overdue))
+        place = {case_id: n for n, case_id in enumerate(first)}
         cases = _inbox_cases(db, party, list(first))
-        ordered = sorted(
-            cases, key=lambda c: list(first).index(c.id) if c.id in first else len(first)
-        )
+        ordered = sorted(cases, key=lambda c: place.get(c.id, len(place)))  # a stable sort
         rows = [_inbox_row(db, case, party, first.get(case.id), now) for case in ordered]
         # A list shows what each case is about: read, like GET /api/v1/cases (one INSERT).
         if ordered:
@@ -166,7 +175,7 @@ def _party(db: Session, user: auth.ConsoleUser) -> Party:
 def _case_or_404(db: Session, user: auth.ConsoleUser, case_id: str) -> Case:
     """The case if this user may see it; an unknown case and another organization's case get
     the same 404 page."""
-    case_id = case_id[:ID_LIMIT]
+    case_id = row_id(case_id)
     party = _party(db, user)
     case = db.get(Case, case_id) if user.admin else queries.case_for(db, party, case_id)
     if case is None:
@@ -347,6 +356,7 @@ def _send(
     if len(text) > limit:
         flash(texts.ERRORS["text_too_long"].format(limit=limit), "error")
         return _back(case_id)
+    case_id = row_id(case_id)
     given = request.form.get("msg_id") or ""
     msg_id = given if MSG_ID.match(given) else uuid.uuid4().hex  # a double submit is one message
     inbound = Inbound(
@@ -357,7 +367,7 @@ def _send(
         received_at=runtime.clock.now(),
         text=text,
         action=action,
-        case_id=case_id[:ID_LIMIT],
+        case_id=case_id,
     )
     response = dispatch(runtime, inbound)
     for item in response.get("replies", []):
@@ -366,7 +376,7 @@ def _send(
 
 
 def _back(case_id: str) -> ResponseReturnValue:
-    return redirect(url_for("console.case_page", case_id=case_id[:ID_LIMIT]))
+    return redirect(url_for("console.case_page", case_id=row_id(case_id)))
 
 
 # --- overruling the classifier (PIPL-24) -----------------------------------------------------
