@@ -87,7 +87,12 @@ def _register_errors(app: Flask) -> None:
         from sqlalchemy.exc import OperationalError
 
         if isinstance(error, RedisError | OperationalError):
-            log.error("backing service unavailable on %s: %s", request.path, type(error).__name__)
+            log.error("backing service unavailable on %s: %s", _route(), type(error).__name__)
             return jsonify(ApiError(503, "unavailable").body()), 503
-        log.exception("unexpected error on %s", request.path)
+        log.exception("unexpected error on %s", _route())
         return jsonify(ApiError(500, "internal").body()), 500
+
+
+def _route() -> str:
+    """The route's template for a log line: a raw path can hold an invitation token."""
+    return request.url_rule.rule if request.url_rule is not None else "(unmatched)"
