@@ -1,8 +1,10 @@
-"""A fake WeChat whose answers can be held back: the slow or silent WeChat of the fault tests.
+"""A fake WeChat whose answers can be held back until the test lets them go.
 
-``fake.hold("msg_sec_check")`` makes every call to that endpoint wait (until ``release`` or the
-given number of seconds) before it is answered; ``fake.started(endpoint)`` counts the calls
-that arrived, answered or not. Everything else is tests/fake_wechat.py's FakeWeChat.
+The fake's own ``delays`` answer after a fixed time, even after the test is over; a killed
+worker's call must instead stay unanswered for as long as the test needs and then end.
+``fake.hold("msg_sec_check")`` makes calls to that endpoint wait (until ``release`` or the given
+number of seconds); ``fake.started(endpoint)`` counts the calls that arrived, answered or not.
+Everything else is bot/fake_wechat.py's FakeWeChat.
 """
 
 from __future__ import annotations

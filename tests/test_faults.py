@@ -204,7 +204,7 @@ def test_wechat_timeouts_are_retried_with_backoff_then_fall_back_to_the_inbox(
     it on tasks.RETRY's schedule (5 s, 30 s, 2 min, 10 min, 30 min); the sixth timeout is
     recorded on the outbound row and the reply goes to the in-app inbox instead."""
     monkeypatch.setattr(wechat_api, "TIMEOUT", (1.0, 0.3))  # connect, read: WeChat is slower
-    fake_wechat.hold("custom_send", seconds=1.0)
+    fake_wechat.delays["custom_send"] = 1.0  # the fake's own scriptable delay
     runtime = runtime_of(service)
     client = service.test_client()
     assert push(client, text_push("o_timeout", "老板拖欠我三个月工资", 4201)).status_code == 200
@@ -216,7 +216,7 @@ def test_wechat_timeouts_are_retried_with_backoff_then_fall_back_to_the_inbox(
     for attempt in range(1, 6):
         failed_at = time.time()
         work(runtime)
-        assert fake_wechat.started("custom_send") == attempt
+        assert len(fake_wechat.calls("custom_send")) == attempt
         assert outbound_rows(runtime, id=reply.id)[0].status == "queued"  # not yet given up
         due = registry.get_scheduled_time(Job.fetch(job_id, connection=runtime.redis))
         waits.append(round(due.replace(tzinfo=UTC).timestamp() - failed_at))
@@ -226,7 +226,7 @@ def test_wechat_timeouts_are_retried_with_backoff_then_fall_back_to_the_inbox(
     ), waits
 
     work(runtime)  # the sixth attempt times out too, and is the last
-    assert fake_wechat.started("custom_send") == 6
+    assert len(fake_wechat.calls("custom_send")) == 6
     [row] = outbound_rows(runtime, id=reply.id)
     assert (row.status, row.error_code, row.attempts) == ("fallback", "unavailable", 6)
     work(runtime)  # the inbox copy is delivered
