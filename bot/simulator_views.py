@@ -45,6 +45,7 @@ def _words() -> dict[str, Any]:
         "facts": texts.FACT_LABELS,
         "units": texts.FACT_UNITS,
         "booleans": texts.FACT_BOOLEANS,
+        "unknown": texts.FACT_UNKNOWN,
         "deadlines": {kind: spec.label or kind for kind, spec in KINDS.items()},
         "accept": texts.ACCEPT_LABEL,
         "decline": texts.DECLINE_LABEL,

@@ -203,6 +203,7 @@ class Pane {
   }
 
   factValue(name, value) {
+    if (value === null || value === undefined) return WORDS.unknown;
     if (typeof value === "boolean" && WORDS.booleans[name]) {
       return WORDS.booleans[name][value ? 1 : 0];
     }
