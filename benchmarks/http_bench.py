@@ -196,6 +196,7 @@ def summarize(
             {"ours": m.as_json(), "bare": b.as_json(), "ratio": round(r, 3)}
             for m, b, r in zip(mine, bare, ratios, strict=True)
         ],
+        "cpu_s": memory.cpu_used(),  # whole measurement (every contender's rounds)
         "load_average": {"before": list(load_before), "after": list(load_after)},
         "targets": {
             "ratio": TARGET_RATIO,
@@ -235,6 +236,8 @@ def format_result(result: dict[str, Any]) -> str:
         f"({_verdict(result['worker_rss_mb'] <= targets['worker_rss_mb'])}); "
         f"errors: {result['errors']}"
     )
+    cpu = ", ".join(f"{role} {seconds:.0f} s" for role, seconds in result["cpu_s"].items())
+    lines.append(f"CPU used by our processes during all rounds: {cpu}")
     return "\n".join(lines)
 
 

@@ -199,6 +199,7 @@ def summarize(
         "connections": results["ours"][0].connections,
         "duration_s": results["ours"][0].duration_s,
         "rounds": per_round,
+        "cpu_s": memory.cpu_used(),  # whole measurement (every contender's rounds)
         "load_average": {"before": list(load_before), "after": list(load_after)},
         "targets": {"times_werobot_session": TARGET_TIMES_WEROBOT, "p99_ms": TARGET_P99_MS},
     }
@@ -239,6 +240,8 @@ def format_result(result: dict[str, Any]) -> str:
         f"ours / bare {result['ours_vs_bare']:.2f}, WeRoBot-with-session / bare "
         f"{result['werobot_session_vs_bare']:.2f}"
     )
+    cpu = ", ".join(f"{role} {seconds:.0f} s" for role, seconds in result["cpu_s"].items())
+    lines.append(f"CPU used by our processes during all rounds: {cpu}")
     return "\n".join(lines)
 
 

@@ -271,23 +271,36 @@ def pss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children it has reaped (an RQ worker's work horses)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class MemorySample:
     at: float
     rss: dict[str, float]  # role → max RSS of that role's processes (MB)
     pss_total: float  # all of the server's processes, PSS (MB)
+    cpu: dict[str, float]  # role → CPU seconds used so far by that role's live processes
 
 
 def sample_memory(root: int, at: float) -> MemorySample:
     by_role: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     pss = 0.0
     for pid, role in roles(root).items():
         rss = rss_mb(pid)
         if rss is None:
             continue
         by_role[role] = max(by_role.get(role, 0.0), rss)
+        cpu[role] = cpu.get(role, 0.0) + cpu_seconds(pid)
         pss += pss_mb(pid) or 0.0
-    return MemorySample(at, by_role, pss)
+    return MemorySample(at, by_role, pss, cpu)
 
 
 class MemoryWatch:
@@ -317,3 +330,14 @@ class MemoryWatch:
 
     def peak(self, role: str) -> float:
         return max((s.rss.get(role, 0.0) for s in self.samples), default=0.0)
+
+    def cpu_used(self) -> dict[str, float]:
+        """CPU seconds each role used while watched (the RQ worker's include its horses)."""
+        if len(self.samples) < 2:
+            return {}
+        first, last = self.samples[0].cpu, self.samples[-1].cpu
+        return {
+            role: round(last[role] - first.get(role, 0.0), 1)
+            for role in last
+            if role not in ("other", "rq child")
+        }
