@@ -1591,15 +1591,18 @@ def audit_events(
 def search_orgs(
     session: Session, text: str | None, *, limit: int, offset: int = 0
 ) -> tuple[int, list[Organization]]:
-    """Organizations whose name, key or region code contains the text, by name."""
+    """Organizations whose name or key contains the text, whose region code starts with it,
+    or with a mediator of that name; by name."""
     query = select(Organization)
     if text:
         like = f"%{text}%"
+        staffed = select(Mediator.org_id).where(Mediator.name.like(like))
         query = query.where(
             or_(
                 Organization.name.like(like),
                 Organization.key.like(like),
                 Organization.region_code.like(f"{text}%"),
+                Organization.id.in_(staffed),
             )
         )
     total = session.scalar(query.with_only_columns(func.count()))

@@ -68,6 +68,9 @@ def test_an_import_with_one_bad_row_imports_nothing_then_the_fixed_file_is_found
     desk.sees(NEW_ORG)
     desk.sees("黄调解员")
     assert "万安街道" not in desk.page
+    desk.open("/console/admin/orgs?q=黄调解员")  # a mediator's name finds the organization
+    desk.sees(NEW_ORG)
+    desk.sees("共1条")
 
 
 def test_an_administrator_edits_and_deactivates_an_organization(
