@@ -203,8 +203,9 @@ def purge_expired() -> str:
     from bot import retention
 
     runtime = runtimes.current()
-    result = retention.purge(runtime.store, runtime.settings, runtime.clock.now())
-    arm_purge(runtime)
+    now = runtime.clock.now()
+    arm_purge(runtime, now + timedelta(minutes=1))  # first: a purge that fails still recurs
+    result = retention.purge(runtime.store, runtime.settings, now)
     return f"purged {result.total}"
 
 
@@ -215,8 +216,8 @@ def next_purge(now: datetime) -> datetime:
     return run if run > local else run + timedelta(days=1)
 
 
-def arm_purge(runtime: Runtime) -> None:
-    when = next_purge(runtime.clock.now())
+def arm_purge(runtime: Runtime, after: datetime | None = None) -> None:
+    when = next_purge(after or runtime.clock.now())
     job_id = f"purge-{when.date().isoformat()}"
     try:
         runtime.queue.enqueue_at(when, purge_expired, job_id=job_id, retry=RETRY)
