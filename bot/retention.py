@@ -61,7 +61,7 @@ class Purge:
         return sum(self.counts.values())
 
 
-def _queries(settings: Settings, cutoffs: Cutoffs) -> dict[str, Any]:
+def _queries(cutoffs: Cutoffs) -> dict[str, Any]:
     return {
         "cases": queries.purgeable_cases(cutoffs.cases),
         "parties": queries.purgeable_parties(cutoffs.cases),
@@ -75,9 +75,11 @@ def _queries(settings: Settings, cutoffs: Cutoffs) -> dict[str, Any]:
 def purge(
     store: Store, settings: Settings, now: datetime, *, dry_run: bool = False, batch: int = BATCH
 ) -> Purge:
-    """Erase everything past retention at ``now`` (or only count it)."""
+    """Erase everything past retention at ``now``, or only count it: a dry run counts each kind
+    on its own (a message outside any case of someone about to be erased counts as a loose
+    message there, while the real run erases it with its author)."""
     result = Purge()
-    for kind, query in _queries(settings, Cutoffs.at(settings, now)).items():
+    for kind, query in _queries(Cutoffs.at(settings, now)).items():
         if dry_run:
             with store.transaction() as session:
                 result.counts[kind] = queries.count_rows(session, query)
