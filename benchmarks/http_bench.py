@@ -16,6 +16,7 @@ load), then the median. RSS of every process is sampled throughout.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import statistics
 import sys
@@ -68,11 +69,14 @@ def login_workers(base_url: str, count: int) -> list[str]:
 
 
 def message_templates(tokens: Sequence[str], texts: Sequence[str]) -> list[Template]:
-    """Each worker in turn sends a complaint text with a unique msg_id (no case_id: intake)."""
+    """Each worker in turn sends a complaint text with a unique msg_id (no case_id: intake).
+    The ids are unique across invocations too: a database and Redis that outlive one run
+    (PostgreSQL) would otherwise answer a repeated id from the dedupe path."""
+    nonce = secrets.token_hex(4)
     templates = []
     for k in range(max(len(tokens), len(texts))):
         text = texts[(k * 7) % len(texts)]
-        body = json.dumps({"text": text, "msg_id": f"bench-{SEQ}"}, ensure_ascii=False)
+        body = json.dumps({"text": text, "msg_id": f"bench-{nonce}-{SEQ}"}, ensure_ascii=False)
         templates.append(
             Template(
                 "POST",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import secrets
 import shutil
 import statistics
 import sys
@@ -61,11 +62,12 @@ def push_templates(
     the MsgId is unique per request (the load generator fills in ``{seq}``)."""
     rng = random.Random(10)
     now = str(int(time.time()))
+    run_prefix = secrets.randbelow(9000) + 1000  # MsgIds unique across invocations (64 bits)
     templates = []
     for k in range(max(openids, len(texts))):
         openid = f"oBENCH{k % openids:06d}{'x' * 16}"
         body = PUSH.format(
-            openid=openid, time=now, text=texts[(k * 7) % len(texts)], msg_id=f"7{SEQ}"
+            openid=openid, time=now, text=texts[(k * 7) % len(texts)], msg_id=f"7{run_prefix}{SEQ}"
         )
         query = signed_query(token, now, str(rng.randrange(10**9)))
         headers = {"Content-Type": "text/xml"}
