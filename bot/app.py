@@ -84,11 +84,16 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
         from redis import RedisError
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DataError, OperationalError
 
         if isinstance(error, RedisError | OperationalError):
             log.error("backing service unavailable on %s: %s", _route(), type(error).__name__)
             return jsonify(ApiError(503, "unavailable").body()), 503
+        if isinstance(error, DataError):
+            # Input the database cannot hold (PostgreSQL: a NUL character in a string) is bad
+            # input: a 400, never a 500 (api.md).
+            log.warning("input the database refused on %s: %s", _route(), type(error).__name__)
+            return jsonify(ApiError(400, "bad_request").body()), 400
         log.exception("unexpected error on %s", _route())
         return jsonify(ApiError(500, "internal").body()), 500
 
