@@ -529,3 +529,24 @@ def test_a_signed_push_with_any_body_is_answered_without_a_500(fuzz_app: Flask) 
 
     call()
     assert len(sent) >= PER_TARGET
+
+
+# Found by this fuzzer on PostgreSQL (text cannot hold NUL): these were 500s.
+NUL_INPUTS = (
+    ("GET", "/api/v1/cases/%00", None, "worker"),
+    ("GET", "/api/v1/cases/a%00b/agreement", None, "worker"),
+    ("POST", "/api/v1/messages", {"text": "你好", "case_id": "\x00"}, "worker"),
+    ("POST", "/api/v1/messages", {"text": "你好", "msg_id": "m\x00"}, "worker"),
+    ("POST", "/api/v1/dev/login", {"role": "worker", "name": "曾\x00师傅"}, "none"),
+    ("POST", "/api/v1/admin/court-cases/%00/feedback", {"feedback": "已调解"}, "admin"),
+)
+
+
+def test_a_nul_character_is_never_a_crash(fuzz_app: Flask, ids: Ids) -> None:
+    """SQLite stores it, PostgreSQL refuses it (a 400); neither answers 500."""
+    client = fuzz_app.test_client()
+    for method, path, body, token in NUL_INPUTS:
+        data = json.dumps(body).encode() if body is not None else None
+        request = Request(method, path, token, data, "application/json" if data else None)
+        response = send(client, ids, request)
+        assert response.status_code < 500 and answer_problem(response) is None, request
