@@ -195,16 +195,22 @@ def requeue_pending(runtime: Runtime) -> int:
 # --- retention (issue 10) --------------------------------------------------------------------
 
 PURGE_HOUR = 3  # Beijing time: the quietest hour
+PURGE_LATE = timedelta(days=1)
 
 
-def purge_expired() -> str:
+def purge_expired(due: str | None = None) -> str:
     """The daily purge (bot/retention.py), then tomorrow's is armed: a timer like the
-    deadlines', whose job id (the day) makes arming it again from any worker a no-op."""
+    deadlines', whose job id (the day) makes arming it again from any worker a no-op. A run
+    found more than a day after its ``due`` time (the workers were away, or the job was armed
+    on another clock) erases nothing: tomorrow's does, on time."""
     from bot import retention
 
     runtime = runtimes.current()
     now = runtime.clock.now()
     arm_purge(runtime, now + timedelta(minutes=1))  # first: a purge that fails still recurs
+    if due and now - datetime.fromisoformat(due) > PURGE_LATE:
+        log.warning("skipped the purge due at %s: found it only at %s", due, now.isoformat())
+        return "skipped"
     result = retention.purge(runtime.store, runtime.settings, now)
     return f"purged {result.total}"
 
@@ -220,6 +226,6 @@ def arm_purge(runtime: Runtime, after: datetime | None = None) -> None:
     when = next_purge(after or runtime.clock.now())
     job_id = f"purge-{when.date().isoformat()}"
     try:
-        runtime.queue.enqueue_at(when, purge_expired, job_id=job_id, retry=RETRY)
+        runtime.queue.enqueue_at(when, purge_expired, when.isoformat(), job_id=job_id, retry=RETRY)
     except redis.RedisError as error:
         log.warning("could not arm the purge, armed at worker start: %s", type(error).__name__)

@@ -187,3 +187,24 @@ def test_purge_dry_run_command_prints_counts_and_changes_nothing(
     assert purge(runtime, Clock(), dry_run=True)["cases"] == 1  # nothing changed
     result = CliRunner().invoke(main, ["purge"])
     assert "erased       1 cases" in result.output
+
+
+def test_a_purge_found_days_late_erases_nothing_and_tomorrows_runs_on_time(
+    chat: Chat, runtime: Runtime, clock: Clock, rq_on_service_clock: None
+) -> None:
+    """The workers were away (or the job was armed on another clock): no surprise erasure at
+    an odd hour; the next day's purge, armed at once, does the work."""
+    clock.offset = datetime(2029, 12, 1, 10, 0, tzinfo=CHINA) - datetime.now(UTC)
+    withdrawn(chat, "曾师傅")
+    clock.advance(timedelta(days=DAYS + 1))  # 2032-12-01 10:00
+    tasks.requeue_pending(runtime)  # due 2032-12-02 03:00
+    clock.advance(timedelta(days=3))  # found on 2032-12-04 10:00
+    runtimes.install(runtime)
+    worker = SimpleWorker([runtime.queue], connection=runtime.redis)
+    worker.work(burst=True, with_scheduler=True)
+    assert purge(runtime, clock, dry_run=True)["cases"] == 1  # skipped
+    registry = ScheduledJobRegistry(queue=runtime.queue)
+    assert registry.get_job_ids() == ["purge-2032-12-05"]
+    clock.advance(timedelta(hours=17, minutes=1))
+    worker.work(burst=True, with_scheduler=True)
+    assert purge(runtime, clock, dry_run=True)["cases"] == 0
