@@ -111,6 +111,11 @@ def database_label(ours: Ours) -> str:
     return f"{url.split('://', 1)[0].split('+')[0]} + {redis}"
 
 
+def embedded_redis_socket(ours: Ours) -> Path:
+    """Where `tiaojie serve` runs its embedded Redis (storage.kv.EmbeddedRedis)."""
+    return Path(ours.env["TIAOJIE_DATA_DIR"]) / "redis" / "redis.sock"
+
+
 def start_ours(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Ours:
     """``tiaojie serve`` with 2 web workers in ``data_dir``; returns once it says it listens."""
     port = free_port()

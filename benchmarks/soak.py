@@ -77,6 +77,7 @@ def _soak(
             )
     settle = min(SETTLE_SECONDS, total / 5)
     return {
+        "redis_keys": redis_keys(ours),
         "minutes": minutes,
         "connections": connections,
         "database": servers.database_label(ours),
@@ -90,6 +91,22 @@ def _soak(
         "load_average": {"before": list(load_before), "after": list(load_average())},
         "flat_mb_per_10_min": FLAT_MB_PER_10_MIN,
     }
+
+
+def redis_keys(ours: servers.Ours) -> int:
+    """Keys in our Redis at the end: dedupe claims (kept a day), rate-limit windows, RQ jobs."""
+    import redis
+
+    url = ours.env.get("REDIS_URL") or f"unix://{servers.embedded_redis_socket(ours)}"
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.dbsize())
+    finally:
+        client.close()
+
+
+# Redis holds data that expires (a day for dedupe claims): its growth is not a process leak.
+DATA_ROLES = frozenset({"redis", "all processes (PSS)"})
 
 
 def memory_trend(samples: list[servers.MemorySample], settle: float) -> dict[str, Any]:
@@ -140,11 +157,15 @@ def format_result(result: dict[str, Any]) -> str:
         )
     flat = all(
         abs(row["slope_mb_per_10_min"]) <= result["flat_mb_per_10_min"]
-        for row in result["memory"].values()
+        for role, row in result["memory"].items()
+        if role not in DATA_ROLES
     )
     lines.append(
-        f"memory {'flat' if flat else 'NOT flat'} (every slope within ±"
-        f"{result['flat_mb_per_10_min']:g} MB per 10 min)"
+        f"Python processes: memory {'flat' if flat else 'NOT flat'} (every slope within ±"
+        f"{result['flat_mb_per_10_min']:g} MB per 10 min); Redis holds {result['redis_keys']:,}"
+        " keys at the end (dedupe claims kept a day, rate-limit windows, RQ jobs): data that"
+        " expires (the embedded Redis's RSS and the PSS total include it; an external Redis"
+        " is not sampled)"
     )
     return "\n".join(lines)
 
