@@ -3,8 +3,10 @@
 Fixed one-minute windows: one Lua call per request increments every counter the request
 touches (its party's and its IP's) and returns them; over a budget the answer is 429 with
 ``Retry-After`` and the API's JSON error in Chinese. Budgets (bot/config.py RateLimits):
-messages, login and everything else; the WeChat push endpoint is counted per sender openid,
-never per IP (WeChat's servers send every user's pushes).
+messages, login and everything else. The WeChat push endpoint is counted per sender openid,
+never per IP (WeChat's servers send every user's pushes), by the push view itself once it has
+verified and parsed the push (``push_wait``): WeChat gets ``success`` either way, since it
+would only deliver a refused push again.
 
 When Redis is down a request goes through unlimited, with a warning: the API keeps working on
 the database alone (tests/test_redis_down.py), and a limit is protection, not correctness.
@@ -25,7 +27,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.config import RateLimits
 from bot.errors import ApiError
 from bot.runtime import Runtime
-from bot.wechat_crypto import BadSignature, MalformedPush, PushCodec
 
 log = logging.getLogger(__name__)
 
@@ -107,21 +108,30 @@ def _limit() -> Response | None:
     if endpoint in UNLIMITED_ENDPOINTS or endpoint.endswith(".static"):
         return None
     _size_limit(endpoint)
+    if endpoint.startswith("wechat."):
+        return None  # URL verification (once), and pushes: see push_wait
     runtime: Runtime = current_app.extensions["tiaojie"]
-    if endpoint in PUSH_ENDPOINTS:
-        wanted = [
-            Budget(
-                "push:openid", _push_sender(runtime), runtime.settings.rate_limits.push_per_openid
-            )
-        ]
-    elif endpoint.startswith("wechat."):
-        return None  # URL verification: WeChat's servers, once
-    else:
-        g.party_id = _token_party(runtime)
-        limits = runtime.settings.rate_limits
-        wanted = budgets(limits, endpoint, request.method, g.party_id, _ip())
-    wait = _hit(runtime, wanted)
+    g.party_id = _token_party(runtime)
+    limits = runtime.settings.rate_limits
+    wait = _hit(runtime, budgets(limits, endpoint, request.method, g.party_id, _ip()))
     return None if wait is None else too_many(wait)
+
+
+def push_wait(runtime: Runtime, openid: str) -> int | None:
+    """Count a verified push against its sender's budget; seconds to wait when over it."""
+    limit = runtime.settings.rate_limits.push_per_openid
+    return _hit(runtime, [Budget("push:openid", openid, limit)])
+
+
+def first_refusal(runtime: Runtime, openid: str) -> bool:
+    """True once per window and sender: the first push refused is answered, later ones not
+    (a flood must not turn into a flood of customer-service messages)."""
+    window = int(_now(runtime) // WINDOW_SECONDS)
+    key = f"{KEY_PREFIX}:push:told:{openid}:{window}"
+    try:
+        return bool(runtime.redis.set(key, 1, nx=True, ex=WINDOW_SECONDS + 5))
+    except redis.RedisError:
+        return False
 
 
 def _size_limit(endpoint: str) -> None:
@@ -161,19 +171,6 @@ def _token_party(runtime: Runtime) -> str | None:
         return runtime.sessions.verify(token.strip()).party_id
     except ApiError:
         return None  # the view answers 401; the IP budget still counts this request
-
-
-def _push_sender(runtime: Runtime) -> str:
-    """The openid of a verified push; "" (not counted) when the view will refuse it anyway.
-    The parsed push is left in ``g.wechat_push``: the view may take it instead of parsing the
-    body a second time (~140 µs for XML)."""
-    settings = runtime.settings
-    codec = PushCodec(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
-    try:
-        g.wechat_push = codec.read(request.args, request.get_data())
-    except (BadSignature, MalformedPush):
-        return ""
-    return str(g.wechat_push.openid)
 
 
 def too_many(wait: int) -> Response:

@@ -25,7 +25,7 @@ import redis
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
-from bot import tasks
+from bot import ratelimit, tasks
 from bot.dispatch import dispatch
 from bot.errors import ApiError
 from bot.runtime import Runtime
@@ -77,8 +77,32 @@ def receive() -> ResponseReturnValue:
     except MalformedPush as error:
         log.warning("push malformed: %s", error)
         raise ApiError(400, "bad_push") from error
-    handle(runtime, push)
+    wait = ratelimit.push_wait(runtime, push.openid)
+    if wait is None:
+        handle(runtime, push)
+    elif ratelimit.first_refusal(runtime, push.openid):
+        _too_fast(runtime, push, wait)
     return Response("success", mimetype="text/plain")
+
+
+def _too_fast(runtime: Runtime, push: Push, wait: int) -> None:
+    """Over the sender's budget: not processed; told once per window to send it again later."""
+    log.info("push from a sender over the rate limit, not processed")
+    now = runtime.clock.now()
+    with runtime.store.transaction() as session:
+        party = queries.wechat_party(session, push.openid, now, name=texts.WECHAT_NEW_USER)
+        row = queries.add_outbound(
+            session,
+            runtime.store.cipher,
+            party_id=party.id,
+            case_id=None,
+            channel="wechat_cs",
+            text=texts.WECHAT_TOO_FAST.format(seconds=wait),
+            now=now,
+            purpose="reply",
+        )
+        outbound_id = row.id
+    tasks.enqueue_notifications(runtime, [outbound_id])
 
 
 def handle(runtime: Runtime, push: Push) -> None:

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from bot.app import create_app
 from bot.clock import Clock
 from bot.config import RateLimits, Settings
 from bot.runtime import Runtime
+from storage.models import Message, OutboundMessage
 from tests.chat import Chat
 from tests.fake_wechat import (  # noqa: F401  (pytest fixtures: fake WeChat, configured app)
     fake_wechat_fixture,
@@ -117,10 +119,25 @@ def test_wechat_pushes_are_counted_per_sender_never_per_address(
     push_app: Flask, clock: Clock
 ) -> None:
     start_of_a_minute(clock)
+    runtime = push_app.extensions["tiaojie"]
     client = push_app.test_client()  # every push comes from WeChat's servers: one address
     assert push(client, text_push("o_flood", "老板拖欠工资", 1)).status_code == 200
     assert push(client, text_push("o_flood", "三个月了", 2)).status_code == 200
-    refused_in_chinese(push(client, text_push("o_flood", "还在吗", 3)))
+    # Over the budget: WeChat still gets success (a refusal would only be delivered again);
+    # the push is not processed, and its sender is told once per minute to send it later.
+    for msg_id in (3, 33):
+        answer = push(client, text_push("o_flood", "还在吗", msg_id))
+        assert answer.status_code == 200 and answer.get_data(as_text=True) == "success"
+    with runtime.store.transaction() as session:
+        said = session.scalars(select(Message).where(Message.direction == "in")).all()
+        sent = session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.channel == "wechat_cs")
+            .order_by(OutboundMessage.id)
+        ).all()
+        told = [runtime.store.cipher.decrypt(row.text_enc) for row in sent]
+    assert len(said) == 2
+    assert len(told) == 3 and told[-1].startswith("消息发得太快了，刚才这条没有收到。")
     assert push(client, text_push("o_calm", "老板拖欠工资", 4)).status_code == 200
     # A forged push is refused by its signature, and counts against no one.
     forged = push(client, text_push("o_calm", "伪造", 5), {"signature": "0" * 40})
