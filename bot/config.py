@@ -50,7 +50,7 @@ class Retention:
     # mediation organizations to keep 档案 but set no period, so three years by default and
     # never less than the one-year limitation. After that PIPL-19: no longer than needed.
     case_days: int = 3 * 365
-    outbound_days: int = 180  # delivered notifications' text (the inbox shows unread ones)
+    outbound_days: int = 180  # delivered notifications outside cases (a case keeps its own)
     push_days: int = 30  # the WeChat push log (WeChat redelivers within seconds)
 
 

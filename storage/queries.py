@@ -580,11 +580,16 @@ def purge_party(session: Session, party_id: str, now: datetime) -> None:
 
 
 def expired_rows(kind: str, cutoff: datetime) -> Any:
-    """Ids of rows of a kind older than the cutoff: delivered notifications, the WeChat push
-    log, revoked sessions, and messages that never belonged to a case."""
+    """Ids of rows of a kind older than the cutoff: delivered notifications outside any case
+    (a case's notifications are its record — what each party was told — and stay as long as
+    the case does), the WeChat push log, revoked sessions, and messages outside any case."""
     column = _id_column(kind)
     conditions = {
-        "outbound": (OutboundMessage.created_at < cutoff, OutboundMessage.status != "queued"),
+        "outbound": (
+            OutboundMessage.case_id.is_(None),
+            OutboundMessage.created_at < cutoff,
+            OutboundMessage.status != "queued",
+        ),
         "pushes": (WechatPush.received_at < cutoff,),
         "sessions": (RevokedSession.revoked_at < cutoff,),
         "loose_messages": (Message.case_id.is_(None), Message.created_at < cutoff),

@@ -106,15 +106,27 @@ def test_notifications_pushes_and_sessions_go_after_their_own_periods(
         queries.record_push(
             session, dedupe_key="msg:1", party_id=worker.party_id, kind="text", now=clock.now()
         )
-        sent = session.scalar(select(func.count()).where(OutboundMessage.status == "sent"))
-    assert sent
+        loose_notice = queries.add_notification(
+            session,
+            runtime.store.cipher,
+            party_id=chatter.party_id,
+            case_id=None,
+            text="您好，请直接说说遇到了什么问题。",
+            now=clock.now(),
+        )
+        loose_notice.status = "sent"
+        in_cases = select(func.count()).where(OutboundMessage.case_id.is_not(None))
+        kept = session.scalar(in_cases)
+    assert kept
 
     clock.advance(timedelta(days=32))
     counts = purge(runtime, clock)
     assert (counts["pushes"], counts["sessions"], counts["outbound"]) == (1, 1, 0)
     clock.advance(timedelta(days=150))
-    assert purge(runtime, clock)["outbound"] == sent
+    # Delivered notifications outside any case go; a case's notifications are its record.
+    assert purge(runtime, clock)["outbound"] == 1
     with runtime.store.transaction() as session:
+        assert session.scalar(in_cases) == kept
         assert session.scalar(select(func.count()).select_from(WechatPush)) == 0
         loose = select(func.count()).where(Message.case_id.is_(None))
         assert session.scalar(loose)  # kept as long as cases are
