@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from sqlalchemy import func, select
 
 from benchmarks import loadgen
@@ -20,8 +21,12 @@ from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture
-def service_env(migrated: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    """`tiaojie serve` under the harness uses the suite's database and Redis (no seeding)."""
+def service_env(
+    app: Flask, migrated: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
+    """`tiaojie serve` under the harness uses the suite's database and Redis (no seeding),
+    emptied first by the ``app`` fixture: no job, deadline or dev-clock offset another test
+    left behind runs in the service the harness starts."""
     monkeypatch.setenv("DATABASE_URL", migrated)
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("TIAOJIE_SECRET_KEY", TEST_SECRET)
