@@ -290,9 +290,8 @@ def test_after_the_worker_dies_and_redis_is_flushed_a_restart_fires_every_pendin
     work(runtime)  # a worker without the start-up reconciliation would fire nothing
     assert all(deadline(runtime, i).status == "pending" for i in clocks.values())
 
-    # The restart: `tiaojie worker`'s own entry point (in-process worker, no nlp warm-up), on
-    # the development clock shared through Redis, set where the service clock is.
-    monkeypatch.setattr(worker, "Worker", SimpleWorker)
+    # The restart: `tiaojie worker`'s own entry point (no nlp warm-up), on the development
+    # clock shared through Redis, set where the service clock is.
     monkeypatch.setattr(worker.nlp, "warm_up", lambda: None)
     runtime.redis.set(OFFSET_KEY, runtime.clock.offset.total_seconds())
     try:

@@ -98,15 +98,15 @@ def worker_environment(settings: Settings, fake: SlowWeChat, data_dir: Path) -> 
 
 
 def start_worker(env: dict[str, str], log: Path, *burst: str) -> subprocess.Popen[bytes]:
-    """`tiaojie worker` in its own process group (the RQ worker and its work horse)."""
+    """`tiaojie worker` in its own process group (jobs run in the worker itself)."""
     command = [sys.executable, "-c", "from bot.cli import main; main()", "worker", *burst]
     with log.open("ab") as out:
         return subprocess.Popen(command, env=env, stdout=out, stderr=out, start_new_session=True)
 
 
 def kill_with_children(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and every process it started (RQ's work horse has a session of its
-    own, so the process group alone would miss it)."""
+    """SIGKILL the worker and every process it started (a forking RQ worker's work horse has
+    a session of its own, so the process group alone would miss it)."""
     children = [
         int(stat.parent.name)
         for stat in Path("/proc").glob("[0-9]*/stat")
@@ -137,7 +137,7 @@ def test_a_worker_killed_mid_delivery_delivers_once_after_the_restart(
     service: Flask, fake_wechat: SlowWeChat, wechat_settings: Settings, tmp_path: Path
 ) -> None:
     """The worker's words to the employer are being checked (msgSecCheck) when the worker is
-    SIGKILLed with its work horse; `tiaojie worker` starts again, re-enqueues what is still
+    SIGKILLed mid-job; `tiaojie worker` starts again, re-enqueues what is still
     queued, and the employer finds the words in the inbox exactly once."""
     runtime = runtime_of(service)
     chat = Chat(service, runtime)
@@ -158,7 +158,7 @@ def test_a_worker_killed_mid_delivery_delivers_once_after_the_restart(
         wait_for(lambda: fake_wechat.started("msg_sec_check") == 1, 60, "the job to be running")
         assert outbound_rows(runtime, id=relay.id)[0].attempts == 1
     finally:
-        kill_with_children(first)  # the worker and its work horse, mid-job
+        kill_with_children(first)  # mid-job
     assert outbound_rows(runtime, id=relay.id)[0].status == "queued"  # nothing was delivered
 
     fake_wechat.release()  # WeChat answers at once from now on

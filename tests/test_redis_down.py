@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from bot import tasks
@@ -103,8 +102,7 @@ def test_a_whole_negotiation_while_redis_is_down_is_delivered_once_when_it_retur
     assert accepted == 4 + 1 + 2 + 1  # the story, the consent, two words, one push: all kept
     offline.close()
 
-    # Redis is back: `tiaojie worker`'s own start-up (in-process worker, no NLP warm-up).
-    monkeypatch.setattr(worker_module, "Worker", SimpleWorker)
+    # Redis is back: `tiaojie worker`'s own start-up (no NLP warm-up).
     monkeypatch.setattr(worker_module.nlp, "warm_up", lambda: None)
     worker_module.run_worker(replace(wechat_settings, wechat_content_check="off"), burst=True)
     with runtime.store.transaction() as session:
