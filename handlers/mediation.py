@@ -148,11 +148,12 @@ OUTCOME_OPTIONS = (
 def mediator_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """The mediator's words reach both parties; the outcomes stay one tap away."""
     assert case is not None
+    # Not a Relay for content security: the mediator is the accountable staff of a mediation
+    # organization (often at the console, with no WeChat identity to check as), not a user.
     text = texts.RELAY_FROM_MEDIATOR.format(name=inbound.sender_name, text=inbound.text)
-    relay = Relay(inbound.sender_id, inbound.text)
     return HandlerResult(
         replies=(Reply(texts.RELAYED, OUTCOME_OPTIONS),),
-        effects=tuple(Notify(p, text, relay) for p in _parties(case)),
+        effects=tuple(Notify(p, text) for p in _parties(case)),
     )
 
 

@@ -486,12 +486,18 @@ def erase_party(session: Session, party: Party, now: datetime) -> list[Case]:
     """Erase a worker's personal data: messages, notifications, facts, name and WeChat identity.
     What stays (ids, dispute types, states, times, the audit trail without text) identifies no
     one. Returns the worker's cases that are still open, for the caller to close."""
-    # Their words relayed to the other parties go too (the recipients' copies of a relay).
+    # Their words relayed to the other parties go too (the recipients' copies of a relay, and
+    # a copy a mediator released after content security held it).
     relays = select(OutboundDetail.outbound_id).where(OutboundDetail.relay_sender_id == party.id)
+    released = select(OutboundDetail.outbound_id).where(OutboundDetail.parent_id.in_(relays))
     _erase_words(
         session,
         or_(Message.sender_id == party.id, Message.recipient_id == party.id),
-        or_(OutboundMessage.party_id == party.id, OutboundMessage.id.in_(relays)),
+        or_(
+            OutboundMessage.party_id == party.id,
+            OutboundMessage.id.in_(relays),
+            OutboundMessage.id.in_(released),
+        ),
     )
     cases = list(
         session.scalars(
@@ -1525,10 +1531,16 @@ def lock_held_relay(session: Session, case_id: str, outbound_id: int) -> Outboun
 
 
 def case_transcript(
-    session: Session, case_id: str, *, after_message: int = 0, after_outbound: int = 0
+    session: Session,
+    case_id: str,
+    *,
+    after_message: int = 0,
+    after_outbound: int = 0,
+    since: datetime | None = None,
 ) -> tuple[list[Any], list[Any]]:
-    """Everything said in a case, for its mediator's desk: (messages with the sender's role and
-    the recipient's role, notifications with their recipient's role and purpose)."""
+    """Everything said in a case since ``since``, for its mediator's desk: (messages with the
+    sender's role and the recipient's role, notifications with their recipient's role and
+    purpose)."""
     sender, recipient = aliased(Party), aliased(Party)
     messages = (
         select(Message, sender.role, recipient.role)
@@ -1548,7 +1560,21 @@ def case_transcript(
         )
         .order_by(OutboundMessage.id)
     )
+    if since is not None:
+        messages = messages.where(Message.created_at >= since)
+        notices = notices.where(OutboundMessage.created_at >= since)
     return list(session.execute(messages)), list(session.execute(notices))
+
+
+def consented_at(session: Session, case_id: str, recipient: str) -> datetime | None:
+    """When the worker's standing consent to share with this recipient was given (PIPL-23)."""
+    query = select(func.max(Consent.granted_at)).where(
+        Consent.case_id == case_id,
+        Consent.recipient == recipient,
+        Consent.withdrawn_at.is_(None),
+    )
+    value: datetime | None = session.scalar(query)
+    return value
 
 
 @dataclass(frozen=True)

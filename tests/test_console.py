@@ -127,8 +127,11 @@ def test_a_mediator_accepts_replies_and_records_that_mediation_failed(
     desk.open(f"/console/cases/{worker.case_id}")
     desk.sees("拖欠工资")
     desk.sees("“拖欠”")  # the classifier's reasons (PIPL-24)
-    desk.sees("泉州鑫达鞋业有限公司拖欠我三个月工资")  # the worker's own words
-    desk.sees("仅劳动者可见")
+    desk.sees("泉州鑫达鞋业有限公司")  # the consented facts
+    # What was said before the worker agreed to bring in a mediator stays off the desk
+    # (PIPL-23): the consent listed the facts, not the intake chat or the negotiation.
+    page = desk.open(f"/console/cases/{worker.case_id}").get_data(as_text=True)
+    assert "拖欠我三个月工资" not in page and "转人工" not in page
     assert ("case_read", {"via": "console"}) in audit_actions(runtime, worker.case_id or "")
 
     desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "accept_case"})
@@ -141,6 +144,10 @@ def test_a_mediator_accepts_replies_and_records_that_mediation_failed(
     chat.run_jobs()
     assert any(i["text"] == "调解员林调解员：请双方明天上午来中心面谈" for i in worker.inbox())
     assert any("请双方明天上午来中心面谈" in i["text"] for i in employer.inbox())
+    worker.says("好的，我明天上午过去")
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.sees("好的，我明天上午过去")  # said in mediation: on the desk
+    desk.sees("仅劳动者可见")
 
     desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "mediation_failed"})
     desk.sees("仲裁")
@@ -300,6 +307,10 @@ def test_held_relays_are_released_or_dropped_by_the_mediator(
     desk.login("lin")
     desk.open(f"/console/cases/{worker.case_id}")
     desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "accept_case"})
+    # The mediator's own words are not a user's content to check: they reach the parties.
+    desk.submit(f"/console/cases/{worker.case_id}/messages", {"text": "请把工资条拍照发给我"})
+    checked.run_jobs()
+    assert any(i["text"].endswith("请把工资条拍照发给我") for i in worker.inbox())
 
     worker.says("老板昨天又打电话骂我")
     checked.run_jobs()
@@ -338,6 +349,11 @@ def test_held_relays_are_released_or_dropped_by_the_mediator(
     assert ("sent", "劳动者：我要去他们公司讨个说法") not in inbox_of(runtime, lin)
     decisions = [a for a, d in audit_actions(runtime, worker.case_id or "") if "outbound_id" in d]
     assert decisions == ["relay_released", "relay_dropped"]
+
+    # The worker asks for erasure: their words go from the mediator's inbox too, released or not.
+    worker.says("删除我的信息")
+    worker.taps("erase_confirm")
+    assert not [text for _, text in inbox_of(runtime, lin) if "老板昨天又打电话骂我" in text]
 
 
 def test_a_declined_case_goes_to_the_next_organization_with_the_reason_kept(

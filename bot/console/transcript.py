@@ -1,5 +1,8 @@
 """A case's conversation for the mediator's desk: every message of the three roles and the
-assistant, each marked with who can see it. Phone, ID and card numbers are masked."""
+assistant since the worker consented to share the case with a mediator (PIPL-23: what was
+said before — the intake, a negotiation — is not what the worker agreed to show; the facts
+panel shows the consented facts), each marked with who can see it. Phone, ID and card
+numbers are masked."""
 
 from __future__ import annotations
 
@@ -44,8 +47,9 @@ def lines(
 ) -> tuple[list[Line], tuple[int, int]]:
     """The lines after the cursor (last message id, last notification id), oldest first, and
     the new cursor."""
+    since = queries.consented_at(session, case_id, "mediator")  # None: a court's referral
     messages, notices = queries.case_transcript(
-        session, case_id, after_message=after[0], after_outbound=after[1]
+        session, case_id, after_message=after[0], after_outbound=after[1], since=since
     )
     found: list[tuple[Any, int, int, Line]] = []
     for message, sender_role, recipient_role in messages:
