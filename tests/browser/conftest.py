@@ -59,6 +59,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ACTION_TIMEOUT_MS = 20_000  # a click or an expectation on a loaded machine
 START_TIMEOUT = 60.0
 REGION = "350500"  # 泉州: the directory the scenarios are routed in
 LAPTOP = {"width": 1280, "height": 860}
@@ -252,8 +253,11 @@ def service(serving: tuple[Service, subprocess.Popen[bytes]], browser: Browser) 
 
 @pytest.fixture(scope="package")
 def browser(browser_available: None) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The service answers within milliseconds on a quiet machine; CI runs the suite on every
+    # core at once beside this browser, so an assertion waits as long as an action may.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -266,7 +270,7 @@ def browser(browser_available: None) -> Iterator[Browser]:
 def context(browser: Browser, service: Service) -> Iterator[BrowserContext]:
     """A fresh browser profile per test (no storage shared between tests)."""
     fresh = browser.new_context(base_url=service.url, viewport=LAPTOP, locale="zh-CN")
-    fresh.set_default_timeout(10_000)
+    fresh.set_default_timeout(ACTION_TIMEOUT_MS)
     yield fresh
     fresh.close()
 

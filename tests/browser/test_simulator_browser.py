@@ -26,8 +26,13 @@ def says(pane: Locator, text: str) -> None:
 
 
 def taps(pane: Locator, option: str) -> None:
-    """Tap an option of the latest reply that offers it."""
-    pane.get_by_role("log").get_by_role("button", name=option, exact=True).last.click()
+    """Tap an option of the latest reply that offers it, and see it sent. The log scrolls
+    whenever a notification arrives (every poll), so a click aimed at a button's position
+    can land beside it: the tap is the button's own click event."""
+    button = pane.get_by_role("log").get_by_role("button", name=option, exact=True).last
+    expect(button).to_be_enabled()
+    button.dispatch_event("click")
+    expect(pane.get_by_role("log").locator(".bubble.mine").last).to_contain_text(option)
 
 
 def hears(pane: Locator, fragment: str) -> None:
