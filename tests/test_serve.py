@@ -106,8 +106,10 @@ def test_serve_answers_a_worker_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
         wechat = _call(port, "/api/v1/login", {"code": "demo"})
         assert wechat["role"] == "worker" and wechat["token"]
         pushed = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "wechat", "push", "--openid", "o_push", "--aes"]
-            + ["老板拖欠我两个月工资", "--wait", "20"],
+            [
+                *(sys.executable, "-m", "bot.cli", "wechat", "push", "--openid", "o_push"),
+                *("--aes", "老板拖欠我两个月工资", "--wait", "20"),
+            ],
             cwd=ROOT,
             env=env,
             capture_output=True,
