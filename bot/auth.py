@@ -60,5 +60,5 @@ class Sessions:
 
 def _revoked(session_id: str) -> bool:
     runtime = current_app.extensions["tiaojie"]
-    with runtime.store.transaction() as session:
+    with runtime.store.reading() as session:
         return queries.session_revoked(session, session_id)

@@ -17,6 +17,7 @@ from storage.crypto import TextCipher
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 LOCK_WAIT = "tiaojie_lock_wait_ms"  # execution option: how long this transaction waits for locks
+READ_ONLY = "tiaojie_read_only"  # execution option: SQLite may begin it without the write lock
 SQLITE_BUSY_MS = 30_000  # otherwise: long enough for any of our short write transactions
 PG_LOCK_NOT_AVAILABLE = "55P03"
 
@@ -54,11 +55,13 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # BEGIN IMMEDIATE is where SQLite waits for the write lock: a caller with a budget
         # (Store.transaction(lock_wait=…)) waits that long, everyone else the default.
-        wait = conn.get_execution_options().get(LOCK_WAIT, SQLITE_BUSY_MS)
+        options = conn.get_execution_options()
+        wait = options.get(LOCK_WAIT, SQLITE_BUSY_MS)
         if conn.info.get(LOCK_WAIT, SQLITE_BUSY_MS) != wait:
             conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
             conn.info[LOCK_WAIT] = wait
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction reads a WAL snapshot and never waits for (or holds up) writers.
+        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -101,6 +104,17 @@ class Store:
             if _lock_timed_out(error):
                 raise LockBusy(str(error.orig)[:80]) from error
             raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it does not take the write lock that every
+        other transaction begins with (BEGIN IMMEDIATE), so it neither waits for writers nor
+        makes them wait. Only for reads: a write in it could fail under contention (SQLite
+        cannot always upgrade a read snapshot). PostgreSQL readers never wait for writers: there
+        it is an ordinary transaction (a SET TRANSACTION READ ONLY would cost a round trip)."""
+        with self.sessions.begin() as session:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""

@@ -6,11 +6,13 @@ import os
 import threading
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
+from storage.db import LockBusy
 from storage.models import Base, Message
 from tests.chat import Chat
 
@@ -46,3 +48,22 @@ def test_three_concurrent_deliveries_of_one_message_are_processed_once(
     assert len({a.get_data() for a in answers}) == 1  # the same first reply each time
     with runtime.store.transaction() as session:
         assert session.scalar(select(func.count()).where(Message.direction == "in")) == 1
+
+
+def test_a_worker_reads_while_another_message_holds_the_write_lock(
+    chat: Chat, runtime: Runtime
+) -> None:
+    """Reads (a token's revocation check) never queue behind a write on SQLite: only writers
+    take the write lock (BEGIN IMMEDIATE); a reading transaction reads its snapshot."""
+    worker = chat.login("worker", "曾师傅")
+    worker.says("老板拖欠我三个月工资了", in_case=False)
+    with runtime.store.reading() as before:
+        stored = before.scalar(select(func.count()).select_from(Message))
+    assert stored
+    with runtime.store.transaction() as held:  # another message being processed
+        held.execute(select(Message).limit(1)).all()
+        with runtime.store.reading() as reading:  # at once, without waiting for it
+            assert reading.scalar(select(func.count()).select_from(Message)) == stored
+        if runtime.store.url.startswith("sqlite"):  # while a second writer still waits
+            with pytest.raises(LockBusy), runtime.store.transaction(lock_wait=0.2) as writing:
+                writing.execute(select(Message).limit(1)).all()
