@@ -24,6 +24,7 @@ from typing import Any
 import redis
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from bot import ratelimit, tasks
 from bot.dispatch import dispatch
@@ -91,18 +92,31 @@ def _too_fast(runtime: Runtime, push: Push, wait: int) -> None:
     now = runtime.clock.now()
     with runtime.store.transaction() as session:
         party = queries.wechat_party(session, push.openid, now, name=texts.WECHAT_NEW_USER)
-        row = queries.add_outbound(
-            session,
-            runtime.store.cipher,
-            party_id=party.id,
-            case_id=None,
-            channel="wechat_cs",
-            text=texts.WECHAT_TOO_FAST.format(seconds=wait),
-            now=now,
-            purpose="reply",
-        )
-        outbound_id = row.id
-    tasks.enqueue_notifications(runtime, [outbound_id])
+        text = texts.WECHAT_TOO_FAST.format(seconds=wait)
+        reply = _reply(session, runtime, party.id, None, text, now)
+    tasks.enqueue_notifications(runtime, [reply])
+
+
+def _reply(
+    session: Session,
+    runtime: Runtime,
+    party_id: str,
+    case_id: str | None,
+    text: str,
+    now: datetime,
+) -> int:
+    """A customer-service reply to the sender of a push, queued for bot/outbound.py."""
+    row = queries.add_outbound(
+        session,
+        runtime.store.cipher,
+        party_id=party_id,
+        case_id=case_id,
+        channel="wechat_cs",
+        text=text,
+        now=now,
+        purpose="reply",
+    )
+    return row.id
 
 
 def handle(runtime: Runtime, push: Push) -> None:
@@ -203,18 +217,8 @@ def _process(runtime: Runtime, push: Push, lock_wait: float | None = None) -> No
             results = [(s.template_id, s.status) for s in push.subscriptions]
             queries.add_grants(session, sender.party_id, results, source="popup_event", now=now)
         if reply:
-            row = queries.add_outbound(
-                session,
-                runtime.store.cipher,
-                party_id=sender.party_id,
-                case_id=sender.case_id,
-                channel="wechat_cs",
-                text=reply,
-                now=now,
-                purpose="reply",
-            )
-            logged.reply_id = row.id
-            outbound.append(row.id)
+            logged.reply_id = _reply(session, runtime, sender.party_id, sender.case_id, reply, now)
+            outbound.append(logged.reply_id)
     log.info("push %s from party %s: %s", push.msg_id or "event", sender.party_id, kind)
     tasks.enqueue_notifications(runtime, outbound)
 
