@@ -4,6 +4,7 @@ alerts, reports with charts and the XLSX, and the audit log."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -151,6 +152,25 @@ def test_the_report_page_draws_charts_and_the_workbook_opens(
     book = load_workbook(io.BytesIO(xlsx.data))
     assert "图表" in book.sheetnames
     assert book[book.sheetnames[0]]["A1"].value is not None
+
+
+def test_a_long_dispute_type_is_read_whole_beside_its_bar(
+    app: Flask, chat: Chat, runtime: Runtime
+) -> None:
+    worker = chat.login("worker", "曾师傅")
+    worker.says("泉州鑫达鞋业有限公司不支付经济补偿金就让我们走")
+    assert worker.case["dispute_types"] == ["termination_compensation"]
+    desk = admin_desk(app, runtime)
+    day = today(runtime)
+    desk.open(f"/console/admin/reports?from={day}&to={day}")
+    chart = desk.page[desk.page.index('aria-label="受理案件数（按纠纷类型）"') :]
+    chart = chart[: chart.index("</svg>")]
+    label = re.search(r'<text[^>]*class="chart-label">(.*?)</text>', chart)
+    assert label is not None
+    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", label.group(1))
+    assert lines == ["解除劳动合同", "和经济补偿"]  # two lines, nothing cut off
+    assert "…" not in chart
+    desk.sees("<title>解除劳动合同和经济补偿：1</title>")
 
 
 def test_the_audit_log_finds_who_read_a_case(
