@@ -527,6 +527,17 @@ CONSOLE_ROLE_NAMES = {
     "admin": "管理员",
     "system": "调解助手",
 }
+# A notification's line on the case page: its delivery, or what became of words content
+# security held (a mediator released them or decided not to pass them on).
+CONSOLE_LINE_STATUS = {
+    "queued": "待送达",
+    "sent": "已送达",
+    "failed": "未送达",
+    "fallback": "已送达",
+    "held": "已暂扣",
+    "released": "已放行",
+    "dropped": "未转达",
+}
 CONSOLE_CHART_MONTHS = "受理案件数（按月）"
 CONSOLE_PROPOSAL = "调解员建议方案：{terms}"  # what "propose terms" sends to both parties
 CONSOLE_DECLINE_NOTE = "婉拒理由：{reason}"

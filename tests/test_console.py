@@ -27,6 +27,9 @@ from tests.test_negotiation import complain, invite_employer
 PASSWORD = "调解-correct horse 7"
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 MSG_ID = re.compile(r'name="msg_id" value="([0-9a-f]{32})"')
+TRANSCRIPT = re.compile(r'id="transcript"[^>]*data-m="(\d+)" data-o="(\d+)"', re.DOTALL)
+PENDING = re.compile(r'id="o(\d+)" data-pending')
+UPDATES = re.compile(r'data-updates="([^"]+)"')
 
 
 def add_console_user(
@@ -52,6 +55,10 @@ class Desk:
     def __init__(self, app: Flask) -> None:
         self.client: FlaskClient = app.test_client()
         self.page = ""
+        self.pending_page = ""  # the case page polls() started from
+        self.cursor: tuple[str, str] = ("0", "0")
+        self.pending: list[str] = []
+        self.updates = ""
 
     def open(self, path: str) -> TestResponse:
         response = self.client.get(path, follow_redirects=True)
@@ -79,6 +86,30 @@ class Desk:
 
     def sees(self, fragment: str) -> None:
         assert fragment in self.page, fragment
+
+    def status_of(self, key: str) -> str:
+        """What the page shows beside a transcript line: 已送达, 已暂扣, … ("" for none)."""
+        line = re.search(rf'<li [^>]*id="{key}"[^>]*>(.*?)</li>', self.page, re.DOTALL)
+        assert line is not None, key
+        shown = re.search(r'<span class="(?:status|badge)[^"]*">([^<]*)</span>', line.group(1))
+        return shown.group(1) if shown else ""
+
+    def polls(self) -> dict[str, Any]:
+        """What console.js asks every 3 s on the case page last opened: the lines after its
+        cursor and the statuses of the lines it shows as pending; kept as the page keeps them."""
+        if self.pending_page != self.page:  # a page (re)loaded: start from what it shows
+            self.pending_page = self.page
+            self.cursor = TRANSCRIPT.search(self.page).groups()  # type: ignore[union-attr]
+            self.pending = PENDING.findall(self.page)
+            self.updates = UPDATES.search(self.page).group(1)  # type: ignore[union-attr]
+        query = f"m={self.cursor[0]}&o={self.cursor[1]}&p={','.join(self.pending)}"
+        answer: dict[str, Any] = self.client.get(f"{self.updates}?{query}").get_json()
+        self.cursor = (str(answer["m"]), str(answer["o"]))
+        shown = [*answer["lines"], *({"key": k, **v} for k, v in answer["statuses"].items())]
+        still = [line["key"][1:] for line in shown if line["pending"]]
+        settled = {line["key"][1:] for line in shown if not line["pending"]}
+        self.pending = list(dict.fromkeys(p for p in [*self.pending, *still] if p not in settled))
+        return answer
 
 
 def escalated_to_wanan(chat: Chat) -> tuple[Person, Person]:
@@ -155,6 +186,28 @@ def test_a_mediator_accepts_replies_and_records_that_mediation_failed(
     chat.run_jobs()
     advice = [i["text"] for i in worker.inbox() if "仲裁" in i["text"]]
     assert advice and "泉州市洛江区劳动人事争议仲裁委员会" in advice[-1]
+
+
+def test_a_waiting_notification_reads_delivered_at_the_next_poll(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    worker, employer = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "accept_case"})
+    chat.run_jobs()
+
+    employer.says("我们下周一前把工资结清")
+    said = desk.polls()["lines"]
+    relay = next(line for line in said if line["text"] == "单位：我们下周一前把工资结清")
+    assert (relay["kind"], relay["status_name"], relay["pending"]) == ("notice", "待送达", True)
+    chat.run_jobs()  # the notification reaches the worker's inbox
+    update = desk.polls()
+    assert update["lines"] == []
+    assert update["statuses"][relay["key"]]["status_name"] == "已送达"
+    assert relay["key"][1:] not in desk.pending  # delivered: the page stops asking about it
+    assert desk.polls()["statuses"] == {}
 
 
 def test_the_inbox_puts_the_overdue_case_first(
@@ -354,6 +407,41 @@ def test_held_relays_are_released_or_dropped_by_the_mediator(
     worker.says("删除我的信息")
     worker.taps("erase_confirm")
     assert not [text for _, text in inbox_of(runtime, lin) if "老板昨天又打电话骂我" in text]
+
+
+def test_a_released_relay_reads_released_and_a_dropped_one_not_passed_on(
+    checked: Chat,
+    quanzhou: None,  # noqa: F811
+) -> None:
+    runtime = checked.runtime
+    add_console_user(runtime, "lin", "林调解员", "mediator", WANAN)
+    worker, _ = escalated_to_wanan(checked)
+    desk = Desk(checked.app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.submit(f"/console/cases/{worker.case_id}/actions", {"action": "accept_case"})
+    worker.says("老板昨天又打电话骂我")
+    worker.says("我要去他们公司讨个说法")
+    checked.run_jobs()  # content security cannot check them (no openid): both held
+
+    page = f"/console/cases/{worker.case_id}"
+    desk.open(page)
+    first, second = re.findall(r"/relays/(\d+)/release", desk.page)[:2]
+    assert desk.status_of(f"o{first}") == desk.status_of(f"o{second}") == "已暂扣"
+    tab = Desk(checked.app)  # the same page in a second tab, open since before the decisions
+    tab.client, tab.page = desk.client, desk.page
+
+    desk.submit(f"{page}/relays/{first}/release", {})
+    desk.sees("已放行，消息已转达对方。")
+    assert desk.status_of(f"o{first}") == "已放行"  # not 已暂扣 beside its released copy
+    assert desk.status_of(f"o{second}") == "已暂扣"
+    assert tab.polls()["statuses"][f"o{first}"]["status_name"] == "已放行"
+
+    desk.submit(f"{page}/relays/{second}/drop", {})
+    desk.sees("已决定不转达，并告知了发送人。")
+    assert desk.status_of(f"o{second}") == "未转达"
+    assert tab.polls()["statuses"][f"o{second}"]["status_name"] == "未转达"
+    assert first not in tab.pending and second not in tab.pending  # decided: asked no more
 
 
 def test_a_declined_case_goes_to_the_next_organization_with_the_reason_kept(

@@ -272,13 +272,17 @@ def _actions(
 
 @console.get("/cases/<case_id>/updates")
 def case_updates(case_id: str) -> ResponseReturnValue:
-    """What was said since the page's cursor (polled every few seconds by console.js)."""
+    """What changed since the page's cursor (polled every few seconds by console.js): the
+    lines said since, and the statuses now of the notifications it names as pending (p=12,15:
+    transcript.poll)."""
     user, runtime = _user(), current_runtime()
     after = (_cursor("m"), _cursor("o"))
     with runtime.store.transaction() as db:
         case = _case_or_404(db, user, case_id)
-        lines, cursor = (
-            ([], after) if user.admin else talk.lines(db, runtime.store.cipher, case.id, after)
+        lines, cursor, statuses = (
+            ([], after, {})
+            if user.admin
+            else talk.poll(db, runtime.store.cipher, case.id, after, _pending())
         )
         state = case.state
     return jsonify(
@@ -286,6 +290,7 @@ def case_updates(case_id: str) -> ResponseReturnValue:
             "state": state,
             "state_name": texts.STATE_NAMES.get(state, state),
             "lines": [talk.as_json(line) for line in lines],
+            "statuses": {key: talk.status_json(status) for key, status in statuses.items()},
             "m": cursor[0],
             "o": cursor[1],
         }
@@ -295,6 +300,12 @@ def case_updates(case_id: str) -> ResponseReturnValue:
 def _cursor(name: str) -> int:
     raw = request.args.get(name, "0")
     return int(raw) if raw.isdigit() and len(raw) < 18 else 0
+
+
+def _pending() -> list[int]:
+    """The notification ids of p=12,15 (junk left out, at most transcript.PENDING_LIMIT)."""
+    raw = (request.args.get("p") or "").split(",")[: talk.PENDING_LIMIT]
+    return [int(part) for part in raw if part.isdigit() and len(part) < 18]
 
 
 # --- acting on a case: the chat pipeline -----------------------------------------------------

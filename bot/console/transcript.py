@@ -2,13 +2,20 @@
 assistant since the worker consented to share the case with a mediator (PIPL-23: what was
 said before — the intake, a negotiation — is not what the worker agreed to show; the facts
 panel shows the consented facts), each marked with who can see it. Phone, ID and card
-numbers are masked."""
+numbers are masked.
+
+The page polls for what is new (console.js): lines after its cursor, and the statuses now of
+the notifications it still shows as pending (待送达 until delivered, 已暂扣 until a mediator
+releases or drops the words). The page names those few ids itself, so a poll reads only the
+rows that may have changed, not the whole transcript again."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import serialize
@@ -16,9 +23,11 @@ from handlers import texts
 from nlp.extract import mask_personal
 from storage import queries
 from storage.crypto import TextCipher
+from storage.models import OutboundDetail, OutboundMessage
 
-# What a notification's delivery status means to the person reading the desk.
-NOTICE_STATUS = {"queued": "待送达", "sent": "已送达", "failed": "未送达", "fallback": "已送达"}
+# Statuses a later poll may change: not yet delivered, or held for a mediator's decision.
+PENDING = frozenset({"queued", "held"})
+PENDING_LIMIT = 100  # ids a poll asks about (a page rarely has more than a handful)
 
 
 @dataclass(frozen=True)
@@ -29,8 +38,16 @@ class Line:
     speaker: str  # who said it: 劳动者 / 单位 / 调解员 / 调解助手
     seen_by: str  # whose screen it appears on
     text: str
-    status: str = ""  # a notification's delivery, "held" when content security held it
+    status: str = ""  # a notification's: a key of texts.CONSOLE_LINE_STATUS
     kind: str = "message"  # message | reply | notice
+
+    @property
+    def status_name(self) -> str:
+        return texts.CONSOLE_LINE_STATUS.get(self.status, "")
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING
 
 
 def _who(role: str | None) -> str:
@@ -47,7 +64,30 @@ def lines(
 ) -> tuple[list[Line], tuple[int, int]]:
     """The lines after the cursor (last message id, last notification id), oldest first, and
     the new cursor."""
-    since = queries.consented_at(session, case_id, "mediator")  # None: a court's referral
+    return _lines(session, cipher, case_id, after, _since(session, case_id))
+
+
+def poll(
+    session: Session, cipher: TextCipher, case_id: str, after: tuple[int, int], pending: list[int]
+) -> tuple[list[Line], tuple[int, int], dict[str, str]]:
+    """What a page polling with this cursor and these pending notifications has to change:
+    the new lines, the new cursor, and the pending lines' statuses now."""
+    since = _since(session, case_id)
+    found, cursor = _lines(session, cipher, case_id, after, since)
+    return found, cursor, statuses(session, case_id, pending, since)
+
+
+def _since(session: Session, case_id: str) -> datetime | None:
+    return queries.consented_at(session, case_id, "mediator")  # None: a court's referral
+
+
+def _lines(
+    session: Session,
+    cipher: TextCipher,
+    case_id: str,
+    after: tuple[int, int],
+    since: datetime | None,
+) -> tuple[list[Line], tuple[int, int]]:
     messages, notices = queries.case_transcript(
         session, case_id, after_message=after[0], after_outbound=after[1], since=since
     )
@@ -76,8 +116,8 @@ def lines(
                 kind="reply",
             )
         found.append((message.created_at, 0, message.id, line))
+    decided = _decisions(session, [r.id for r, _, purpose in notices if _held(r, purpose)])
     for row, role, purpose in notices:
-        held = row.status == "failed" and row.error_code is not None
         line = Line(
             f"o{row.id}",
             serialize.iso(row.created_at) or "",
@@ -85,9 +125,7 @@ def lines(
             _who("system"),
             _who(role),
             mask_personal(cipher.decrypt(row.text_enc)),
-            status="held"
-            if held and purpose != queries.HELD
-            else NOTICE_STATUS.get(row.status, ""),
+            status=_status(row, purpose, decided),
             kind="notice",
         )
         found.append((row.created_at, 1, row.id, line))
@@ -99,5 +137,62 @@ def lines(
     return [item[3] for item in found], cursor
 
 
+def statuses(
+    session: Session, case_id: str, outbound_ids: list[int], since: datetime | None
+) -> dict[str, str]:
+    """The status now of these notifications of the case (the lines a page still shows as
+    pending), by line key; one query, two when some were held. Only lines the desk shows
+    (since the worker's consent, PIPL-23)."""
+    if not outbound_ids:
+        return {}
+    query = (
+        select(
+            OutboundMessage.id,
+            OutboundMessage.status,
+            OutboundMessage.error_code,
+            OutboundDetail.purpose,
+        )
+        .outerjoin(OutboundDetail, OutboundDetail.outbound_id == OutboundMessage.id)
+        .where(
+            OutboundMessage.case_id == case_id,
+            OutboundMessage.channel == "inbox",
+            OutboundMessage.id.in_(outbound_ids[:PENDING_LIMIT]),
+        )
+    )
+    if since is not None:
+        query = query.where(OutboundMessage.created_at >= since)
+    rows = [(row, row.purpose) for row in session.execute(query)]
+    decided = _decisions(session, [row.id for row, purpose in rows if _held(row, purpose)])
+    return {f"o{row.id}": _status(row, purpose, decided) for row, purpose in rows}
+
+
+def _held(row: Any, purpose: str | None) -> bool:
+    """Content security held the words this notification carries (bot/outbound.py)."""
+    return row.status == "failed" and row.error_code is not None and purpose != queries.HELD
+
+
+def _decisions(session: Session, held_ids: list[int]) -> dict[int, str]:
+    """What a mediator decided on held notifications: "released" or "dropped" (the decision is
+    a new notification pointing at the held one, cases.decide_relay)."""
+    if not held_ids:
+        return {}
+    query = select(OutboundDetail.parent_id, OutboundDetail.purpose).where(
+        OutboundDetail.parent_id.in_(held_ids), OutboundDetail.purpose.in_(queries.HELD_DECISIONS)
+    )
+    return {parent: purpose for parent, purpose in session.execute(query) if parent is not None}
+
+
+def _status(row: Any, purpose: str | None, decided: dict[int, str]) -> str:
+    if _held(row, purpose):
+        return decided.get(row.id, "held")
+    return row.status if row.status in texts.CONSOLE_LINE_STATUS else ""
+
+
 def as_json(line: Line) -> dict[str, Any]:
-    return asdict(line)
+    return {**asdict(line), "status_name": line.status_name, "pending": line.pending}
+
+
+def status_json(status: str) -> dict[str, Any]:
+    """A polled status, as a line's fields."""
+    name = texts.CONSOLE_LINE_STATUS.get(status, "")
+    return {"status": status, "status_name": name, "pending": status in PENDING}
