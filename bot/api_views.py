@@ -98,7 +98,7 @@ def dev_login() -> ResponseReturnValue:
 )
 def post_message() -> ResponseReturnValue:
     runtime = _runtime()
-    caller = runtime.sessions.caller()
+    caller = runtime.sessions.bearer()  # revocation: checked in dispatch's transaction
     body = _body()
     text = body.get("text", "")
     if not isinstance(text, str):
@@ -121,7 +121,7 @@ def post_message() -> ResponseReturnValue:
         case_id=_optional_str(body, "case_id", ID_LIMIT),
         location=_location(body),
     )
-    return jsonify(dispatch(runtime, inbound))
+    return jsonify(dispatch(runtime, inbound, session_id=caller.session_id))
 
 
 @api.get("/cases")

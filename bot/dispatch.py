@@ -32,20 +32,25 @@ BEFORE_CONSENT = frozenset(
 
 
 def dispatch(
-    runtime: Runtime, inbound: Inbound, *, lock_wait: float | None = None
+    runtime: Runtime,
+    inbound: Inbound,
+    *,
+    lock_wait: float | None = None,
+    session_id: str | None = None,
 ) -> dict[str, Any]:
     """Process an inbound message once and return its response (the first one on redelivery).
-    ``lock_wait``: raise storage.db.LockBusy rather than wait longer for the case's locks."""
+    ``lock_wait``: raise storage.db.LockBusy rather than wait longer for the case's locks.
+    ``session_id``: the sender's login session, checked not revoked in the same transaction."""
     if not _claim(runtime, inbound):
-        return _earlier_response(runtime, inbound)
+        return _earlier_response(runtime, inbound, session_id)
     try:
-        response, followups = _process(runtime, inbound, lock_wait)
+        response, followups = _process(runtime, inbound, lock_wait, session_id)
     except IntegrityError:
         if not _already_stored(runtime, inbound):
             _release(runtime, inbound)
             raise
         # Another copy got in between (Redis was down or lost the claim): its answer wins.
-        return _earlier_response(runtime, inbound)
+        return _earlier_response(runtime, inbound, session_id)
     except Exception:
         _release(runtime, inbound)
         raise
@@ -79,11 +84,16 @@ def _already_stored(runtime: Runtime, inbound: Inbound) -> bool:
     return seen
 
 
-def _earlier_response(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
-    """The response stored with the first copy, waiting briefly if it is still in flight."""
+def _earlier_response(
+    runtime: Runtime, inbound: Inbound, session_id: str | None = None
+) -> dict[str, Any]:
+    """The response stored with the first copy, waiting briefly if it is still in flight
+    (never to a session logged out since)."""
     deadline = time.monotonic() + REDELIVERY_WAIT_SECONDS
     while True:
-        with runtime.store.transaction() as session:
+        with runtime.store.reading() as session:
+            if session_id is not None and queries.session_revoked(session, session_id):
+                raise ApiError(401, "token_invalid")
             _, response = queries.stored_response(
                 session, runtime.store.cipher, inbound.channel, inbound.msg_id
             )
@@ -95,10 +105,15 @@ def _earlier_response(runtime: Runtime, inbound: Inbound) -> dict[str, Any]:
 
 
 def _process(
-    runtime: Runtime, inbound: Inbound, lock_wait: float | None = None
+    runtime: Runtime,
+    inbound: Inbound,
+    lock_wait: float | None = None,
+    session_id: str | None = None,
 ) -> tuple[dict[str, Any], FollowUps]:
     store, followups = runtime.store, FollowUps()
     with store.transaction(lock_wait=lock_wait) as session:
+        if session_id is not None and queries.session_revoked(session, session_id):
+            raise ApiError(401, "token_invalid")  # logged out: nothing of it is processed
         sender = _sender(session, inbound)
         if sender is not None:
             inbound = replace(inbound, sender_name=sender.display_name)

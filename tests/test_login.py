@@ -131,6 +131,22 @@ def test_logout_revokes_exactly_that_token(wechat_chat: Chat) -> None:
     assert tablet.get("/api/v1/cases").status_code == 200
 
 
+def test_a_logged_out_phone_can_neither_send_nor_replay_a_message(wechat_chat: Chat) -> None:
+    """The message endpoint checks revocation inside its own transaction: a new message and
+    a redelivery of one answered before the logout both get 401, and nothing is stored."""
+    phone = wechat_login(wechat_chat, "w3")
+    body = {"text": "老板欠我两个月工资没发", "msg_id": "phone-1"}
+    first = phone.post("/api/v1/messages", body)
+    assert first.status_code == 200
+    assert phone.post("/api/v1/logout", {}).get_json() == {"ok": True}
+    assert error_of(phone.post("/api/v1/messages", body))[:2] == (401, "token_invalid")
+    later = {"text": "一共八千块", "msg_id": "phone-2"}
+    assert error_of(phone.post("/api/v1/messages", later))[:2] == (401, "token_invalid")
+    tablet = wechat_login(wechat_chat, "w3")
+    cases = tablet.get("/api/v1/cases").get_json()["cases"]
+    assert [c["facts"].get("amount") for c in cases] == [None]  # 一共八千块 never arrived
+
+
 def test_tokens_are_signed_and_expire(
     wechat_chat: Chat, wechat_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
