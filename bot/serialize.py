@@ -13,6 +13,8 @@ from storage import queries
 from storage.models import Agreement, Case, Mediator, Organization, Party
 
 INVITATION_PATH = "/pages/join/join?token={token}"  # the mini-program page an employer opens
+# Before the worker's consent a case has no route and no invitation (PIPL-23): not even read.
+UNSHARED_STATES = frozenset({"intake", "triage", "awaiting_consent"})
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -54,8 +56,12 @@ def case_summary(session: Session, case: Case, party: Party, now: datetime) -> d
         summary["reasons"] = dict(case.explanation)  # why we read it this way (PIPL-24)
         if case.triage:
             summary["triage"] = dict(case.triage)
-        invitation = queries.open_invitation(session, case.id, now)
-        if invitation is not None and case.employer_id is None:
+        invitation = (
+            None
+            if case.employer_id is not None or case.state in UNSHARED_STATES
+            else queries.open_invitation(session, case.id, now)
+        )
+        if invitation is not None:
             summary["invitation"] = {
                 "token": invitation.token,
                 "path": INVITATION_PATH.format(token=invitation.token),
@@ -110,7 +116,7 @@ def assignment_view(session: Session, case_id: str) -> dict[str, Any] | None:
 
 def _route(session: Session, case: Case) -> dict[str, Any] | None:
     """api.md: route {org, reasons}, plus the alternatives the worker may pick instead."""
-    if case.state in ("intake", "triage", "awaiting_consent"):
+    if case.state in UNSHARED_STATES:
         return None  # not routed before the worker's consent (PIPL-23)
     view = assignment_view(session, case.id)
     if view is None:
