@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +24,7 @@ LOCK_WAIT = "tiaojie_lock_wait_ms"  # execution option: how long this transactio
 READ_ONLY = "tiaojie_read_only"  # execution option: SQLite may begin it without the write lock
 SQLITE_BUSY_MS = 30_000  # otherwise: long enough for any of our short write transactions
 PG_LOCK_NOT_AVAILABLE = "55P03"
+GATE_POLL_SECONDS = (0.0002, 0.002)  # a waiting writer looks again after this, doubling to max
 
 
 class LockBusy(Exception):
@@ -76,6 +81,75 @@ def make_engine(url: str) -> Engine:
     )
 
 
+class WriterGate:
+    """Queues a SQLite database's writers of every process of the service, so that the next
+    one starts the moment the last one commits.
+
+    SQLite lets one writer in at a time (BEGIN IMMEDIATE). A writer that finds the lock taken
+    is put to sleep by SQLite's busy handler in steps of 1, 2, 5, 10 … 100 ms and looks again:
+    under load a writer mostly sleeps long after the lock was free (docs/benchmarks.md: most
+    of the message endpoint's latency). Holding an exclusive flock on a file beside the
+    database around each write transaction, and looking again after at most 2 ms, hands the
+    database over at once. A thread lock orders the threads of one process (flock is per
+    process). Writers that bypass the gate (migrations, a sqlite3 shell) still meet SQLite's
+    own lock and busy timeout: the gate is about speed, never about correctness."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._threads = threading.Lock()
+        self._held = threading.local()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    @contextmanager
+    def held(self, wait: float) -> Iterator[None]:
+        """Hold the gate for the block; LockBusy when it stays taken for ``wait`` seconds. A
+        thread already holding it passes (its nested writer meets SQLite's busy timeout)."""
+        if getattr(self._held, "depth", 0):
+            self._held.depth += 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
+        deadline = time.monotonic() + wait
+        if not self._threads.acquire(timeout=max(wait, 0.001)):
+            raise LockBusy("writer gate: another thread")
+        try:
+            self._take(deadline)
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
+                fcntl.flock(self._file(), fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+
+    def _take(self, deadline: float) -> None:
+        fd, pause = self._file(), GATE_POLL_SECONDS[0]
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockBusy("writer gate: another process") from None
+                time.sleep(pause)
+                pause = min(pause * 2, GATE_POLL_SECONDS[1])
+
+
 class Store:
     """The database of one process: engine, session factory and the at-rest cipher."""
 
@@ -84,11 +158,24 @@ class Store:
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.cipher = TextCipher(secret)
+        database = self.engine.url.database if self.url.startswith("sqlite") else None
+        self.gate = WriterGate(Path(database + "-writers")) if database else None
 
     @contextmanager
     def transaction(self, *, lock_wait: float | None = None) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error. With ``lock_wait``
-        (seconds) a lock held longer by someone else raises LockBusy instead of waiting."""
+        (seconds) a lock held longer by someone else raises LockBusy instead of waiting.
+        On SQLite the writer gate is held from before BEGIN until after COMMIT."""
+        if self.gate is None:
+            with self._transaction(lock_wait) as session:
+                yield session
+            return
+        wait = SQLITE_BUSY_MS / 1000 if lock_wait is None else lock_wait
+        with self.gate.held(wait), self._transaction(lock_wait) as session:
+            yield session
+
+    @contextmanager
+    def _transaction(self, lock_wait: float | None) -> Iterator[Session]:
         if lock_wait is None:
             with self.sessions.begin() as session:
                 yield session
@@ -122,6 +209,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.gate is not None:
+            self.gate.close()
 
 
 def _lock_timed_out(error: OperationalError) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -67,3 +69,33 @@ def test_a_worker_reads_while_another_message_holds_the_write_lock(
         if runtime.store.url.startswith("sqlite"):  # while a second writer still waits
             with pytest.raises(LockBusy), runtime.store.transaction(lock_wait=0.2) as writing:
                 writing.execute(select(Message).limit(1)).all()
+
+
+def test_sqlite_writers_of_every_process_queue_at_the_writer_gate(runtime: Runtime) -> None:
+    """Another process of the service holding the gate (between its BEGIN and COMMIT) makes a
+    writer here wait for the gate, not poll SQLite: with a budget it gets LockBusy, and it
+    gets in as soon as the other lets go."""
+    if runtime.store.gate is None:
+        pytest.skip("PostgreSQL has row locks, no writer gate")
+    with subprocess.Popen(
+        [sys.executable, "-c", GATE_HOLDER, str(runtime.store.gate.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline() == b"held\n"
+        with pytest.raises(LockBusy), runtime.store.transaction(lock_wait=0.2) as writing:
+            writing.execute(select(Message).limit(1)).all()
+        holder.stdin.write(b"go\n")
+        holder.stdin.flush()
+        with runtime.store.transaction(lock_wait=10) as writing:  # in once the other is out
+            writing.execute(select(Message).limit(1)).all()
+
+
+GATE_HOLDER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.readline()
+"""
