@@ -6,6 +6,7 @@ service (gunicorn workers, the RQ worker), so outside production the offset live
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -15,6 +16,10 @@ from handlers.texts import CHINA
 __all__ = ["CHINA", "Clock", "SharedClock"]
 
 OFFSET_KEY = "tj:dev:clock_offset_seconds"
+# How long a process trusts the offset it last read. A move made in another process is seen
+# within this; one made in this process at once. Reading Redis on every now() cost a round
+# trip per request (docs/benchmarks.md).
+SHARED_OFFSET_TTL = 0.5
 
 
 class Clock:
@@ -37,15 +42,21 @@ class SharedClock(Clock):
     def __init__(self, client: redis.Redis) -> None:
         super().__init__()
         self.client = client
+        self._read_at = -SHARED_OFFSET_TTL  # monotonic time of the last read: none yet
 
     def now(self) -> datetime:
-        try:
-            raw = self.client.get(OFFSET_KEY)
-            self.offset = timedelta(seconds=float(raw) if raw else 0.0)
-        except redis.RedisError:
-            pass  # Redis down: keep the last offset seen; time must not stop the service
+        if time.monotonic() - self._read_at >= SHARED_OFFSET_TTL:
+            try:
+                raw = self.client.get(OFFSET_KEY)
+                self._seen(float(raw) if raw else 0.0)
+            except redis.RedisError:
+                pass  # Redis down: keep the last offset seen; time must not stop the service
         return datetime.now(UTC) + self.offset
 
     def advance(self, delta: timedelta) -> datetime:
-        self.client.incrbyfloat(OFFSET_KEY, delta.total_seconds())
+        self._seen(float(self.client.incrbyfloat(OFFSET_KEY, delta.total_seconds())))
         return self.now()
+
+    def _seen(self, seconds: float) -> None:
+        self.offset = timedelta(seconds=seconds)
+        self._read_at = time.monotonic()
