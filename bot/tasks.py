@@ -1,5 +1,11 @@
 """RQ jobs: plain importable functions taking ids. Each is idempotent: RQ may run it twice.
 
+Notifications: the committed OutboundMessage row is the truth. Its id is listed in Redis and
+one drain job delivers every listed row (``deliver_queued``): under load one RQ job carries
+many rows instead of one each (RQ's own bookkeeping is some 60 Redis commands a job). A row
+whose delivery fails gets a job of its own, retried with backoff (RETRY). Rows still queued
+when a worker starts are listed again (a flushed Redis loses nothing).
+
 Timers: a Deadline row is the truth; its job is armed with ``enqueue_at`` after the commit and
 re-armed for every pending row when a worker starts (a flushed Redis loses nothing).
 """
@@ -7,6 +13,7 @@ re-armed for every pending row when a worker starts (a flushed Redis loses nothi
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -30,6 +37,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+# A delivery that failed in a drain: its own job after RETRY's first wait, then RETRY's rest.
+RETRY_AFTER_DRAIN = Retry(max=RETRY.max - 1, interval=RETRY.intervals[1:])
+DRAIN_LIST = "tj:outbound:pending"  # ids of outbound rows to deliver, oldest first
+DRAIN_FLAG = "tj:outbound:drain"  # set while a drain job waits in RQ, not yet started
+DRAIN_FLAG_TTL = 300  # a drain job lost with its queue stops holding the next one back
+DRAIN_BATCH = 200  # rows per drain job: other jobs (deadlines, pushes) get their turn
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -37,10 +50,43 @@ RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 def deliver_notification(outbound_id: int) -> str:
     """Deliver one queued outbound message: the in-app inbox (every party has it), WeChat
-    customer-service replies and subscribe messages (bot/outbound.py)."""
+    customer-service replies and subscribe messages (bot/outbound.py). A transient failure
+    raises: RQ retries the job with backoff."""
     from bot import outbound  # outbound enqueues its follow-ups through this module
 
     return outbound.deliver(runtimes.current(), outbound_id)
+
+
+def deliver_queued() -> str:
+    """The drain: deliver the listed rows, oldest first, up to DRAIN_BATCH of them. A row that
+    fails is handed to a job of its own (``deliver_notification``), which RQ retries."""
+    runtime = runtimes.current()
+    runtime.redis.delete(DRAIN_FLAG)  # rows listed from now on start the next drain
+    done = 0
+    while done < DRAIN_BATCH:
+        listed = runtime.redis.lpop(DRAIN_LIST, DRAIN_BATCH - done)
+        if not listed:
+            return f"delivered {done}"
+        for raw in listed:
+            _deliver_or_retry(runtime, int(raw))
+            done += 1
+    if runtime.redis.llen(DRAIN_LIST):
+        _start_drain(runtime)  # the rest in a job of its own, behind the jobs waiting now
+    return f"delivered {done}"
+
+
+def _deliver_or_retry(runtime: Runtime, outbound_id: int) -> None:
+    try:
+        deliver_notification(outbound_id)
+    except Exception as error:  # a transient WeChat error, or any fault: never lose the row
+        log.warning("outbound %s: delivery failed (%s), retried", outbound_id, type(error).__name__)
+        runtime.queue.enqueue_in(
+            timedelta(seconds=RETRY.intervals[0]),
+            deliver_notification,
+            outbound_id,
+            job_id=f"outbound-{outbound_id}",
+            retry=RETRY_AFTER_DRAIN,
+        )
 
 
 # --- deadlines -------------------------------------------------------------------------------
@@ -154,15 +200,34 @@ def enqueue_followups(runtime: Runtime, followups: FollowUps) -> None:
 
 
 def enqueue_notifications(runtime: Runtime, outbound_ids: Iterable[int]) -> None:
-    """Hand delivered-after-commit work to RQ. If Redis is down the rows stay queued and
-    ``requeue_pending`` sends them when a worker starts (the DB is the source of truth)."""
+    """List committed rows for delivery, and start a drain unless one is already waiting (it
+    will take these too). If Redis is down the rows stay queued and ``requeue_pending`` lists
+    them when a worker starts (the DB is the source of truth)."""
+    ids = list(outbound_ids)
+    if not ids:
+        return
     try:
-        for outbound_id in outbound_ids:
-            runtime.queue.enqueue(
-                deliver_notification, outbound_id, job_id=f"outbound-{outbound_id}", retry=RETRY
-            )
+        pipe = runtime.redis.pipeline()  # MULTI: listed before the flag is looked at
+        pipe.rpush(DRAIN_LIST, *ids)
+        pipe.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_TTL)
+        _, first = pipe.execute()
+        if first:
+            _enqueue_drain(runtime)
     except redis.RedisError as error:
         log.warning("could not enqueue notifications, left queued in DB: %s", type(error).__name__)
+
+
+def _start_drain(runtime: Runtime) -> None:
+    if runtime.redis.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_TTL):
+        _enqueue_drain(runtime)
+
+
+def _enqueue_drain(runtime: Runtime) -> None:
+    try:
+        runtime.queue.enqueue(deliver_queued, job_id=f"drain-{uuid.uuid4().hex}", result_ttl=0)
+    except redis.RedisError:
+        runtime.redis.delete(DRAIN_FLAG)  # best effort: the next rows may start one
+        raise
 
 
 def arm_deadlines(runtime: Runtime, rows: Iterable[Deadline]) -> None:
