@@ -16,7 +16,7 @@ from handlers.types import (
     Relay,
     Reply,
 )
-from nlp.extract import PHONE, mask_personal
+from nlp.extract import mask_personal, mobile_number
 
 
 def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
@@ -26,11 +26,11 @@ def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
         notice = Notify(case.worker_id, text, Relay(inbound.sender_id, inbound.text))
         return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(notice,))
     if case.employer_id is None:
-        phone = PHONE.search(inbound.text)
+        phone = mobile_number(inbound.text)
         if phone:  # an optional contact of the employer, for the mediator if it comes to that
             return HandlerResult(
                 replies=(Reply(texts.EMPLOYER_CONTACT_NOTED),),
-                effects=(RecordEmployerContact(phone.group()),),
+                effects=(RecordEmployerContact(phone),),
             )
         return HandlerResult(replies=(Reply(texts.WAITING_FOR_EMPLOYER),))
     # PIPL-23: the worker's consent never covers their phone or ID number (PIPL-28).

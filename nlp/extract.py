@@ -353,6 +353,13 @@ def _replace(pattern: re.Pattern[str], text: str, new: Callable[[str], str]) -> 
 _MAYBE_PERSONAL = re.compile(r"[0-9０-９](?:[ -]?[0-9０-９]){9}")
 
 
+def mobile_number(text: str) -> str | None:
+    """The first mobile number in the text as its 11 ASCII digits: typed full-width (many
+    phones' keyboards: １３９…), in groups (139 1234 5678) or after +86, it is one number."""
+    found = PHONE.search(text.translate(_NARROW))
+    return re.sub(r"[^0-9]", "", found.group())[-11:] if found else None
+
+
 def mask_personal(text: str) -> str:
     """The text with ID, bank-card and phone numbers masked (for logs, shares and exports)."""
     if not _MAYBE_PERSONAL.search(text):

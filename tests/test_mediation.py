@@ -293,12 +293,17 @@ def test_a_shared_phone_location_routes_to_the_nearest_street_centre(
     assert worker.case["route"]["org"]["type"] == "township"
 
 
+@pytest.mark.parametrize(
+    "typed", ["单位王经理电话13912345678", "单位王经理电话１３９ １２３４ ５６７８"]
+)
 def test_the_employer_contact_the_worker_gives_reaches_only_the_mediator(
-    chat: Chat, runtime: Runtime, quanzhou: None
+    chat: Chat, runtime: Runtime, quanzhou: None, typed: str
 ) -> None:
+    """However the phone's keyboard typed the digits (full-width ones too), the mediator gets
+    the number in plain digits."""
     worker = complain(chat)
     worker.taps("consent_employer")
-    worker.says("单位王经理电话13912345678")
+    worker.says(typed)
     worker.hears("只提供给处理案件的调解员")
     assert "employer_contact" not in worker.case
     worker.says("转人工")
