@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -31,28 +32,37 @@ BEFORE_CONSENT = frozenset(
 )  # msg_id of a fired deadline: "deadline:<id>"
 
 
+# Writes of the caller's that belong to the message (the WeChat push log and its reply): run
+# in the message's transaction with its response; returns outbound ids to deliver after commit.
+Also = Callable[[Session, dict[str, Any]], list[int]]
+
+
 def dispatch(
     runtime: Runtime,
     inbound: Inbound,
     *,
     lock_wait: float | None = None,
     session_id: str | None = None,
+    claimed: bool = False,
+    also: Also | None = None,
 ) -> dict[str, Any]:
     """Process an inbound message once and return its response (the first one on redelivery).
     ``lock_wait``: raise storage.db.LockBusy rather than wait longer for the case's locks.
-    ``session_id``: the sender's login session, checked not revoked in the same transaction."""
-    if not _claim(runtime, inbound):
+    ``session_id``: the sender's login session, checked not revoked in the same transaction.
+    ``claimed``: the caller has claimed this delivery in Redis already (the push view).
+    ``also``: the caller's own writes, committed with the message (not run on a redelivery)."""
+    if not claimed and not _claim(runtime, inbound):
         return _earlier_response(runtime, inbound, session_id)
     try:
-        response, followups = _process(runtime, inbound, lock_wait, session_id)
+        response, followups = _process(runtime, inbound, lock_wait, session_id, also)
     except IntegrityError:
         if not _already_stored(runtime, inbound):
-            _release(runtime, inbound)
+            _release(runtime, inbound, claimed)
             raise
         # Another copy got in between (Redis was down or lost the claim): its answer wins.
         return _earlier_response(runtime, inbound, session_id)
     except Exception:
-        _release(runtime, inbound)
+        _release(runtime, inbound, claimed)
         raise
     tasks.enqueue_followups(runtime, followups)
     return response
@@ -69,7 +79,9 @@ def _claim(runtime: Runtime, inbound: Inbound) -> bool:
         return True
 
 
-def _release(runtime: Runtime, inbound: Inbound) -> None:
+def _release(runtime: Runtime, inbound: Inbound, claimed: bool = False) -> None:
+    if claimed or inbound.role is Role.SYSTEM:
+        return  # not claimed here: the caller releases its own claim
     try:
         kv.release_message(runtime.redis, inbound.channel, inbound.msg_id)
     except redis.RedisError:
@@ -109,6 +121,7 @@ def _process(
     inbound: Inbound,
     lock_wait: float | None = None,
     session_id: str | None = None,
+    also: Also | None = None,
 ) -> tuple[dict[str, Any], FollowUps]:
     store, followups = runtime.store, FollowUps()
     with store.transaction(lock_wait=lock_wait) as session:
@@ -163,6 +176,8 @@ def _process(
             response=response,
             now=inbound.received_at,
         )
+        if also is not None:
+            followups.notifications.extend(also(session, response))
     return response, followups
 
 

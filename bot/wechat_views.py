@@ -195,56 +195,89 @@ class Sender:
 
 def _process(runtime: Runtime, push: Push, lock_wait: float | None = None) -> None:
     now = runtime.clock.now()
-    with runtime.store.transaction(lock_wait=lock_wait) as session:
-        party = queries.wechat_party(session, push.openid, now, name=texts.WECHAT_NEW_USER)
-        case = queries.current_case(session, party)
-        sender = Sender(party.id, Role(party.role), case.id if case else None)
-    reply = _answer(runtime, push, sender, now, lock_wait)
+    sender = _sender(runtime, push, now, lock_wait)
     kind = f"event:{push.event}" if push.msg_type == "event" else push.msg_type
-    outbound: list[int] = []
+    inbound, reply = _converse(runtime, push, sender, now)
+    if inbound is not None:
+        written: list[int] = []
+
+        def also(session: Session, response: dict[str, Any]) -> list[int]:
+            written.append(1)
+            return _log(session, runtime, push, sender, kind, now, render(response["replies"]))
+
+        try:
+            # The message, the push log and the reply commit together.
+            dispatch(runtime, inbound, lock_wait=lock_wait, claimed=True, also=also)
+        except ApiError as error:
+            reply = error.message  # e.g. an employer with no case yet: said in words
+        else:
+            if written:
+                log.info("push %s from party %s: %s", push.msg_id, sender.party_id, kind)
+            return  # else a redelivery that another copy answered
     with runtime.store.transaction(lock_wait=lock_wait) as session:
-        logged = queries.record_push(
-            session,
-            dedupe_key=push.dedupe_key,
-            party_id=sender.party_id,
-            kind=kind,
-            now=now,
-            media_id=push.media_id,
-        )
-        if logged is None:
-            return  # another copy got here first: its reply is already queued
-        if push.event == "subscribe_msg_popup_event":
-            results = [(s.template_id, s.status) for s in push.subscriptions]
-            queries.add_grants(session, sender.party_id, results, source="popup_event", now=now)
-        if reply:
-            logged.reply_id = _reply(session, runtime, sender.party_id, sender.case_id, reply, now)
-            outbound.append(logged.reply_id)
+        outbound = _log(session, runtime, push, sender, kind, now, reply)
     log.info("push %s from party %s: %s", push.msg_id or "event", sender.party_id, kind)
     tasks.enqueue_notifications(runtime, outbound)
 
 
-def _answer(
-    runtime: Runtime, push: Push, sender: Sender, now: datetime, lock_wait: float | None
-) -> str:
-    """What we say back, if anything."""
-    if push.msg_type == "text":
-        return _converse(runtime, push, sender, now, lock_wait)
-    if push.msg_type in UNSUPPORTED:
-        return texts.WECHAT_UNSUPPORTED  # kept in the push log (media id), not understood yet
-    if push.event == "user_enter_tempsession":
-        return texts.WECHAT_WELCOME
-    return ""  # other events (popup results, sent reports, …) need no answer
+def _sender(runtime: Runtime, push: Push, now: datetime, lock_wait: float | None) -> Sender:
+    """Who sent the push and their current case: a read, and a write only on first contact."""
+    with runtime.store.reading() as session:
+        party = queries.wechat_party_of(session, push.openid)
+        if party is not None:
+            case = queries.current_case(session, party)
+            return Sender(party.id, Role(party.role), case.id if case else None)
+    with runtime.store.transaction(lock_wait=lock_wait) as session:
+        party = queries.wechat_party(session, push.openid, now, name=texts.WECHAT_NEW_USER)
+        case = queries.current_case(session, party)
+        return Sender(party.id, Role(party.role), case.id if case else None)
+
+
+def _log(
+    session: Session,
+    runtime: Runtime,
+    push: Push,
+    sender: Sender,
+    kind: str,
+    now: datetime,
+    reply: str,
+) -> list[int]:
+    """The push log's row (once per push), a popup's grants, and the reply: outbound ids."""
+    logged = queries.record_push(
+        session,
+        dedupe_key=push.dedupe_key,
+        party_id=sender.party_id,
+        kind=kind,
+        now=now,
+        media_id=push.media_id,
+    )
+    if logged is None:
+        return []  # another copy got here first: its reply is already queued
+    if push.event == "subscribe_msg_popup_event":
+        results = [(s.template_id, s.status) for s in push.subscriptions]
+        queries.add_grants(session, sender.party_id, results, source="popup_event", now=now)
+    if not reply:
+        return []
+    logged.reply_id = _reply(session, runtime, sender.party_id, sender.case_id, reply, now)
+    return [logged.reply_id]
 
 
 def _converse(
-    runtime: Runtime, push: Push, sender: Sender, now: datetime, lock_wait: float | None
-) -> str:
+    runtime: Runtime, push: Push, sender: Sender, now: datetime
+) -> tuple[Inbound | None, str]:
+    """A text push as the chat's Inbound; else (None, what we say back, if anything)."""
+    if push.msg_type in UNSUPPORTED:
+        return None, texts.WECHAT_UNSUPPORTED  # kept in the push log (media id), not understood
+    if push.event == "user_enter_tempsession":
+        return None, texts.WECHAT_WELCOME
+    if push.msg_type != "text":
+        return None, ""  # other events (popup results, sent reports, …) need no answer
     text = push.content.strip()
     if not text:
-        return texts.ERRORS["missing_text"]
+        return None, texts.ERRORS["missing_text"]
     limit = runtime.settings.max_text_chars
     if len(text) > limit:
-        return texts.ERRORS["text_too_long"].format(limit=limit)
+        return None, texts.ERRORS["text_too_long"].format(limit=limit)
     inbound = Inbound(
         channel=Channel.WECHAT,
         msg_id=str(push.msg_id),
@@ -254,11 +287,7 @@ def _converse(
         text=text,
         case_id=sender.case_id,
     )
-    try:
-        response = dispatch(runtime, inbound, lock_wait=lock_wait)
-    except ApiError as error:
-        return error.message  # e.g. an employer with no case yet: said in words
-    return render(response["replies"])
+    return inbound, ""
 
 
 def render(replies: Sequence[Mapping[str, Any]]) -> str:

@@ -937,7 +937,7 @@ def wechat_party(
     unionid: str | None = None,
 ) -> Party:
     """The party behind a WeChat openid, created on first contact (role only then)."""
-    party = session.scalar(select(Party).where(Party.openid == openid))
+    party = wechat_party_of(session, openid)
     if party is None:
         try:
             with session.begin_nested():  # two first contacts at once: one party
@@ -949,6 +949,13 @@ def wechat_party(
     if unionid and party.unionid != unionid:
         party.unionid = unionid
     return party
+
+
+def wechat_party_of(session: Session, openid: str) -> Party | None:
+    return session.scalar(_PARTY_OF_OPENID, {"openid": openid})
+
+
+_PARTY_OF_OPENID = select(Party).where(Party.openid == bindparam("openid"))
 
 
 def revoke_session(session: Session, sid: str, party_id: str, now: datetime) -> None:
