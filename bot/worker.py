@@ -11,6 +11,7 @@ abandoned job, and the re-enqueue at start-up delivers what was left queued.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from rq import SimpleWorker
@@ -28,6 +29,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     """Work the queue (with RQ's scheduler, for timers) until told to stop."""
     logs.setup(settings)  # RQ's own loggers then use it too (one masked handler)
     nlp.warm_up()  # before the first job (the deadline handlers classify nothing, but intake does)
+    gc.freeze()  # the NLP tables stay for good: no full collection walks them (as bot/wsgi.py)
     runtime = runtimes.install(Runtime(settings))
     requeued = tasks.requeue_pending(runtime)
     if requeued:

@@ -88,11 +88,13 @@ class WriterGate:
     SQLite lets one writer in at a time (BEGIN IMMEDIATE). A writer that finds the lock taken
     is put to sleep by SQLite's busy handler in steps of 1, 2, 5, 10 … 100 ms and looks again:
     under load a writer mostly sleeps long after the lock was free (docs/benchmarks.md: most
-    of the message endpoint's latency). Holding an exclusive flock on a file beside the
-    database around each write transaction, and looking again after at most 2 ms, hands the
-    database over at once. A thread lock orders the threads of one process (flock is per
-    process). Writers that bypass the gate (migrations, a sqlite3 shell) still meet SQLite's
-    own lock and busy timeout: the gate is about speed, never about correctness."""
+    of the message endpoint's latency). An exclusive flock on a file beside the database, held
+    around each write transaction, hands the database over at once: a writer without a time
+    limit blocks in flock and the kernel wakes it (a holder that dies lets go); one with a
+    limit (``lock_wait``) looks again after at most 2 ms. A thread lock orders the threads of
+    one process (flock is per process). Writers that bypass the gate (migrations, a sqlite3
+    shell) still meet SQLite's own lock and busy timeout: the gate is about speed, never about
+    correctness."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -108,9 +110,10 @@ class WriterGate:
         return self._fd
 
     @contextmanager
-    def held(self, wait: float) -> Iterator[None]:
-        """Hold the gate for the block; LockBusy when it stays taken for ``wait`` seconds. A
-        thread already holding it passes (its nested writer meets SQLite's busy timeout)."""
+    def held(self, wait: float | None) -> Iterator[None]:
+        """Hold the gate for the block; LockBusy when it stays taken for ``wait`` seconds (None:
+        as long as it takes; a holder that dies lets go). A thread already holding it passes
+        (its nested writer meets SQLite's busy timeout)."""
         if getattr(self._held, "depth", 0):
             self._held.depth += 1
             try:
@@ -118,11 +121,11 @@ class WriterGate:
             finally:
                 self._held.depth -= 1
             return
-        deadline = time.monotonic() + wait
-        if not self._threads.acquire(timeout=max(wait, 0.001)):
+        deadline = time.monotonic() + (wait or 0.0)
+        if not self._threads.acquire(timeout=-1 if wait is None else max(wait, 0.001)):
             raise LockBusy("writer gate: another thread")
         try:
-            self._take(deadline)
+            self._take(deadline, block=wait is None)
             self._held.depth = 1
             try:
                 yield
@@ -137,8 +140,11 @@ class WriterGate:
             os.close(self._fd)
         self._fd = None
 
-    def _take(self, deadline: float) -> None:
+    def _take(self, deadline: float, block: bool) -> None:
         fd, pause = self._file(), GATE_POLL_SECONDS[0]
+        if block:  # the kernel wakes this writer the moment the gate is free
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -170,8 +176,7 @@ class Store:
             with self._transaction(lock_wait) as session:
                 yield session
             return
-        wait = SQLITE_BUSY_MS / 1000 if lock_wait is None else lock_wait
-        with self.gate.held(wait), self._transaction(lock_wait) as session:
+        with self.gate.held(lock_wait), self._transaction(lock_wait) as session:
             yield session
 
     @contextmanager
