@@ -1690,3 +1690,49 @@ def held_sender(session: Session, outbound_id: int) -> str | None:
         .where(OutboundDetail.parent_id == outbound_id, OutboundDetail.purpose == HELD)
     )
     return session.scalar(query.limit(1))
+
+
+from sqlalchemy import Row  # noqa: E402
+
+
+def notice_statuses(
+    session: Session, case_id: str, outbound_ids: Sequence[int], *, since: datetime | None = None
+) -> list[Row[tuple[int, str, str | None, str | None]]]:
+    """The status now of these inbox notifications of the case, sent since ``since``: rows of
+    (id, status, error_code, purpose), one indexed query."""
+    if not outbound_ids:
+        return []
+    query = (
+        select(
+            OutboundMessage.id,
+            OutboundMessage.status,
+            OutboundMessage.error_code,
+            OutboundDetail.purpose,
+        )
+        .outerjoin(OutboundDetail, OutboundDetail.outbound_id == OutboundMessage.id)
+        .where(
+            OutboundMessage.case_id == case_id,
+            OutboundMessage.channel == "inbox",
+            OutboundMessage.id.in_(outbound_ids),
+        )
+    )
+    if since is not None:
+        query = query.where(OutboundMessage.created_at >= since)
+    return list(session.execute(query))
+
+
+def relay_decisions(session: Session, held_ids: Sequence[int]) -> dict[int, str]:
+    """What a mediator decided on these held notifications, "released" or "dropped", by held
+    id (the decision is a new notification pointing at the held one, cases.decide_relay)."""
+    if not held_ids:
+        return {}
+    query = select(OutboundDetail.parent_id, OutboundDetail.purpose).where(
+        OutboundDetail.parent_id.in_(held_ids), OutboundDetail.purpose.in_(HELD_DECISIONS)
+    )
+    return {parent: purpose for parent, purpose in session.execute(query) if parent is not None}
+
+
+def console_logins(session: Session, party_id: str) -> list[ConsoleAccount]:
+    """The console accounts that act as this party."""
+    query = select(ConsoleAccount).where(ConsoleAccount.party_id == party_id)
+    return list(session.scalars(query))

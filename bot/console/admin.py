@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import orgs, reports
@@ -24,7 +23,7 @@ from bot.web import current_runtime
 from handlers import texts
 from routing.directory import TYPE_NAMES
 from storage import queries
-from storage.models import ConsoleAccount, Mediator, Organization
+from storage.models import Mediator, Organization
 
 PAGE = 20
 TEMPLATE = Path(__file__).resolve().parents[2] / "docs" / "orgs_template.csv"
@@ -158,8 +157,7 @@ def mediator_deactivate(mediator_id: str) -> ResponseReturnValue:
             abort(404)
         mediator.active = False
         if mediator.party_id:
-            logins = select(ConsoleAccount).where(ConsoleAccount.party_id == mediator.party_id)
-            for account in db.scalars(logins):
+            for account in queries.console_logins(db, mediator.party_id):
                 account.active = False
         _audit_admin(db, runtime.clock.now(), "mediator_deactivated", {"mediator_id": mediator.id})
         org_id, name = mediator.org_id, mediator.name

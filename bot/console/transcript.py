@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import serialize
@@ -23,7 +22,6 @@ from handlers import texts
 from nlp.extract import mask_personal
 from storage import queries
 from storage.crypto import TextCipher
-from storage.models import OutboundDetail, OutboundMessage
 
 # Statuses a later poll may change: not yet delivered, or held for a mediator's decision.
 PENDING = frozenset({"queued", "held"})
@@ -116,7 +114,8 @@ def _lines(
                 kind="reply",
             )
         found.append((message.created_at, 0, message.id, line))
-    decided = _decisions(session, [r.id for r, _, purpose in notices if _held(r, purpose)])
+    held = [row.id for row, _, purpose in notices if _held(row, purpose)]
+    decided = queries.relay_decisions(session, held)
     for row, role, purpose in notices:
         line = Line(
             f"o{row.id}",
@@ -143,43 +142,16 @@ def statuses(
     """The status now of these notifications of the case (the lines a page still shows as
     pending), by line key; one query, two when some were held. Only lines the desk shows
     (since the worker's consent, PIPL-23)."""
-    if not outbound_ids:
-        return {}
-    query = (
-        select(
-            OutboundMessage.id,
-            OutboundMessage.status,
-            OutboundMessage.error_code,
-            OutboundDetail.purpose,
-        )
-        .outerjoin(OutboundDetail, OutboundDetail.outbound_id == OutboundMessage.id)
-        .where(
-            OutboundMessage.case_id == case_id,
-            OutboundMessage.channel == "inbox",
-            OutboundMessage.id.in_(outbound_ids[:PENDING_LIMIT]),
-        )
-    )
-    if since is not None:
-        query = query.where(OutboundMessage.created_at >= since)
-    rows = [(row, row.purpose) for row in session.execute(query)]
-    decided = _decisions(session, [row.id for row, purpose in rows if _held(row, purpose)])
+    found = queries.notice_statuses(session, case_id, outbound_ids[:PENDING_LIMIT], since=since)
+    rows = [(row, row.purpose) for row in found]
+    held = [row.id for row, purpose in rows if _held(row, purpose)]
+    decided = queries.relay_decisions(session, held)
     return {f"o{row.id}": _status(row, purpose, decided) for row, purpose in rows}
 
 
 def _held(row: Any, purpose: str | None) -> bool:
     """Content security held the words this notification carries (bot/outbound.py)."""
     return row.status == "failed" and row.error_code is not None and purpose != queries.HELD
-
-
-def _decisions(session: Session, held_ids: list[int]) -> dict[int, str]:
-    """What a mediator decided on held notifications: "released" or "dropped" (the decision is
-    a new notification pointing at the held one, cases.decide_relay)."""
-    if not held_ids:
-        return {}
-    query = select(OutboundDetail.parent_id, OutboundDetail.purpose).where(
-        OutboundDetail.parent_id.in_(held_ids), OutboundDetail.purpose.in_(queries.HELD_DECISIONS)
-    )
-    return {parent: purpose for parent, purpose in session.execute(query) if parent is not None}
 
 
 def _status(row: Any, purpose: str | None, decided: dict[int, str]) -> str:
