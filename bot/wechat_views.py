@@ -52,6 +52,7 @@ CLAIM_CHANNEL = "wechat-push"  # the Redis fast-path dedupe of whole pushes
 INLINE_LOCK_WAIT = 1.0  # seconds a push waits for a busy case before RQ takes it over
 QUEUED_KEY = "tiaojie:wechat-push-queued:{openid}"  # this user's pushes waiting in RQ
 QUEUED_TTL = 3600  # a counter left by a job that finally failed stops holding others back
+QUOTE_CHARS = 12  # how much of a lost push its sender is shown back
 UNSUPPORTED = frozenset({"image", "voice", "video", "shortvideo", "miniprogrampage", "link"})
 
 
@@ -78,11 +79,19 @@ def receive() -> ResponseReturnValue:
     except MalformedPush as error:
         log.warning("push malformed: %s", error)
         raise ApiError(400, "bad_push") from error
-    wait = ratelimit.push_wait(runtime, push.openid)
-    if wait is None:
-        handle(runtime, push)
-    elif ratelimit.first_refusal(runtime, push.openid):
-        _too_fast(runtime, push, wait)
+    if not _claim(runtime, push.dedupe_key):
+        # A redelivery while (or after) the first copy is processed: nothing to do, and it
+        # does not count against the sender's budget a second time.
+        return Response("success", mimetype="text/plain")
+    try:
+        wait = ratelimit.push_wait(runtime, push.openid)
+        if wait is None:
+            handle(runtime, push)
+        elif ratelimit.first_refusal(runtime, push.openid):
+            _too_fast(runtime, push, wait)
+    except Exception:
+        _release(runtime, push.dedupe_key)  # let WeChat's next attempt try again
+        raise
     return Response("success", mimetype="text/plain")
 
 
@@ -120,22 +129,16 @@ def _reply(
 
 
 def handle(runtime: Runtime, push: Push) -> None:
-    """Process a verified push once: Redis claims it fast, the push log's unique key for sure.
-    Inline when that is quick; otherwise RQ processes it (``process_queued``)."""
-    if not _claim(runtime, push.dedupe_key):
-        return  # a redelivery while (or after) the first copy is processed
+    """Process a verified push the view claimed (Redis claims it fast, the push log's unique
+    key for sure): inline when that is quick; otherwise RQ processes it (``process_queued``)."""
+    if _waiting_in_rq(runtime, push.openid):
+        _hand_to_rq(runtime, push)  # behind the user's earlier message, in order
+        return
     try:
-        if _waiting_in_rq(runtime, push.openid):
-            _hand_to_rq(runtime, push)  # behind the user's earlier message, in order
-            return
-        try:
-            _process(runtime, push, lock_wait=INLINE_LOCK_WAIT)
-        except LockBusy:
-            log.info("push %s: its case is busy, handed to RQ", push.msg_id or "event")
-            _hand_to_rq(runtime, push)
-    except Exception:
-        _release(runtime, push.dedupe_key)  # let WeChat's next attempt try again
-        raise
+        _process(runtime, push, lock_wait=INLINE_LOCK_WAIT)
+    except LockBusy:
+        log.info("push %s: its case is busy, handed to RQ", push.msg_id or "event")
+        _hand_to_rq(runtime, push)
 
 
 def _waiting_in_rq(runtime: Runtime, openid: str) -> bool:
@@ -161,12 +164,40 @@ def process_queued(runtime: Runtime, sealed: str) -> None:
     """The RQ side of ``_hand_to_rq``: process the push, waiting for locks as long as needed.
     A failure raises (RQ retries with backoff); the push log and the message's own unique key
     keep a retried push from being processed twice."""
+    push = _unseal(runtime, sealed)
+    _process(runtime, push)
+    _count_down(runtime, push.openid)
+
+
+def give_up(runtime: Runtime, sealed: str) -> None:
+    """The last attempt at a queued push failed. WeChat had its ``success`` long ago, so the
+    sender would never know: they are asked to send it again (quoting its start, never
+    logged), and their later pushes stop queueing behind it."""
+    push = _unseal(runtime, sealed)
+    _count_down(runtime, push.openid)
+    start = push.content.strip()
+    if push.msg_type != "text" or not start:
+        log.warning("push event %s: given up after its last attempt", push.event or "?")
+        return  # an event: nothing the user typed to send again
+    now = runtime.clock.now()
+    quoted = start if len(start) <= QUOTE_CHARS else start[: QUOTE_CHARS - 1] + "…"
+    text = texts.WECHAT_NOT_PROCESSED.format(start=quoted)
+    with runtime.store.transaction() as session:
+        party = queries.wechat_party(session, push.openid, now, name=texts.WECHAT_NEW_USER)
+        reply = _reply(session, runtime, party.id, None, text, now)
+    log.warning("push %s: given up after its last attempt, sender asked to resend", push.msg_id)
+    tasks.enqueue_notifications(runtime, [reply])
+
+
+def _unseal(runtime: Runtime, sealed: str) -> Push:
     fields = json.loads(runtime.store.cipher.decrypt(sealed))
     fields["subscriptions"] = tuple(Subscription(**s) for s in fields.get("subscriptions", ()))
-    push = Push(**fields)
-    _process(runtime, push)
+    return Push(**fields)
+
+
+def _count_down(runtime: Runtime, openid: str) -> None:
     try:
-        runtime.redis.decr(QUEUED_KEY.format(openid=push.openid))
+        runtime.redis.decr(QUEUED_KEY.format(openid=openid))
     except redis.RedisError:
         log.warning("could not count down the queued pushes (the counter expires)")
 

@@ -145,6 +145,25 @@ def test_wechat_pushes_are_counted_per_sender_never_per_address(
     assert push(client, text_push("o_calm", "一万二", 6)).status_code == 200
 
 
+def test_wechat_delivering_one_push_again_does_not_use_up_the_senders_budget(
+    push_app: Flask, clock: Clock
+) -> None:
+    """WeChat sends a push up to three times when our answer is slow: one message, counted
+    once. The sender's budget (2 a minute here) still has room for their next message."""
+    start_of_a_minute(clock)
+    runtime = push_app.extensions["tiaojie"]
+    client = push_app.test_client()
+    for _ in range(3):  # the same MsgId, three deliveries
+        assert push(client, text_push("o_slow", "老板拖欠工资", 41)).status_code == 200
+    assert push(client, text_push("o_slow", "三个月了", 42)).status_code == 200
+    with runtime.store.transaction() as session:
+        said = session.scalars(select(Message).where(Message.direction == "in")).all()
+        sent = session.scalars(select(OutboundMessage.text_enc)).all()
+    assert len(said) == 2  # both messages processed, none refused
+    told = [runtime.store.cipher.decrypt(text) for text in sent]
+    assert not any(t.startswith("消息发得太快了") for t in told)
+
+
 def test_bodies_beyond_the_limits_get_413_in_chinese(
     chat: Chat, push_app: Flask, settings: Settings
 ) -> None:
