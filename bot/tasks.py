@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import redis
-from rq import Retry
+from rq import Retry, get_current_job
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -182,10 +182,21 @@ def fire_due(runtime: Runtime) -> int:
 
 
 def process_push(sealed: str) -> None:
-    """A WeChat push that could not be processed within WeChat's 5 s (bot/wechat_views.py)."""
+    """A WeChat push that could not be processed within WeChat's 5 s (bot/wechat_views.py).
+    When its last attempt fails too, the sender is asked to send it again."""
     from bot import wechat_views  # the web side imports this module: import it at run time
 
-    wechat_views.process_queued(runtimes.current(), sealed)
+    runtime = runtimes.current()
+    try:
+        wechat_views.process_queued(runtime, sealed)
+    except Exception:
+        job = get_current_job()
+        if job is None or not job.retries_left:
+            try:
+                wechat_views.give_up(runtime, sealed)
+            except Exception as error:  # the job's own failure is what RQ records
+                log.error("could not tell a push's sender it failed: %s", type(error).__name__)
+        raise
 
 
 # --- enqueueing ------------------------------------------------------------------------------

@@ -378,6 +378,7 @@ WECHAT_UNSUPPORTED = (
     "暂时还不能识别图片和语音，已为您保存。请用文字说说情况，比如单位名称、欠了多少钱、多久了。"
 )
 WECHAT_TOO_FAST = "消息发得太快了，刚才这条没有收到。请{seconds}秒后再发一次。"
+WECHAT_NOT_PROCESSED = "抱歉，您刚才发的“{start}”没能处理成功，请再发一次。"
 WECHAT_OPTIONS = "请直接回复：{labels}"
 WECHAT_OPTION_SEPARATOR = " 或 "
 WECHAT_NOTICE_TITLE = "案件有新消息"

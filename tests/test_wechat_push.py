@@ -9,9 +9,10 @@ from dataclasses import replace
 
 import pytest
 from flask import Flask
+from rq.job import Job
 from sqlalchemy import func, select
 
-from bot import tasks
+from bot import tasks, wechat_views
 from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings
@@ -484,3 +485,38 @@ def test_a_broken_aes_frame_with_a_valid_signature_gets_400(
         )
         assert response.status_code == 400, encrypt
     assert count(wechat_runtime, WechatPush) == 0
+
+
+def test_a_queued_push_that_fails_its_last_attempt_asks_its_sender_to_send_it_again(
+    wechat_chat: Chat, wechat_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push handed to RQ (its case was busy) keeps failing. WeChat had ``success`` long
+    ago, so RQ's retries are silent; after the last one the sender hears it was lost, and
+    their next push is processed at once instead of queueing behind the lost one."""
+    client = wechat_chat.app.test_client()
+    openid = "oTEST_lost_push"
+    assert push(client, text_push(openid, "鑫达鞋业拖欠我三个月工资", 7101)).status_code == 200
+    with wechat_runtime.store.transaction() as held:
+        held.execute(select(Party).where(Party.openid == openid).with_for_update())
+        assert push(client, text_push(openid, "一共两万四千块钱", 7102)).status_code == 200
+    [job_id] = [j for j in wechat_runtime.queue.job_ids if j.startswith("push-")]
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(wechat_views, "_process", broken)
+    wechat_chat.run_jobs()  # the first attempt: RQ will retry, nobody is told yet
+    assert len(cs_replies(wechat_runtime)) == 1
+    job = Job.fetch(job_id, connection=wechat_runtime.redis)
+    job.retries_left = 0  # the retries went by (5 s … 30 min): this is the last attempt
+    job.save()
+    wechat_runtime.queue.enqueue_job(job)
+    wechat_chat.run_jobs()
+    replies = cs_replies(wechat_runtime)
+    assert (
+        len(replies) == 2
+        and replies[-1] == "抱歉，您刚才发的“一共两万四千块钱”没能处理成功，请再发一次。"
+    )
+    monkeypatch.undo()
+    assert push(client, text_push(openid, "一共两万四千块钱", 7103)).status_code == 200
+    assert stored_texts(wechat_runtime) == ["鑫达鞋业拖欠我三个月工资", "一共两万四千块钱"]
