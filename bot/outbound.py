@@ -20,7 +20,7 @@ Transient WeChat errors raise, so RQ retries with backoff (tasks.RETRY).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,7 +73,10 @@ class Check:
 
 
 def deliver(runtime: Runtime, outbound_id: int) -> str:
-    """Deliver one outbound row (idempotent: a row that is no longer queued is left alone)."""
+    """Deliver one outbound row (idempotent: a row that is no longer queued is left alone).
+    A row that needs no network call — an inbox copy whose words need no check, a reply or a
+    subscribe message that cannot go out over WeChat — is settled in the transaction that
+    loads it; the others make their call between two short transactions."""
     job = _load(runtime, outbound_id)
     if isinstance(job, str):
         return job
@@ -81,6 +84,7 @@ def deliver(runtime: Runtime, outbound_id: int) -> str:
 
 
 def _load(runtime: Runtime, outbound_id: int) -> Job | str:
+    """The row as a Job to deliver, or its final status when there was nothing to call."""
     cipher = runtime.store.cipher
     with runtime.store.transaction() as session:
         row = queries.lock_outbound(session, outbound_id)
@@ -97,7 +101,7 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
         if row.channel == "inbox" and sender_id and _checking(runtime):
             words = cipher.decrypt(detail.relay_words_enc or "") if detail else ""
             relay = (words, real_openid(session.get(Party, sender_id)), sender_id)
-        return Job(
+        job = Job(
             id=row.id,
             channel=row.channel if row.channel in CHANNELS else "inbox",
             party_id=row.party_id,
@@ -110,6 +114,32 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
             template_id=detail.template_id if detail else None,
             relay=relay,
         )
+        offline = _offline(runtime, job)
+        if offline is _ONLINE:
+            return job
+        followups = SETTLE[job.channel](session, runtime, job, row, offline, runtime.clock.now())
+        status = row.status
+    _enqueue(runtime, followups)
+    return status
+
+
+_ONLINE = WeChatError(None, "a network call decides")  # marker: not settled offline
+
+
+def _offline(runtime: Runtime, job: Job) -> WeChatError | None:
+    """Why the row cannot (or need not) leave over the network: None for an inbox copy with
+    nothing to check, the error to record for WeChat messages that cannot be sent, _ONLINE
+    when a call is to be made."""
+    enabled = runtime.settings.wechat_enabled
+    if job.channel == "inbox":
+        return _ONLINE if job.relay else None
+    if job.channel == "wechat_cs":
+        if job.openid is None or not enabled:
+            return WeChatError(None, "no openid or WeChat not configured")
+        return _ONLINE
+    if job.openid is None or not job.template_id or not enabled:
+        return WeChatError(None, "subscribe message cannot be sent")
+    return _ONLINE
 
 
 def _checking(runtime: Runtime) -> bool:
@@ -121,23 +151,39 @@ def _checking(runtime: Runtime) -> bool:
 
 
 def _inbox(runtime: Runtime, job: Job) -> str:
-    check = _check(runtime, job) if job.relay else None
+    return _settle_after(runtime, job, _check(runtime, job))
+
+
+def _settle_inbox(
+    session: Session,
+    runtime: Runtime,
+    job: Job,
+    row: OutboundMessage,
+    check: Check | None,
+    now: datetime,
+) -> list[int]:
     followups: list[int] = []
+    if check is not None:
+        _record_check(session, job, check, now)
+    if check is not None and check.hold:
+        row.status, row.error_code = "failed", check.error
+        followups.append(_tell_sender(session, runtime, job, now))
+    else:
+        row.status, row.sent_at = "sent", now
+        nudge = _subscribe_nudge(session, runtime, job, now)
+        if nudge is not None:
+            followups.append(nudge)
+    return followups
+
+
+def _settle_after(runtime: Runtime, job: Job, outcome: Check | WeChatError | None) -> str:
+    """After the network call: record its outcome on the row (if still queued) and queue
+    what follows from it."""
     with runtime.store.transaction() as session:
         row = queries.lock_outbound(session, job.id)
         if row is None or row.status != "queued":
             return row.status if row else "missing"
-        now = runtime.clock.now()
-        if check is not None:
-            _record_check(session, job, check, now)
-        if check is not None and check.hold:
-            row.status, row.error_code = "failed", check.error
-            followups.append(_tell_sender(session, runtime, job, now))
-        else:
-            row.status, row.sent_at = "sent", now
-            nudge = _subscribe_nudge(session, runtime, job, now)
-            if nudge is not None:
-                followups.append(nudge)
+        followups = SETTLE[job.channel](session, runtime, job, row, outcome, runtime.clock.now())
         status = row.status
     _enqueue(runtime, followups)
     return status
@@ -228,32 +274,32 @@ def _subscribe_nudge(session: Session, runtime: Runtime, job: Job, now: datetime
 
 
 def _customer_service(runtime: Runtime, job: Job) -> str:
+    assert job.openid is not None  # _offline settled the others
     error: WeChatError | None = None
-    if job.openid is None or not runtime.settings.wechat_enabled:
-        error = WeChatError(None, "no openid or WeChat not configured")
-    else:
-        try:
-            WeChatApi(runtime.settings, runtime.redis).send_text(job.openid, job.text)
-        except WeChatError as failed:
-            if failed.transient and job.attempts < FINAL_ATTEMPT:
-                raise
-            error = failed
-    followups: list[int] = []
-    with runtime.store.transaction() as session:
-        row = queries.lock_outbound(session, job.id)
-        if row is None or row.status != "queued":
-            return row.status if row else "missing"
-        now = runtime.clock.now()
-        if error is None:
-            row.status, row.sent_at = "sent", now
-        else:
-            row.error_code = str(error.code) if error.code is not None else "unavailable"
-            # Whatever stopped the reply, the party still reads it in the mini-program.
-            row.status = "fallback"
-            followups.append(_fall_back_to_inbox(session, runtime, job, now))
-        status = row.status
-    _enqueue(runtime, followups)
-    return status
+    try:
+        WeChatApi(runtime.settings, runtime.redis).send_text(job.openid, job.text)
+    except WeChatError as failed:
+        if failed.transient and job.attempts < FINAL_ATTEMPT:
+            raise
+        error = failed
+    return _settle_after(runtime, job, error)
+
+
+def _settle_reply(
+    session: Session,
+    runtime: Runtime,
+    job: Job,
+    row: OutboundMessage,
+    error: WeChatError | None,
+    now: datetime,
+) -> list[int]:
+    if error is None:
+        row.status, row.sent_at = "sent", now
+        return []
+    row.error_code = str(error.code) if error.code is not None else "unavailable"
+    # Whatever stopped the reply, the party still reads it in the mini-program.
+    row.status = "fallback"
+    return [_fall_back_to_inbox(session, runtime, job, now)]
 
 
 def _fall_back_to_inbox(session: Session, runtime: Runtime, job: Job, now: datetime) -> int:
@@ -275,30 +321,34 @@ def _fall_back_to_inbox(session: Session, runtime: Runtime, job: Job, now: datet
 
 
 def _subscribe(runtime: Runtime, job: Job) -> str:
+    assert job.openid is not None and job.template_id  # _offline settled the others
     template = runtime.settings.wechat_templates.get(NOTICE) or {}
     error: WeChatError | None = None
-    if job.openid is None or not job.template_id or not runtime.settings.wechat_enabled:
-        error = WeChatError(None, "subscribe message cannot be sent")
+    data = template_data(template.get("fields", {}), job)
+    page = str(template.get("page", "")).replace("{case_id}", job.case_id or "")
+    try:
+        api = WeChatApi(runtime.settings, runtime.redis)
+        api.send_subscribe(job.openid, job.template_id, data, page)
+    except WeChatError as failed:
+        if failed.transient and job.attempts < FINAL_ATTEMPT:
+            raise
+        error = failed
+    return _settle_after(runtime, job, error)
+
+
+def _settle_subscribe(
+    session: Session,
+    runtime: Runtime,
+    job: Job,
+    row: OutboundMessage,
+    error: WeChatError | None,
+    now: datetime,
+) -> list[int]:
+    if error is None:
+        row.status, row.sent_at = "sent", now
     else:
-        data = template_data(template.get("fields", {}), job)
-        page = str(template.get("page", "")).replace("{case_id}", job.case_id or "")
-        try:
-            api = WeChatApi(runtime.settings, runtime.redis)
-            api.send_subscribe(job.openid, job.template_id, data, page)
-        except WeChatError as failed:
-            if failed.transient and job.attempts < FINAL_ATTEMPT:
-                raise
-            error = failed
-    with runtime.store.transaction() as session:
-        row = queries.lock_outbound(session, job.id)
-        if row is None or row.status != "queued":
-            return row.status if row else "missing"
-        now = runtime.clock.now()
-        if error is None:
-            row.status, row.sent_at = "sent", now
-        else:
-            _subscribe_failed(session, row, error)
-        return row.status
+        _subscribe_failed(session, row, error)
+    return []
 
 
 def _subscribe_failed(session: Session, row: OutboundMessage, error: WeChatError) -> None:
@@ -346,3 +396,9 @@ def _enqueue(runtime: Runtime, outbound_ids: list[int]) -> None:
 
 
 CHANNELS = {"inbox": _inbox, "wechat_cs": _customer_service, "subscribe": _subscribe}
+# How each channel records an outcome on its row (in the caller's transaction): follow-ups.
+SETTLE: dict[str, Callable[..., list[int]]] = {
+    "inbox": _settle_inbox,
+    "wechat_cs": _settle_reply,
+    "subscribe": _settle_subscribe,
+}
