@@ -24,7 +24,7 @@ LOCK_WAIT = "tiaojie_lock_wait_ms"  # execution option: how long this transactio
 READ_ONLY = "tiaojie_read_only"  # execution option: SQLite may begin it without the write lock
 SQLITE_BUSY_MS = 30_000  # otherwise: long enough for any of our short write transactions
 PG_LOCK_NOT_AVAILABLE = "55P03"
-GATE_POLL_SECONDS = (0.0002, 0.002)  # a waiting writer looks again after this, doubling to max
+GATE_POLL_SECONDS = (0.0001, 0.0005)  # a writer with a time limit looks again after this, doubling
 
 
 class LockBusy(Exception):
@@ -91,7 +91,7 @@ class WriterGate:
     of the message endpoint's latency). An exclusive flock on a file beside the database, held
     around each write transaction, hands the database over at once: a writer without a time
     limit blocks in flock and the kernel wakes it (a holder that dies lets go); one with a
-    limit (``lock_wait``) looks again after at most 2 ms. A thread lock orders the threads of
+    limit (``lock_wait``) looks again after at most 0.5 ms. A thread lock orders the threads of
     one process (flock is per process). Writers that bypass the gate (migrations, a sqlite3
     shell) still meet SQLite's own lock and busy timeout: the gate is about speed, never about
     correctness."""
