@@ -86,9 +86,9 @@ def decline(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     assert case is not None
     if not _offered(case):
         return HandlerResult(replies=(Reply(texts.OFFER_OPTIONS_HINT),))
-    return _reroute(
-        case, "declined", "organization declined", replies=(Reply(texts.DECLINED_TO_MEDIATOR),)
-    )
+    said = inbound.text.strip()  # the mediator's reason, when they gave one (the console asks)
+    reason = f"organization declined: {said}" if said else "organization declined"
+    return _reroute(case, "declined", reason, replies=(Reply(texts.DECLINED_TO_MEDIATOR),))
 
 
 def acceptance_period_over(inbound: Inbound, case: CaseView | None) -> HandlerResult:

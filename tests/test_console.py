@@ -467,6 +467,13 @@ def test_a_declined_case_goes_to_the_next_organization_with_the_reason_kept(
             for m in session.scalars(select(Message).where(Message.sender_id == lin))
         ]
     assert said == ["婉拒理由：本中心调解员均在外出办案"]
+    with runtime.store.transaction() as session:  # and in the case's audit trail
+        reasons = session.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.case_id == worker.case_id, AuditEvent.actor_id == lin
+            )
+        ).all()
+    assert {"reason": "organization declined: 婉拒理由：本中心调解员均在外出办案"} in reasons
 
 
 def test_a_proposal_reaches_both_parties_and_the_recorded_agreement_is_shown_with_its_pdf(
