@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -275,14 +276,20 @@ def _subscribe_nudge(session: Session, runtime: Runtime, job: Job, now: datetime
 
 def _customer_service(runtime: Runtime, job: Job) -> str:
     assert job.openid is not None  # _offline settled the others
-    error: WeChatError | None = None
+    api = WeChatApi(runtime.settings, runtime.redis)
+    return _settle_after(runtime, job, _called(job, partial(api.send_text, job.openid, job.text)))
+
+
+def _called(job: Job, call: Callable[[], object]) -> WeChatError | None:
+    """Make the WeChat call: None when it went out, else the error to record. A transient
+    failure raises instead, so RQ retries it (tasks.RETRY), until the last attempt."""
     try:
-        WeChatApi(runtime.settings, runtime.redis).send_text(job.openid, job.text)
+        call()
     except WeChatError as failed:
         if failed.transient and job.attempts < FINAL_ATTEMPT:
             raise
-        error = failed
-    return _settle_after(runtime, job, error)
+        return failed
+    return None
 
 
 def _settle_reply(
@@ -323,17 +330,11 @@ def _fall_back_to_inbox(session: Session, runtime: Runtime, job: Job, now: datet
 def _subscribe(runtime: Runtime, job: Job) -> str:
     assert job.openid is not None and job.template_id  # _offline settled the others
     template = runtime.settings.wechat_templates.get(NOTICE) or {}
-    error: WeChatError | None = None
     data = template_data(template.get("fields", {}), job)
     page = str(template.get("page", "")).replace("{case_id}", job.case_id or "")
-    try:
-        api = WeChatApi(runtime.settings, runtime.redis)
-        api.send_subscribe(job.openid, job.template_id, data, page)
-    except WeChatError as failed:
-        if failed.transient and job.attempts < FINAL_ATTEMPT:
-            raise
-        error = failed
-    return _settle_after(runtime, job, error)
+    api = WeChatApi(runtime.settings, runtime.redis)
+    call = partial(api.send_subscribe, job.openid, job.template_id, data, page)
+    return _settle_after(runtime, job, _called(job, call))
 
 
 def _settle_subscribe(
