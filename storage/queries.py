@@ -944,7 +944,7 @@ def wechat_party(
                 party = Party(role=role, display_name=name, openid=openid, created_at=now)
                 session.add(party)
         except IntegrityError:
-            party = session.scalar(select(Party).where(Party.openid == openid))
+            party = wechat_party_of(session, openid)
             assert party is not None
     if unionid and party.unionid != unionid:
         party.unionid = unionid
