@@ -19,7 +19,16 @@ from bot.effects import Context, FollowUps, apply_effects, raise_risk_alerts
 from bot.errors import ApiError, not_found_case
 from bot.runtime import Runtime
 from handlers.states import CaseState
-from handlers.types import CaseView, Inbound, Role
+from handlers.types import (
+    CancelDeadlines,
+    CaseView,
+    EraseWorkerData,
+    HandlerResult,
+    Inbound,
+    Role,
+    RouteCase,
+    ScheduleDeadline,
+)
 from storage import kv, queries
 from storage.models import Case, Party
 
@@ -30,6 +39,11 @@ DEADLINE_PREFIX = "deadline:"
 BEFORE_CONSENT = frozenset(
     {CaseState.INTAKE.value, CaseState.TRIAGE.value}
 )  # msg_id of a fired deadline: "deadline:<id>"
+
+
+# Effects that add or end clocks: after them the summary reads the case's deadlines again
+# (the handler's view read them before).
+DEADLINE_EFFECTS = (ScheduleDeadline, CancelDeadlines, EraseWorkerData, RouteCase)
 
 
 # Writes of the caller's that belong to the message (the WeChat push log and its reply): run
@@ -125,13 +139,12 @@ def _process(
 ) -> tuple[dict[str, Any], FollowUps]:
     store, followups = runtime.store, FollowUps()
     with store.transaction(lock_wait=lock_wait) as session:
-        if session_id is not None and queries.session_revoked(session, session_id):
-            raise ApiError(401, "token_invalid")  # logged out: nothing of it is processed
-        sender = _sender(session, inbound)
+        sender = _sender(session, inbound, session_id)
         if sender is not None:
             inbound = replace(inbound, sender_name=sender.display_name)
         case = _case_for_message(session, sender, inbound)
-        clocks = queries.pending_clocks(session, case.id) if case else ()
+        pending = queries.case_deadlines(session, case.id) if case else None
+        clocks = tuple(d.kind for d in pending) if pending is not None else ()
         if inbound.role is Role.SYSTEM and not _take_deadline(session, inbound):
             return {"replies": [], "case": None}, followups  # cancelled or not yet due
         view = to_view(session, case, clocks) if case else None
@@ -146,6 +159,8 @@ def _process(
                 actor_id=sender.id if sender else None,
                 now=inbound.received_at,
             )
+        if _clocks_changed(result, case):
+            pending = None  # the summary reads them again
         ctx = Context(
             session,
             store.cipher,
@@ -162,7 +177,7 @@ def _process(
         response = {
             "replies": [serialize.reply(r) for r in result.replies]
             + [{"text": text} for text in followups.replies],
-            "case": _summary(session, case, sender, inbound),
+            "case": _summary(session, case, sender, inbound, pending),
         }
         queries.record_exchange(
             session,
@@ -181,12 +196,24 @@ def _process(
     return response, followups
 
 
-def _sender(session: Session, inbound: Inbound) -> Party | None:
-    """The sending party, locked (its first messages open one case, not two); None for timers."""
+def _clocks_changed(result: HandlerResult, case: Case | None) -> bool:
+    """Whether the case's pending clocks may differ from those read before the handler."""
+    if case is None or (result.event is not None and result.event.open_case):
+        return True
+    return any(isinstance(effect, DEADLINE_EFFECTS) for effect in result.effects)
+
+
+def _sender(session: Session, inbound: Inbound, session_id: str | None) -> Party | None:
+    """The sending party, locked (its first messages open one case, not two); None for timers.
+    With ``session_id``: the login session must not be revoked (logged out: nothing of the
+    message is processed)."""
     if inbound.role is Role.SYSTEM:
         return None
-    sender = queries.lock_party(session, inbound.sender_id)
-    if sender is None or sender.erased_at is not None:
+    if session_id is None:
+        sender, revoked = queries.lock_party(session, inbound.sender_id), False
+    else:
+        sender, revoked = queries.lock_sender(session, inbound.sender_id, session_id)
+    if sender is None or sender.erased_at is not None or revoked:
         raise ApiError(401, "token_invalid")
     return sender
 
@@ -218,12 +245,16 @@ def _party_to(session: Session, sender: Party, case: Case) -> bool:
 
 
 def _summary(
-    session: Session, case: Case | None, sender: Party | None, inbound: Inbound
+    session: Session,
+    case: Case | None,
+    sender: Party | None,
+    inbound: Inbound,
+    pending: list[queries.PendingDeadline] | None,
 ) -> dict[str, Any] | None:
     if case is None or sender is None:
         return None
     session.flush()
-    return serialize.case_summary(session, case, sender, inbound.received_at)
+    return serialize.case_summary(session, case, sender, inbound.received_at, pending)
 
 
 def to_view(session: Session, case: Case, clocks: tuple[str, ...]) -> CaseView:

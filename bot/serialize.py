@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,20 +34,26 @@ def my_role(case: Case, party: Party) -> str:
     return "worker" if case.worker_id == party.id else party.role
 
 
-def case_summary(session: Session, case: Case, party: Party, now: datetime) -> dict[str, Any]:
+def case_summary(
+    session: Session,
+    case: Case,
+    party: Party,
+    now: datetime,
+    deadlines: Sequence[queries.PendingDeadline] | None = None,
+) -> dict[str, Any]:
     """What this party may see of the case: the worker everything, the employer only what
-    the worker consented to share (PIPL-23)."""
+    the worker consented to share (PIPL-23). ``deadlines``: the case's pending clocks when
+    the caller has just read them."""
     role = my_role(case, party)
+    if deadlines is None:
+        deadlines = queries.case_deadlines(session, case.id)
     summary: dict[str, Any] = {
         "id": case.id,
         "state": case.state,
         "dispute_types": list(case.dispute_types),
         "flags": list(case.flags),
         "facts": dict(case.facts),
-        "deadlines": [
-            {"kind": d.kind, "due_at": iso(d.due_at), "rule": d.rule}
-            for d in queries.case_deadlines(session, case.id)
-        ],
+        "deadlines": [{"kind": d.kind, "due_at": iso(d.due_at), "rule": d.rule} for d in deadlines],
         "my_role": role,
         "route": _route(session, case),
         "created_at": iso(case.created_at),

@@ -6,11 +6,13 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers import rules
 from handlers.risk import employer_key
@@ -30,9 +32,13 @@ from storage.models import (
     Message,
     Offer,
     Organization,
+    OutboundDetail,
     OutboundMessage,
     Party,
+    RevokedSession,
     RiskAlert,
+    SubscribeGrant,
+    WechatPush,
     new_id,
 )
 
@@ -59,6 +65,13 @@ def lock_party(session: Session, party_id: str) -> Party | None:
     return session.scalar(_LOCK_PARTY, {"id": party_id})
 
 
+def lock_sender(session: Session, party_id: str, sid: str) -> tuple[Party | None, bool]:
+    """lock_party and whether login session ``sid`` was revoked, in one statement (the
+    message endpoint asks both of every message)."""
+    row = session.execute(_LOCK_SENDER, {"id": party_id, "sid": sid}).first()
+    return (None, False) if row is None else (row[0], bool(row[1]))
+
+
 def lock_case(session: Session, case_id: str) -> Case | None:
     """SELECT … FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE already serializes."""
     return session.scalar(_LOCK_CASE, {"id": case_id})
@@ -72,6 +85,17 @@ def intake_in_progress(session: Session, worker_id: str) -> Case | None:
 # The statements of every message, built once: SQLAlchemy then skips building them and
 # their cache keys on each call (a measurable share of a message's CPU, docs/benchmarks.md).
 _LOCK_PARTY = select(Party).where(Party.id == bindparam("id")).with_for_update(key_share=True)
+_LOCK_SENDER = (
+    select(
+        Party,
+        select(RevokedSession.sid)
+        .where(RevokedSession.sid == bindparam("sid"))
+        .exists()
+        .label("revoked"),
+    )
+    .where(Party.id == bindparam("id"))
+    .with_for_update(key_share=True, of=Party)
+)
 _LOCK_CASE = select(Case).where(Case.id == bindparam("id")).with_for_update(key_share=True)
 _INTAKE_IN_PROGRESS = (
     select(Case)
@@ -103,7 +127,11 @@ def apply_event(
     actor_id: str | None,
     now: datetime,
 ) -> Case | None:
-    """Open or change a case as the handler asked; every state change goes through advance()."""
+    """Open or change a case as the handler asked; every state change goes through advance().
+
+    The changed columns are written by one UPDATE on the Session's connection and set on the
+    object as its loaded state: the ORM's flush of a dirty object costs several times the
+    statement (docs/benchmarks.md), and every message changes its case."""
     if event.open_case:
         case = Case(
             state=CaseState.INTAKE.value,
@@ -120,32 +148,44 @@ def apply_event(
         audit(session, now, actor_id, case.id, "case_opened", None, CaseState.INTAKE, event)
     if case is None:
         return None
-    _update_fields(case, event)
+    changes = _changed_fields(case, event)
+    state = CaseState(case.state)
     for target in event.moves:
-        before = CaseState(case.state)
-        case.state = advance(before, target).value
+        before, state = state, advance(state, target)
         audit(session, now, actor_id, case.id, "state_changed", before, target, event)
-    case.updated_at = now
+    if state.value != case.state:
+        changes["state"] = state.value
+    changes["updated_at"] = now
+    # The SET clause is the parameters' keys: one cached statement per set of changed columns.
+    session.connection().execute(_UPDATE_CASE, {**changes, "case_id": case.id})
+    for key, value in changes.items():
+        set_committed_value(case, key, value)
     return case
 
 
-def _update_fields(case: Case, event: CaseEvent) -> None:
+_CASES = cast(Table, Case.__table__)
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"))
+
+
+def _changed_fields(case: Case, event: CaseEvent) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
     if event.dispute_types is not None:
-        case.dispute_types = list(event.dispute_types)
+        changes["dispute_types"] = list(event.dispute_types)
     if event.flags is not None:
-        case.flags = list(event.flags)
+        changes["flags"] = list(event.flags)
     if event.facts:
-        case.facts = {**case.facts, **event.facts}  # a new dict, so the JSON column is dirty
+        changes["facts"] = facts = {**case.facts, **event.facts}
         if "employer" in event.facts:
-            case.employer_key = employer_key(case.facts.get("employer"))
+            changes["employer_key"] = employer_key(facts.get("employer"))
     if event.explanation is not None:
-        case.explanation = dict(event.explanation)
+        changes["explanation"] = dict(event.explanation)
     if event.asking is not None:
-        case.asking = event.asking or None
+        changes["asking"] = event.asking or None
     if event.triage is not None:
-        case.triage = dict(event.triage)
+        changes["triage"] = dict(event.triage)
     if event.proposal is not None:
-        case.proposal = dict(event.proposal) or None
+        changes["proposal"] = dict(event.proposal) or None
+    return changes
 
 
 def audit(
@@ -160,20 +200,28 @@ def audit(
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     """One audit event; ``detail`` adds what the action needs kept (e.g. {"via": "console"}).
-    A reason a person typed is kept with phone and ID numbers masked (PIPL-28)."""
+    A reason a person typed is kept with phone and ID numbers masked (PIPL-28).
+    Written at once on the Session's connection (rows it refers to that are still pending in
+    the Session are flushed first)."""
     kept = {**({"reason": event.reason} if event else {}), **(detail or {})}
-    session.add(
-        AuditEvent(
-            at=now,
-            actor_id=actor_id,
-            case_id=case_id,
-            action=action,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value if to_state else None,
-            rule=event.rule if event else None,
-            detail={k: mask_personal(v) if isinstance(v, str) else v for k, v in kept.items()},
-        )
+    if session.new:
+        session.flush()
+    session.connection().execute(
+        _INSERT_AUDIT,
+        {
+            "at": now,
+            "actor_id": actor_id,
+            "case_id": case_id,
+            "action": action,
+            "from_state": from_state.value if from_state else None,
+            "to_state": to_state.value if to_state else None,
+            "rule": event.rule if event else None,
+            "detail": {k: mask_personal(v) if isinstance(v, str) else v for k, v in kept.items()},
+        },
     )
+
+
+_INSERT_AUDIT = insert(cast(Table, AuditEvent.__table__))
 
 
 def audit_reads(
@@ -237,10 +285,12 @@ def record_exchange(
         }
         for number, reply in enumerate(replies, start=1)
     )
-    session.execute(_INSERT_MESSAGES, rows)
+    # On the Session's connection, not session.execute: the ORM's bulk INSERT path costs
+    # several times the statement itself (docs/benchmarks.md).
+    session.connection().execute(_INSERT_MESSAGES, rows)
 
 
-_INSERT_MESSAGES = insert(Message)
+_INSERT_MESSAGES = insert(cast(Table, Message.__table__))
 
 
 def add_notification(
@@ -390,15 +440,6 @@ def cancel_deadlines(
     session.execute(query.values(status="cancelled", closed_at=now))
 
 
-def pending_clocks(session: Session, case_id: str) -> tuple[str, ...]:
-    return tuple(session.scalars(_PENDING_CLOCKS, {"case_id": case_id}))
-
-
-_PENDING_CLOCKS = select(Deadline.kind).where(
-    Deadline.case_id == bindparam("case_id"), Deadline.status == "pending"
-)
-
-
 def take_due_deadline(session: Session, deadline_id: int, now: datetime) -> Deadline | None:
     """Mark a pending, due deadline as fired and return it; None if it is not (any more)."""
     row = session.scalar(
@@ -427,14 +468,24 @@ def pending_deadlines(session: Session) -> list[Deadline]:
     return list(session.scalars(query.order_by(Deadline.due_at)))
 
 
-def case_deadlines(session: Session, case_id: str) -> list[Deadline]:
-    return list(session.scalars(_CASE_DEADLINES, {"case_id": case_id}))
+class PendingDeadline(NamedTuple):
+    kind: str
+    due_at: datetime
+    rule: str
 
 
+def case_deadlines(session: Session, case_id: str) -> list[PendingDeadline]:
+    """The case's pending clocks, soonest first (the handlers' clocks and the case summary's
+    deadlines: one read of a message serves both)."""
+    rows = session.connection().execute(_CASE_DEADLINES, {"case_id": case_id})
+    return [PendingDeadline(*row) for row in rows]
+
+
+_DEADLINES = cast(Table, Deadline.__table__).c
 _CASE_DEADLINES = (
-    select(Deadline)
-    .where(Deadline.case_id == bindparam("case_id"), Deadline.status == "pending")
-    .order_by(Deadline.due_at)
+    select(_DEADLINES.kind, _DEADLINES.due_at, _DEADLINES.rule)
+    .where(_DEADLINES.case_id == bindparam("case_id"), _DEADLINES.status == "pending")
+    .order_by(_DEADLINES.due_at)
 )
 
 
@@ -916,16 +967,6 @@ def consent_recipients(session: Session, case_id: str) -> tuple[str, ...]:
 
 # --- the WeChat channel (issue 7) ------------------------------------------------------------
 
-from sqlalchemy.exc import IntegrityError  # noqa: E402
-
-from storage.models import (  # noqa: E402
-    OutboundDetail,
-    RevokedSession,
-    SubscribeGrant,
-    WechatPush,
-)
-from storage.models import RiskAlert as _RiskAlert  # noqa: E402
-
 
 def wechat_party(
     session: Session,
@@ -1113,7 +1154,7 @@ def content_alert(
 ) -> None:
     """Put a relay held or flagged by content security in the risk ledger for a mediator."""
     session.add(
-        _RiskAlert(
+        RiskAlert(
             case_id=case_id,
             kind="content_review",
             region_code=None,
