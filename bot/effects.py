@@ -64,7 +64,7 @@ class Context:
 def _notify(ctx: Context, effect: Notify) -> None:
     case_id = ctx.case.id if ctx.case else None
     if effect.relay is None:
-        row = queries.add_notification(
+        outbound_id = queries.add_notification(
             ctx.session,
             ctx.cipher,
             party_id=effect.party_id,
@@ -73,7 +73,7 @@ def _notify(ctx: Context, effect: Notify) -> None:
             now=ctx.now,
         )
     else:  # a relay: bot/outbound.py checks the sender's words before the recipient sees them
-        row = queries.add_outbound(
+        outbound_id = queries.add_outbound(
             ctx.session,
             ctx.cipher,
             party_id=effect.party_id,
@@ -84,7 +84,7 @@ def _notify(ctx: Context, effect: Notify) -> None:
             purpose=NOTICE,
             relay=(effect.relay.sender_id, effect.relay.words),
         )
-    ctx.followups.notifications.append(row.id)
+    ctx.followups.notifications.append(outbound_id)
 
 
 def _schedule(ctx: Context, effect: ScheduleDeadline) -> None:

@@ -47,9 +47,9 @@ def join(
             case_id=case.id,
             text=texts.EMPLOYER_JOINED.format(employer=employer_name),
             now=now,
-        ).id,
+        ),
         queries.add_notification(
             session, cipher, party_id=employer.id, case_id=case.id, text=welcome, now=now
-        ).id,
+        ),
     ]
     return case, ids

@@ -231,7 +231,7 @@ def _record_check(session: Session, job: Job, check: Check, now: datetime) -> No
 def _tell_sender(session: Session, runtime: Runtime, job: Job, now: datetime) -> int:
     """The sender learns the words were not passed on, without being accused of anything."""
     assert job.relay is not None
-    row = queries.add_outbound(
+    outbound_id = queries.add_outbound(
         session,
         runtime.store.cipher,
         party_id=job.relay[2],
@@ -242,7 +242,7 @@ def _tell_sender(session: Session, runtime: Runtime, job: Job, now: datetime) ->
         purpose="held",
         parent_id=job.id,
     )
-    return row.id
+    return outbound_id
 
 
 def _subscribe_nudge(session: Session, runtime: Runtime, job: Job, now: datetime) -> int | None:
@@ -254,7 +254,7 @@ def _subscribe_nudge(session: Session, runtime: Runtime, job: Job, now: datetime
     grant = queries.take_grant(session, job.party_id, template_id, now)
     if grant is None:
         return None  # not authorized: the inbox copy is all there is
-    row = queries.add_outbound(
+    outbound_id = queries.add_outbound(
         session,
         runtime.store.cipher,
         party_id=job.party_id,
@@ -267,8 +267,8 @@ def _subscribe_nudge(session: Session, runtime: Runtime, job: Job, now: datetime
         template_id=template_id,
         grant_id=grant.id,
     )
-    grant.outbound_id = row.id
-    return row.id
+    grant.outbound_id = outbound_id
+    return outbound_id
 
 
 # --- customer-service replies ----------------------------------------------------------------
@@ -310,7 +310,7 @@ def _settle_reply(
 
 
 def _fall_back_to_inbox(session: Session, runtime: Runtime, job: Job, now: datetime) -> int:
-    row = queries.add_outbound(
+    outbound_id = queries.add_outbound(
         session,
         runtime.store.cipher,
         party_id=job.party_id,
@@ -321,7 +321,7 @@ def _fall_back_to_inbox(session: Session, runtime: Runtime, job: Job, now: datet
         purpose="fallback",
         parent_id=job.id,
     )
-    return row.id
+    return outbound_id
 
 
 # --- subscribe messages ----------------------------------------------------------------------

@@ -149,7 +149,7 @@ def _remind(session: Session, runtime: Runtime, row: Deadline, now: datetime) ->
     return [
         queries.add_notification(
             session, runtime.store.cipher, party_id=party_id, case_id=case.id, text=text, now=now
-        ).id
+        )
         for party_id in recipients
     ]
 

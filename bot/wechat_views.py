@@ -115,7 +115,7 @@ def _reply(
     now: datetime,
 ) -> int:
     """A customer-service reply to the sender of a push, queued for bot/outbound.py."""
-    row = queries.add_outbound(
+    return queries.add_outbound(
         session,
         runtime.store.cipher,
         party_id=party_id,
@@ -125,7 +125,6 @@ def _reply(
         now=now,
         purpose="reply",
     )
-    return row.id
 
 
 def handle(runtime: Runtime, push: Push) -> None:
@@ -254,10 +253,10 @@ def _process(runtime: Runtime, push: Push, lock_wait: float | None = None) -> No
 def _sender(runtime: Runtime, push: Push, now: datetime, lock_wait: float | None) -> Sender:
     """Who sent the push and their current case: a read, and a write only on first contact."""
     with runtime.store.reading() as session:
-        party = queries.wechat_party_of(session, push.openid)
-        if party is not None:
-            case = queries.current_case(session, party)
-            return Sender(party.id, Role(party.role), case.id if case else None)
+        known = queries.wechat_sender(session, push.openid)
+    if known is not None:
+        party_id, role, case_id = known
+        return Sender(party_id, Role(role), case_id)
     with runtime.store.transaction(lock_wait=lock_wait) as session:
         party = queries.wechat_party(session, push.openid, now, name=texts.WECHAT_NEW_USER)
         case = queries.current_case(session, party)
@@ -282,15 +281,16 @@ def _log(
         now=now,
         media_id=push.media_id,
     )
-    if logged is None:
+    if not logged:
         return []  # another copy got here first: its reply is already queued
     if push.event == "subscribe_msg_popup_event":
         results = [(s.template_id, s.status) for s in push.subscriptions]
         queries.add_grants(session, sender.party_id, results, source="popup_event", now=now)
     if not reply:
         return []
-    logged.reply_id = _reply(session, runtime, sender.party_id, sender.case_id, reply, now)
-    return [logged.reply_id]
+    reply_id = _reply(session, runtime, sender.party_id, sender.case_id, reply, now)
+    queries.set_push_reply(session, push.dedupe_key, reply_id)
+    return [reply_id]
 
 
 def _converse(

@@ -8,8 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,6 +43,16 @@ from storage.models import (
     WechatPush,
     new_id,
 )
+
+
+def core(session: Session) -> Connection:
+    """The Session's connection, for Core statements on the busiest paths: the ORM's flush of
+    a new or changed object costs several times the statement itself (docs/benchmarks.md).
+    Objects still pending in the Session are flushed first, so rows a statement refers to
+    exist."""
+    if session.new:
+        session.flush()
+    return session.connection()
 
 
 def dev_party(
@@ -157,7 +169,7 @@ def apply_event(
         changes["state"] = state.value
     changes["updated_at"] = now
     # The SET clause is the parameters' keys: one cached statement per set of changed columns.
-    session.connection().execute(_UPDATE_CASE, {**changes, "case_id": case.id})
+    core(session).execute(_UPDATE_CASE, {**changes, "case_id": case.id})
     for key, value in changes.items():
         set_committed_value(case, key, value)
     return case
@@ -201,12 +213,9 @@ def audit(
 ) -> None:
     """One audit event; ``detail`` adds what the action needs kept (e.g. {"via": "console"}).
     A reason a person typed is kept with phone and ID numbers masked (PIPL-28).
-    Written at once on the Session's connection (rows it refers to that are still pending in
-    the Session are flushed first)."""
+    Written at once, by a Core INSERT (``core``)."""
     kept = {**({"reason": event.reason} if event else {}), **(detail or {})}
-    if session.new:
-        session.flush()
-    session.connection().execute(
+    core(session).execute(
         _INSERT_AUDIT,
         {
             "at": now,
@@ -285,9 +294,7 @@ def record_exchange(
         }
         for number, reply in enumerate(replies, start=1)
     )
-    # On the Session's connection, not session.execute: the ORM's bulk INSERT path costs
-    # several times the statement itself (docs/benchmarks.md).
-    session.connection().execute(_INSERT_MESSAGES, rows)
+    core(session).execute(_INSERT_MESSAGES, rows)
 
 
 _INSERT_MESSAGES = insert(cast(Table, Message.__table__))
@@ -302,19 +309,23 @@ def add_notification(
     text: str,
     now: datetime,
     channel: str = "inbox",
-) -> OutboundMessage:
-    row = OutboundMessage(
-        party_id=party_id,
-        case_id=case_id,
-        channel=channel,
-        text_enc=cipher.encrypt(text),
-        status="queued",
-        attempts=0,
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
+) -> int:
+    """A queued notification; its id (delivered after the commit by bot/outbound.py)."""
+    row = {
+        "party_id": party_id,
+        "case_id": case_id,
+        "channel": channel,
+        "text_enc": cipher.encrypt(text),
+        "status": "queued",
+        "attempts": 0,
+        "created_at": now,
+    }
+    key = core(session).execute(_INSERT_OUTBOUND, row).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+_INSERT_OUTBOUND = insert(cast(Table, OutboundMessage.__table__))
 
 
 def queued_outbound(session: Session) -> list[int]:
@@ -477,7 +488,7 @@ class PendingDeadline(NamedTuple):
 def case_deadlines(session: Session, case_id: str) -> list[PendingDeadline]:
     """The case's pending clocks, soonest first (the handlers' clocks and the case summary's
     deadlines: one read of a message serves both)."""
-    rows = session.connection().execute(_CASE_DEADLINES, {"case_id": case_id})
+    rows = core(session).execute(_CASE_DEADLINES, {"case_id": case_id})
     return [PendingDeadline(*row) for row in rows]
 
 
@@ -1019,21 +1030,36 @@ def record_push(
     kind: str,
     now: datetime,
     media_id: str | None = None,
-) -> WechatPush | None:
-    """Log a push once; None when this key was already recorded (a redelivery)."""
-    row = WechatPush(
-        dedupe_key=dedupe_key[:200],
-        party_id=party_id,
-        kind=kind[:48],
-        media_id=(media_id or None) and media_id[:256],
-        received_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
+    reply_id: int | None = None,
+) -> bool:
+    """Log a push once; False when this key was already recorded (a redelivery). One INSERT …
+    ON CONFLICT DO NOTHING: no savepoint, and a concurrent copy waits for ours to commit."""
+    statement = _INSERT_PUSH[core(session).dialect.name]
+    row = {
+        "dedupe_key": dedupe_key[:200],
+        "party_id": party_id,
+        "kind": kind[:48],
+        "media_id": (media_id or None) and media_id[:256],
+        "reply_id": reply_id,
+        "received_at": now,
+    }
+    return bool(core(session).execute(statement, row).rowcount)
+
+
+def set_push_reply(session: Session, dedupe_key: str, reply_id: int) -> None:
+    core(session).execute(_SET_PUSH_REPLY, {"key": dedupe_key[:200], "reply_id": reply_id})
+
+
+_PUSHES = cast(Table, WechatPush.__table__)
+_INSERT_PUSH = {
+    "sqlite": sqlite_insert(_PUSHES).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "postgresql": pg_insert(_PUSHES).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
+_SET_PUSH_REPLY = (
+    update(_PUSHES)
+    .where(_PUSHES.c.dedupe_key == bindparam("key"))
+    .values(reply_id=bindparam("reply_id"))
+)
 
 
 def add_outbound(
@@ -1050,26 +1076,27 @@ def add_outbound(
     template_id: str | None = None,
     grant_id: int | None = None,
     relay: tuple[str, str] | None = None,
-) -> OutboundMessage:
+) -> int:
     """A queued outbound message with its WeChat details (delivered by bot/outbound.py);
     ``relay`` (sender id, words): it carries that party's own words, kept encrypted for the
     content check before they are shown."""
-    row = add_notification(
+    outbound_id = add_notification(
         session, cipher, party_id=party_id, case_id=case_id, text=text, now=now, channel=channel
     )
-    session.add(
-        OutboundDetail(
-            outbound_id=row.id,
-            purpose=purpose,
-            parent_id=parent_id,
-            template_id=template_id,
-            grant_id=grant_id,
-            relay_sender_id=relay[0] if relay else None,
-            relay_words_enc=cipher.encrypt(relay[1]) if relay else None,
-        )
-    )
-    session.flush()
-    return row
+    detail = {
+        "outbound_id": outbound_id,
+        "purpose": purpose,
+        "parent_id": parent_id,
+        "template_id": template_id,
+        "grant_id": grant_id,
+        "relay_sender_id": relay[0] if relay else None,
+        "relay_words_enc": cipher.encrypt(relay[1]) if relay else None,
+    }
+    core(session).execute(_INSERT_DETAIL, detail)
+    return outbound_id
+
+
+_INSERT_DETAIL = insert(cast(Table, OutboundDetail.__table__))
 
 
 def outbound_detail(session: Session, outbound_id: int) -> OutboundDetail | None:
@@ -1087,11 +1114,41 @@ def lock_outbound(session: Session, outbound_id: int) -> OutboundMessage | None:
 
 def current_case(session: Session, party: Party) -> Case | None:
     """The party's most recently active case that is not closed (a push has no case_id)."""
-    query = select(Case).where(
-        or_(Case.worker_id == party.id, Case.employer_id == party.id),
-        Case.state != CaseState.CLOSED.value,
+    case_id = core(session).scalar(_CURRENT_CASE_ID, {"party_id": party.id})
+    return None if case_id is None else session.get(Case, case_id)
+
+
+def wechat_sender(session: Session, openid: str) -> tuple[str, str, str | None] | None:
+    """(party id, role, current case id) of a WeChat user, in one read; None if unknown."""
+    row = core(session).execute(_WECHAT_SENDER, {"openid": openid}).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+_CURRENT_CASE_ID = (
+    select(_CASES.c.id)
+    .where(
+        or_(
+            _CASES.c.worker_id == bindparam("party_id"),
+            _CASES.c.employer_id == bindparam("party_id"),
+        ),
+        _CASES.c.state != CaseState.CLOSED.value,
     )
-    return session.scalar(query.order_by(Case.updated_at.desc()).limit(1))
+    .order_by(_CASES.c.updated_at.desc())
+    .limit(1)
+)
+_PARTIES = cast(Table, Party.__table__)
+_WECHAT_SENDER = select(
+    _PARTIES.c.id,
+    _PARTIES.c.role,
+    select(_CASES.c.id)
+    .where(
+        or_(_CASES.c.worker_id == _PARTIES.c.id, _CASES.c.employer_id == _PARTIES.c.id),
+        _CASES.c.state != CaseState.CLOSED.value,
+    )
+    .order_by(_CASES.c.updated_at.desc())
+    .limit(1)
+    .scalar_subquery(),
+).where(_PARTIES.c.openid == bindparam("openid"))
 
 
 def add_grants(

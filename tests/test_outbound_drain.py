@@ -38,7 +38,7 @@ def remind(runtime: Runtime, person: Person, count: int) -> list[int]:
     ids = []
     for n in range(count):
         with runtime.store.transaction() as session:
-            row = queries.add_notification(
+            outbound_id = queries.add_notification(
                 session,
                 runtime.store.cipher,
                 party_id=person.party_id,
@@ -46,7 +46,7 @@ def remind(runtime: Runtime, person: Person, count: int) -> list[int]:
                 text=f"提醒{n + 1}：请在明天前补充工资条。",
                 now=runtime.clock.now(),
             )
-            ids.append(row.id)
+            ids.append(outbound_id)
         tasks.enqueue_notifications(runtime, [ids[-1]])
     return ids
 

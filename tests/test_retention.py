@@ -106,7 +106,7 @@ def test_notifications_pushes_and_sessions_go_after_their_own_periods(
         queries.record_push(
             session, dedupe_key="msg:1", party_id=worker.party_id, kind="text", now=clock.now()
         )
-        loose_notice = queries.add_notification(
+        loose_id = queries.add_notification(
             session,
             runtime.store.cipher,
             party_id=chatter.party_id,
@@ -114,7 +114,7 @@ def test_notifications_pushes_and_sessions_go_after_their_own_periods(
             text="您好，请直接说说遇到了什么问题。",
             now=clock.now(),
         )
-        loose_notice.status = "sent"
+        session.get_one(OutboundMessage, loose_id).status = "sent"
         in_cases = select(func.count()).where(OutboundMessage.case_id.is_not(None))
         kept = session.scalar(in_cases)
     assert kept

@@ -58,7 +58,7 @@ def clock_now():  # type: ignore[no-untyped-def]
 
 def notify(runtime: Runtime, party_id: str, text: str = "提醒：单位答复期限将在明天到期。") -> int:
     with runtime.store.transaction() as session:
-        row = queries.add_notification(
+        outbound_id = queries.add_notification(
             session,
             runtime.store.cipher,
             party_id=party_id,
@@ -66,7 +66,6 @@ def notify(runtime: Runtime, party_id: str, text: str = "提醒：单位答复�
             text=text,
             now=clock_now(),
         )
-        outbound_id = row.id
     tasks.enqueue_notifications(runtime, [outbound_id])
     return outbound_id
 

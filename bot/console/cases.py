@@ -443,7 +443,7 @@ def decide_relay(case_id: str, outbound_id: int, decision: str) -> ResponseRetur
             to, text = row.party_id, cipher.decrypt(row.text_enc)
         else:
             to, text = queries.held_sender(db, row.id) or row.party_id, texts.CONTENT_DROPPED
-        notice = queries.add_outbound(
+        notice_id = queries.add_outbound(
             db,
             cipher,
             party_id=to,
@@ -456,7 +456,6 @@ def decide_relay(case_id: str, outbound_id: int, decision: str) -> ResponseRetur
         )
         detail = {"outbound_id": row.id, "via": "console"}
         queries.audit(db, now, user.party_id, case.id, f"relay_{purpose}", None, None, None, detail)
-        notice_id = notice.id
     tasks.enqueue_notifications(runtime, [notice_id])
     flash(texts.CONSOLE[purpose], "reply")
     return _back(case_id)
