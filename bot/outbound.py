@@ -88,14 +88,14 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
     """The row as a Job to deliver, or its final status when there was nothing to call."""
     cipher = runtime.store.cipher
     with runtime.store.transaction() as session:
-        row = queries.lock_outbound(session, outbound_id)
-        if row is None:
+        loaded = queries.load_outbound(session, outbound_id)
+        if loaded is None:
             log.warning("outbound %s no longer exists (erased?)", outbound_id)
             return "missing"
+        row, detail, recipient = loaded
         if row.status != "queued":
             return row.status  # already delivered by an earlier run of this job
         row.attempts += 1
-        detail = queries.outbound_detail(session, row.id)
         purpose = detail.purpose if detail else NOTICE
         relay = None
         sender_id = detail.relay_sender_id if detail else None
@@ -107,7 +107,7 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
             channel=row.channel if row.channel in CHANNELS else "inbox",
             party_id=row.party_id,
             case_id=row.case_id,
-            openid=real_openid(session.get(Party, row.party_id)),
+            openid=real_openid(recipient),
             text=cipher.decrypt(row.text_enc),
             created_at=row.created_at,
             attempts=row.attempts,

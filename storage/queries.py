@@ -1104,12 +1104,30 @@ def outbound_detail(session: Session, outbound_id: int) -> OutboundDetail | None
 
 
 def lock_outbound(session: Session, outbound_id: int) -> OutboundMessage | None:
-    query = (
-        select(OutboundMessage)
-        .where(OutboundMessage.id == outbound_id)
-        .with_for_update(key_share=True)
-    )
-    return session.scalar(query)
+    return session.scalar(_LOCK_OUTBOUND, {"id": outbound_id})
+
+
+def load_outbound(
+    session: Session, outbound_id: int
+) -> tuple[OutboundMessage, OutboundDetail | None, Party | None] | None:
+    """The row (locked), its WeChat details and its recipient, in one statement (the drain
+    job loads every notification this way)."""
+    row = session.execute(_LOAD_OUTBOUND, {"id": outbound_id}).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+_LOCK_OUTBOUND = (
+    select(OutboundMessage)
+    .where(OutboundMessage.id == bindparam("id"))
+    .with_for_update(key_share=True)
+)
+_LOAD_OUTBOUND = (
+    select(OutboundMessage, OutboundDetail, Party)
+    .outerjoin(OutboundDetail, OutboundDetail.outbound_id == OutboundMessage.id)
+    .outerjoin(Party, Party.id == OutboundMessage.party_id)
+    .where(OutboundMessage.id == bindparam("id"))
+    .with_for_update(key_share=True, of=OutboundMessage)
+)
 
 
 def current_case(session: Session, party: Party) -> Case | None:
