@@ -5,15 +5,34 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy import case as when
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers import rules
@@ -28,6 +47,8 @@ from storage.models import (
     AuditEvent,
     Case,
     Consent,
+    ConsoleAccount,
+    CourtReferral,
     Deadline,
     Invitation,
     Mediator,
@@ -769,7 +790,6 @@ def confirm_agreement(
 
 # --- organizations, mediators, assignments, risk ledger ---------------------------------------
 
-
 ORG_TABLE = cast(Table, Organization.__table__)
 ORG_FIELDS = (
     "name",
@@ -1030,7 +1050,6 @@ def record_push(
     kind: str,
     now: datetime,
     media_id: str | None = None,
-    reply_id: int | None = None,
 ) -> bool:
     """Log a push once; False when this key was already recorded (a redelivery). One INSERT …
     ON CONFLICT DO NOTHING: no savepoint, and a concurrent copy waits for ours to commit."""
@@ -1040,7 +1059,7 @@ def record_push(
         "party_id": party_id,
         "kind": kind[:48],
         "media_id": (media_id or None) and media_id[:256],
-        "reply_id": reply_id,
+        "reply_id": None,  # set_push_reply, once the reply is queued
         "received_at": now,
     }
     return bool(core(session).execute(statement, row).rowcount)
@@ -1142,30 +1161,23 @@ def wechat_sender(session: Session, openid: str) -> tuple[str, str, str | None] 
     return None if row is None else (row[0], row[1], row[2])
 
 
-_CURRENT_CASE_ID = (
-    select(_CASES.c.id)
-    .where(
-        or_(
-            _CASES.c.worker_id == bindparam("party_id"),
-            _CASES.c.employer_id == bindparam("party_id"),
-        ),
-        _CASES.c.state != CaseState.CLOSED.value,
+def _latest_open_case(party: Any) -> Select[tuple[str]]:
+    """The id of ``party``'s most recently active case that is not closed."""
+    return (
+        select(_CASES.c.id)
+        .where(
+            or_(_CASES.c.worker_id == party, _CASES.c.employer_id == party),
+            _CASES.c.state != CaseState.CLOSED.value,
+        )
+        .order_by(_CASES.c.updated_at.desc())
+        .limit(1)
     )
-    .order_by(_CASES.c.updated_at.desc())
-    .limit(1)
-)
+
+
 _PARTIES = cast(Table, Party.__table__)
+_CURRENT_CASE_ID = _latest_open_case(bindparam("party_id"))
 _WECHAT_SENDER = select(
-    _PARTIES.c.id,
-    _PARTIES.c.role,
-    select(_CASES.c.id)
-    .where(
-        or_(_CASES.c.worker_id == _PARTIES.c.id, _CASES.c.employer_id == _PARTIES.c.id),
-        _CASES.c.state != CaseState.CLOSED.value,
-    )
-    .order_by(_CASES.c.updated_at.desc())
-    .limit(1)
-    .scalar_subquery(),
+    _PARTIES.c.id, _PARTIES.c.role, _latest_open_case(_PARTIES.c.id).scalar_subquery()
 ).where(_PARTIES.c.openid == bindparam("openid"))
 
 
@@ -1249,13 +1261,6 @@ def employer_cases(session: Session, key: str | None, since: datetime) -> int:
 
 
 # --- statistics, the risk ledger and deadline lists (issue 8) --------------------------------
-
-from dataclasses import dataclass  # noqa: E402
-
-from sqlalchemy import ColumnElement, Select, and_, exists, literal, true, union_all  # noqa: E402
-from sqlalchemy import case as when  # noqa: E402
-
-from storage.models import CourtReferral  # noqa: E402
 
 VISIBLE_TO_ORG = ("offered", "accepted", "closed")
 
@@ -1588,10 +1593,6 @@ def visible_deadlines(
 
 # --- the web console (issue 9) ---------------------------------------------------------------
 
-from sqlalchemy.orm import aliased  # noqa: E402
-
-from storage.models import ConsoleAccount  # noqa: E402
-
 HELD = "held"  # purpose of the row telling a sender their words were held (bot/outbound.py)
 HELD_DECISIONS = ("released", "dropped")  # purposes of the rows a mediator's decision makes
 
@@ -1806,9 +1807,6 @@ def held_sender(session: Session, outbound_id: int) -> str | None:
         .where(OutboundDetail.parent_id == outbound_id, OutboundDetail.purpose == HELD)
     )
     return session.scalar(query.limit(1))
-
-
-from sqlalchemy import Row  # noqa: E402
 
 
 def notice_statuses(
