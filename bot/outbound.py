@@ -85,7 +85,14 @@ def deliver(runtime: Runtime, outbound_id: int) -> str:
 
 
 def _load(runtime: Runtime, outbound_id: int) -> Job | str:
-    """The row as a Job to deliver, or its final status when there was nothing to call."""
+    """The row as a Job to deliver, or its final status when there was nothing to call.
+
+    A WeChat send (customer service, subscribe) has no idempotency key: a worker killed after
+    WeChat took the message but before the row was settled must not send it again. So the row
+    is "sending" from before the call until it is settled (or put back to queued when RQ is to
+    retry a transient error). A run that finds it "sending" knows an earlier run died during
+    its call, and settles it as interrupted without calling again: the reply's inbox copy
+    is the fallback, as for any failed reply. At most once over WeChat, never lost."""
     cipher = runtime.store.cipher
     with runtime.store.transaction() as session:
         loaded = queries.load_outbound(session, outbound_id)
@@ -93,7 +100,7 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
             log.warning("outbound %s no longer exists (erased?)", outbound_id)
             return "missing"
         row, detail, recipient = loaded
-        if row.status != "queued":
+        if row.status not in queries.UNSETTLED:
             return row.status  # already delivered by an earlier run of this job
         row.attempts += 1
         purpose = detail.purpose if detail else NOTICE
@@ -115,8 +122,14 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
             template_id=detail.template_id if detail else None,
             relay=relay,
         )
-        offline = _offline(runtime, job)
+        if row.status == SENDING:
+            log.warning("outbound %s: an earlier run died during its WeChat call", row.id)
+            offline: WeChatError | None = INTERRUPTED
+        else:
+            offline = _offline(runtime, job)
         if offline is _ONLINE:
+            if job.channel in SENDS:
+                row.status = SENDING  # committed before the call
             return job
         followups = SETTLE[job.channel](session, runtime, job, row, offline, runtime.clock.now())
         status = row.status
@@ -125,6 +138,16 @@ def _load(runtime: Runtime, outbound_id: int) -> Job | str:
 
 
 _ONLINE = WeChatError(None, "a network call decides")  # marker: not settled offline
+SENDING = "sending"
+SENDS = frozenset({"wechat_cs", "subscribe"})  # channels whose call must not be repeated
+INTERRUPTED = WeChatError(None, "interrupted")  # recorded as error_code "interrupted"
+
+
+def _error_code(error: WeChatError) -> str:
+    """What a row records of a failed WeChat call: WeChat's errcode, else why there was none."""
+    if error is INTERRUPTED:
+        return "interrupted"
+    return str(error.code) if error.code is not None else "unavailable"
 
 
 def _offline(runtime: Runtime, job: Job) -> WeChatError | None:
@@ -182,7 +205,7 @@ def _settle_after(runtime: Runtime, job: Job, outcome: Check | WeChatError | Non
     what follows from it."""
     with runtime.store.transaction() as session:
         row = queries.lock_outbound(session, job.id)
-        if row is None or row.status != "queued":
+        if row is None or row.status not in queries.UNSETTLED:
             return row.status if row else "missing"
         followups = SETTLE[job.channel](session, runtime, job, row, outcome, runtime.clock.now())
         status = row.status
@@ -277,19 +300,29 @@ def _subscribe_nudge(session: Session, runtime: Runtime, job: Job, now: datetime
 def _customer_service(runtime: Runtime, job: Job) -> str:
     assert job.openid is not None  # _offline settled the others
     api = WeChatApi(runtime.settings, runtime.redis)
-    return _settle_after(runtime, job, _called(job, partial(api.send_text, job.openid, job.text)))
+    call = partial(api.send_text, job.openid, job.text)
+    return _settle_after(runtime, job, _called(runtime, job, call))
 
 
-def _called(job: Job, call: Callable[[], object]) -> WeChatError | None:
+def _called(runtime: Runtime, job: Job, call: Callable[[], object]) -> WeChatError | None:
     """Make the WeChat call: None when it went out, else the error to record. A transient
-    failure raises instead, so RQ retries it (tasks.RETRY), until the last attempt."""
+    failure raises instead, so RQ retries it (tasks.RETRY), until the last attempt; the row
+    is queued again first (it did not go out)."""
     try:
         call()
     except WeChatError as failed:
         if failed.transient and job.attempts < FINAL_ATTEMPT:
+            _requeue(runtime, job.id)
             raise
         return failed
     return None
+
+
+def _requeue(runtime: Runtime, outbound_id: int) -> None:
+    with runtime.store.transaction() as session:
+        row = queries.lock_outbound(session, outbound_id)
+        if row is not None and row.status == SENDING:
+            row.status = "queued"
 
 
 def _settle_reply(
@@ -303,7 +336,7 @@ def _settle_reply(
     if error is None:
         row.status, row.sent_at = "sent", now
         return []
-    row.error_code = str(error.code) if error.code is not None else "unavailable"
+    row.error_code = _error_code(error)
     # Whatever stopped the reply, the party still reads it in the mini-program.
     row.status = "fallback"
     return [_fall_back_to_inbox(session, runtime, job, now)]
@@ -334,7 +367,7 @@ def _subscribe(runtime: Runtime, job: Job) -> str:
     page = str(template.get("page", "")).replace("{case_id}", job.case_id or "")
     api = WeChatApi(runtime.settings, runtime.redis)
     call = partial(api.send_subscribe, job.openid, job.template_id, data, page)
-    return _settle_after(runtime, job, _called(job, call))
+    return _settle_after(runtime, job, _called(runtime, job, call))
 
 
 def _settle_subscribe(
@@ -355,7 +388,7 @@ def _settle_subscribe(
 def _subscribe_failed(session: Session, row: OutboundMessage, error: WeChatError) -> None:
     """43101: the user did not authorize (or the quota is gone): recorded on the row and in the
     ledger, and the inbox copy is the fallback. Other errors free the authorization again."""
-    row.error_code = str(error.code) if error.code is not None else "unavailable"
+    row.error_code = _error_code(error)
     detail = session.get(OutboundDetail, row.id)
     grant = session.get(SubscribeGrant, detail.grant_id) if detail and detail.grant_id else None
     if error.code == NOT_AUTHORIZED:

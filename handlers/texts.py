@@ -532,6 +532,7 @@ CONSOLE_ROLE_NAMES = {
 # security held (a mediator released them or decided not to pass them on).
 CONSOLE_LINE_STATUS = {
     "queued": "待送达",
+    "sending": "待送达",
     "sent": "已送达",
     "failed": "未送达",
     "fallback": "已送达",

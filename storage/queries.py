@@ -349,9 +349,15 @@ def add_notification(
 _INSERT_OUTBOUND = insert(cast(Table, OutboundMessage.__table__))
 
 
+# An outbound row's statuses before it is settled: queued, or "sending" while a worker's WeChat
+# call that cannot be repeated safely is out (bot/outbound.py).
+UNSETTLED = ("queued", "sending")
+
+
 def queued_outbound(session: Session) -> list[int]:
-    """Notifications not yet delivered: re-enqueued at worker start (Redis may have lost them)."""
-    query = select(OutboundMessage.id).where(OutboundMessage.status == "queued")
+    """Notifications not yet settled: re-enqueued at worker start (Redis may have lost them;
+    a row left "sending" by a worker that died is settled as interrupted)."""
+    query = select(OutboundMessage.id).where(OutboundMessage.status.in_(UNSETTLED))
     return list(session.scalars(query.order_by(OutboundMessage.id)))
 
 
@@ -697,7 +703,7 @@ def expired_rows(kind: str, cutoff: datetime) -> Any:
         "outbound": (
             OutboundMessage.case_id.is_(None),
             OutboundMessage.created_at < cutoff,
-            OutboundMessage.status != "queued",
+            OutboundMessage.status.not_in(UNSETTLED),
         ),
         "pushes": (WechatPush.received_at < cutoff,),
         "sessions": (RevokedSession.revoked_at < cutoff,),

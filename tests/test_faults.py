@@ -177,6 +177,39 @@ def test_a_worker_killed_mid_delivery_delivers_once_after_the_restart(
         assert session.get(OutboundDetail, relay.id).verdict == "pass"  # type: ignore[union-attr]
 
 
+def test_a_worker_killed_during_a_wechat_send_does_not_send_it_twice(
+    service: Flask, fake_wechat: SlowWeChat, wechat_settings: Settings, tmp_path: Path
+) -> None:
+    """A customer-service reply is on its way to WeChat when the worker is SIGKILLed: WeChat
+    may already have it, and its send API has no idempotency key. After the restart the
+    reply is not sent a second time: the row says the send was interrupted, and the sender
+    finds the reply in the mini-program's inbox, once."""
+    runtime = runtime_of(service)
+    client = service.test_client()
+    assert push(client, text_push("o_killed", "老板拖欠我三个月工资", 4301)).status_code == 200
+    [reply] = outbound_rows(runtime, channel="wechat_cs")
+    fake_wechat.hold("custom_send")  # WeChat has the message but has not answered yet
+
+    env = worker_environment(wechat_settings, fake_wechat, tmp_path)
+    log = tmp_path / "worker.log"
+    first = start_worker(env, log)
+    try:
+        wait_for(lambda: fake_wechat.started("custom_send") == 1, 60, "the send to be out")
+        assert outbound_rows(runtime, id=reply.id)[0].status == "sending"
+    finally:
+        kill_with_children(first)  # mid-call
+
+    fake_wechat.release()
+    second = start_worker(env, log, "--burst")
+    assert second.wait(120) == 0, log.read_text(errors="replace")[-3000:]
+
+    [row] = outbound_rows(runtime, id=reply.id)
+    assert (row.status, row.error_code) == ("fallback", "interrupted")
+    assert fake_wechat.started("custom_send") == 1  # never sent again
+    user = wechat_login(Chat(service, runtime), "killed")  # the same WeChat user (o_killed)
+    assert [i["text"] for i in user.inbox()].count(row_text(runtime, reply.id)) == 1
+
+
 def complain_as(worker: Person) -> Person:
     """The story of tests/test_negotiation.complain, told by this (WeChat) worker."""
     worker.says("泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四")

@@ -24,7 +24,7 @@ from storage import queries
 from storage.crypto import TextCipher
 
 # Statuses a later poll may change: not yet delivered, or held for a mediator's decision.
-PENDING = frozenset({"queued", "held"})
+PENDING = frozenset({"queued", "sending", "held"})
 PENDING_LIMIT = 100  # ids a poll asks about (a page rarely has more than a handful)
 
 
