@@ -123,7 +123,7 @@ class OutboundMessage(Base):
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
     channel: Mapped[str] = mapped_column(String(16))  # "inbox" | "wechat_cs" | "subscribe"
     text_enc: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # queued | sent | failed | fallback
+    status: Mapped[str] = mapped_column(String(16))  # queued | sending | sent | failed | fallback
     error_code: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
