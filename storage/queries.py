@@ -1059,7 +1059,7 @@ def record_push(
 ) -> bool:
     """Log a push once; False when this key was already recorded (a redelivery). One INSERT …
     ON CONFLICT DO NOTHING: no savepoint, and a concurrent copy waits for ours to commit."""
-    statement = _INSERT_PUSH[core(session).dialect.name]
+    connection = core(session)
     row = {
         "dedupe_key": dedupe_key[:200],
         "party_id": party_id,
@@ -1068,7 +1068,7 @@ def record_push(
         "reply_id": None,  # set_push_reply, once the reply is queued
         "received_at": now,
     }
-    return bool(core(session).execute(statement, row).rowcount)
+    return bool(connection.execute(_INSERT_PUSH[connection.dialect.name], row).rowcount)
 
 
 def set_push_reply(session: Session, dedupe_key: str, reply_id: int) -> None:
@@ -1122,10 +1122,6 @@ def add_outbound(
 
 
 _INSERT_DETAIL = insert(cast(Table, OutboundDetail.__table__))
-
-
-def outbound_detail(session: Session, outbound_id: int) -> OutboundDetail | None:
-    return session.get(OutboundDetail, outbound_id)
 
 
 def lock_outbound(session: Session, outbound_id: int) -> OutboundMessage | None:
