@@ -29,7 +29,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script or loaded by path (tiaojie bench)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import servers
+from benchmarks import floor_app, servers
 from benchmarks.loadgen import SEQ, LoadResult, Template, load_average, run_load
 
 CORPUS = servers.REPO.parent / "shared" / "data" / "complaints" / "dev.jsonl"
@@ -44,6 +44,7 @@ FALLBACK_TEXTS = (
     "老板跑路了，我们二十多个工友的工资都没发",
     "试用期被开除，说我不符合录用条件，可是没给过任何考核",
 )
+FLOOR_DB = "floor.db"
 TARGET_RATIO = 0.35  # issue 10: ≥ 35 % of bare Flask req/s
 TARGET_P99_MS = 25.0  # at 16 connections on 2 cores
 TARGET_WORKER_RSS_MB = 200.0
@@ -112,21 +113,47 @@ def run(
     workers: int = 300,
     warmup: float | None = None,
     tool: str = "auto",
+    floor: bool = False,
 ) -> dict[str, Any]:
-    """Start both servers, measure ``rounds`` rounds, stop everything; return the figures."""
+    """Start the servers, measure ``rounds`` rounds, stop everything; return the figures.
+    ``floor``: also measure benchmarks/floor_app.py, the least our duties can cost here."""
     data_dir = Path(tempfile.mkdtemp(prefix="tj-bench-"))
+    started: list[servers.Server] = []
     try:
         ours = servers.start_ours(data_dir)
+        started.append(ours)
         bare = servers.start_peer("bare-flask", ours, "benchmarks.bare_app:app", data_dir)
-        with servers.running(bare, ours):
-            return _measure(ours, bare, duration, connections, rounds, workers, warmup, tool)
+        started.append(bare)
+        contenders = {"bare": (bare, bare_templates(complaint_texts()))}
+        if floor:
+            server, templates = _start_floor(ours, data_dir, workers)
+            started.append(server)
+            contenders["floor"] = (server, templates)
+        result = _measure(ours, contenders, duration, connections, rounds, workers, warmup, tool)
+        if floor:
+            result["floor_stored"] = floor_app.count_exchanges(data_dir / FLOOR_DB)
+        return result
     finally:
+        for server in reversed(started):
+            server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _start_floor(
+    ours: servers.Ours, data_dir: Path, workers: int
+) -> tuple[servers.Server, list[Template]]:
+    """benchmarks/floor_app.py under our gunicorn settings, on our Redis, its own SQLite file."""
+    secret = secrets.token_hex(24)
+    tokens = floor_app.prepare(data_dir / FLOOR_DB, secret, workers)
+    redis_url = ours.env.get("REDIS_URL") or f"unix://{servers.embedded_redis_socket(ours)}"
+    env = {"FLOOR_DB": str(data_dir / FLOOR_DB), "FLOOR_REDIS": redis_url, "FLOOR_SECRET": secret}
+    server = servers.start_peer("floor", ours, "benchmarks.floor_app:app", data_dir, env)
+    return server, message_templates(tokens, complaint_texts())
 
 
 def _measure(
     ours: servers.Ours,
-    bare: servers.Server,
+    peers: dict[str, tuple[servers.Server, list[Template]]],
     duration: float,
     connections: int,
     rounds: int,
@@ -136,10 +163,7 @@ def _measure(
 ) -> dict[str, Any]:
     texts = complaint_texts()
     tokens = login_workers(ours.url, workers)
-    contenders = {
-        "bare": (bare, bare_templates(texts)),
-        "ours": (ours, message_templates(tokens, texts)),
-    }
+    contenders = {**peers, "ours": (ours, message_templates(tokens, texts))}
     load_before = load_average()
     for server, templates in contenders.values():  # connections, caches, first forks
         run_load(
@@ -161,7 +185,7 @@ def _measure(
                         templates,
                         connections=connections,
                         duration=duration,
-                        run_id=turn * 2 + (name == "ours") + 1,
+                        run_id=turn * len(contenders) + list(contenders).index(name) + 1,
                         tool=tool,
                     )
                 )
@@ -178,7 +202,7 @@ def summarize(
 ) -> dict[str, Any]:
     mine, bare = results["ours"], results["bare"]
     ratios = [m.rps / b.rps for m, b in zip(mine, bare, strict=True)]
-    return {
+    summary = {
         "endpoint": "POST /api/v1/messages",
         "endpoint_rps": round(statistics.median(r.rps for r in mine), 1),
         "baseline_rps": round(statistics.median(r.rps for r in bare), 1),
@@ -208,6 +232,20 @@ def summarize(
             "worker_rss_mb": TARGET_WORKER_RSS_MB,
         },
     }
+    floor = results.get("floor")
+    if floor:
+        floor_ratios = [f.rps / b.rps for f, b in zip(floor, bare, strict=True)]
+        summary["floor"] = {
+            "rps": round(statistics.median(r.rps for r in floor), 1),
+            "p50_ms": round(statistics.median(r.p50_ms for r in floor), 2),
+            "p99_ms": round(statistics.median(r.p99_ms for r in floor), 2),
+            "ratio": round(statistics.median(floor_ratios), 3),
+            "errors": sum(r.errors for r in floor),
+            "requests": sum(r.requests for r in floor),
+        }
+        for entry, result, ratio in zip(summary["rounds"], floor, floor_ratios, strict=True):
+            entry["floor"] = {**result.as_json(), "ratio": round(ratio, 3)}
+    return summary
 
 
 def format_result(result: dict[str, Any]) -> str:
@@ -232,6 +270,14 @@ def format_result(result: dict[str, Any]) -> str:
         f"{result['p99_ms']:>8.1f}{result['baseline_rps']:>12,.0f}"
         f"{result['baseline_p99_ms']:>8.1f}{result['ratio']:>8.2f}"
     )
+    floor = result.get("floor")
+    if floor:
+        per_round = " / ".join(f"{r['floor']['ratio']:.2f}" for r in result["rounds"])
+        lines.append(
+            f"  floor (benchmarks/floor_app.py): {floor['rps']:,.0f} req/s, p50 "
+            f"{floor['p50_ms']:.1f} ms, p99 {floor['p99_ms']:.1f} ms, ratio {floor['ratio']:.2f}"
+            f" ({per_round}); errors {floor['errors']}"
+        )
     targets = result["targets"]
     lines.append(
         f"targets: ratio ≥ {targets['ratio']:.2f} ({_verdict(result['ratio'] >= targets['ratio'])})"

@@ -247,13 +247,20 @@ def _bench_report(module: Any, result: dict[str, Any], as_json: bool) -> None:
 @bench.command("http")
 @_bench_options
 @click.option("--workers", default=300, show_default=True, help="workers logged in first")
+@click.option("--floor", is_flag=True, help="also the least our duties cost (floor_app.py)")
 def bench_http(
-    as_json: bool, duration: float, connections: int, rounds: int, tool: str, workers: int
+    as_json: bool,
+    duration: float,
+    connections: int,
+    rounds: int,
+    tool: str,
+    workers: int,
+    floor: bool,
 ) -> None:
     """POST /api/v1/messages under load vs bare Flask, same run (gunicorn -w2, wrk)."""
     module = _benchmark("http_bench")
     kwargs = {"duration": duration, "connections": connections, "rounds": rounds, "tool": tool}
-    _bench_report(module, module.run(workers=workers, **kwargs), as_json)
+    _bench_report(module, module.run(workers=workers, floor=floor, **kwargs), as_json)
 
 
 @bench.command("push")

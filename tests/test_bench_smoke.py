@@ -44,7 +44,7 @@ def test_bench_http_prints_one_json_line_and_every_message_is_stored(service_env
     inbound = select(func.count()).select_from(Message).where(Message.direction == "in")
     before = _count(service_env, inbound)
     args = ["bench", "http", "--json", "--duration", "1", "--rounds", "1", "--connections", "2"]
-    outcome = CliRunner().invoke(main, [*args, "--workers", "4", "--tool", "python"])
+    outcome = CliRunner().invoke(main, [*args, "--workers", "4", "--tool", "python", "--floor"])
     assert outcome.exit_code == 0, outcome.output
     lines = outcome.output.strip().splitlines()
     assert len(lines) == 1
@@ -54,6 +54,9 @@ def test_bench_http_prints_one_json_line_and_every_message_is_stored(service_env
     assert result["errors"] == 0
     # warm-up and the measured round: every answered message was stored once
     assert _count(service_env, inbound) - before >= result["requests"]
+    # the floor contender did its work too: every message it answered is in its own file
+    assert result["floor"]["rps"] > 0 and result["floor"]["errors"] == 0
+    assert result["floor_stored"] >= result["floor"]["requests"] > 0
 
 
 def test_bench_push_compares_with_werobot_and_every_push_is_logged(service_env: Store) -> None:
