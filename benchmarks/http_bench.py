@@ -124,12 +124,14 @@ def run(
         started.append(ours)
         bare = servers.start_peer("bare-flask", ours, "benchmarks.bare_app:app", data_dir)
         started.append(bare)
-        contenders = {"bare": (bare, bare_templates(complaint_texts()))}
+        texts = complaint_texts()
+        contenders = {"bare": (bare, bare_templates(texts))}
         if floor:
-            server, templates = _start_floor(ours, data_dir, workers)
+            server, templates = _start_floor(ours, data_dir, workers, texts)
             started.append(server)
             contenders["floor"] = (server, templates)
-        result = _measure(ours, contenders, duration, connections, rounds, workers, warmup, tool)
+        contenders["ours"] = (ours, message_templates(login_workers(ours.url, workers), texts))
+        result = _measure(ours, contenders, duration, connections, rounds, warmup, tool)
         if floor:
             result["floor_stored"] = floor_app.count_exchanges(data_dir / FLOOR_DB)
         return result
@@ -140,7 +142,7 @@ def run(
 
 
 def _start_floor(
-    ours: servers.Ours, data_dir: Path, workers: int
+    ours: servers.Ours, data_dir: Path, workers: int, texts: Sequence[str]
 ) -> tuple[servers.Server, list[Template]]:
     """benchmarks/floor_app.py under our gunicorn settings, on our Redis, its own SQLite file."""
     secret = secrets.token_hex(24)
@@ -148,22 +150,18 @@ def _start_floor(
     redis_url = ours.env.get("REDIS_URL") or f"unix://{servers.embedded_redis_socket(ours)}"
     env = {"FLOOR_DB": str(data_dir / FLOOR_DB), "FLOOR_REDIS": redis_url, "FLOOR_SECRET": secret}
     server = servers.start_peer("floor", ours, "benchmarks.floor_app:app", data_dir, env)
-    return server, message_templates(tokens, complaint_texts())
+    return server, message_templates(tokens, texts)
 
 
 def _measure(
     ours: servers.Ours,
-    peers: dict[str, tuple[servers.Server, list[Template]]],
+    contenders: dict[str, tuple[servers.Server, list[Template]]],
     duration: float,
     connections: int,
     rounds: int,
-    workers: int,
     warmup: float | None,
     tool: str,
 ) -> dict[str, Any]:
-    texts = complaint_texts()
-    tokens = login_workers(ours.url, workers)
-    contenders = {**peers, "ours": (ours, message_templates(tokens, texts))}
     load_before = load_average()
     for server, templates in contenders.values():  # connections, caches, first forks
         run_load(
