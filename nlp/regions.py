@@ -20,6 +20,13 @@ LEVELS = ("province", "city", "county", "township")
 # City-level rows that are not places (municipalities' 市辖区, 省直辖县级行政区划 …).
 VIRTUAL = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 MIN_ALIAS = 2
+# A township is often named without its suffix (万安 for 万安街道, 大圩 for 大圩镇). Such a
+# short name is far too common on its own (城南, 新华) to be a mention; it counts only inside
+# a county or city that the message or the case already names.
+TOWNSHIP_SUFFIXES = ("街道办事处", "地区办事处", "民族乡", "街道", "地区", "镇", "乡", "苏木")
+MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
+# The same inside a named city for its counties: 白云 for 白云区, 定远 for 定远县.
+COUNTY_SUFFIXES = ("自治县", "自治旗", "区", "县", "市", "旗")
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,14 @@ class Gazetteer:
             for alias in filter(None, alias_field.split(",")):
                 index.setdefault(alias, []).append((code, False))
         self.index = {name: tuple(entries) for name, entries in index.items()}
+        self.townships: dict[str, list[tuple[str, str]]] = {}  # county/city → (short, code)
+        self.counties: dict[str, list[tuple[str, str]]] = {}  # city → (short, code)
+        for code, division in self.divisions.items():
+            if len(code) == 9 and (short := _short(division.name, TOWNSHIP_SUFFIXES)):
+                self.townships.setdefault(code[:6], []).append((short, code))
+                self.townships.setdefault(code[:4], []).append((short, code))
+            elif division.level == "county" and (short := _short(division.name, COUNTY_SUFFIXES)):
+                self.counties.setdefault(code[:4], []).append((short, code))
         # first two characters → the name lengths that start with them, longest first: most
         # positions of a message start no name, and one look-up tells. Built through bit
         # masks and shared tuples: 24k pairs have only ~350 distinct length sets.
@@ -167,8 +182,51 @@ class Gazetteer:
             ambiguous,
         )
 
+    def township_in(self, text: str, scope: str) -> tuple[str, int, int] | None:
+        """(code, start, end) of a division inside `scope` (a county's or city's code) that the
+        text names by its short name: a county of a city (白云 for 白云区), else a township
+        (万安 for 万安街道); the earliest, then the longest."""
+        if len(scope) == 9:
+            return None
+        key = scope[:4] if scope.endswith("00") else scope
+        found = [
+            (start, -len(short), code)
+            for short, code in (self.counties.get(key, ()) if key != scope else ())
+            if (start := text.find(short)) >= 0
+        ] or [
+            (start, -len(short), code)
+            for short, code in self.townships.get(key, ())
+            if (start := text.find(short)) >= 0
+        ]
+        if not found:
+            return None
+        start, size, code = min(found)
+        return code, start, start - size
+
     def resolve(self, text: str, near: str | None = None) -> Place | None:
         """The most specific division the message names, or None."""
+        place = self._resolve_named(text, near)
+        if place is not None and place.level == "province" and place.code in MUNICIPALITIES:
+            scope: str | None = place.code[:2] + "0100"  # 北京大兴: its districts are a city's
+        elif place is not None and place.level in ("province", "township"):
+            return place
+        else:
+            scope = place.code if place is not None else near[:6] if near else None
+        if place is not None:  # 松北区 names the county, not its 松北街道
+            text = text[: place.start] + "　" * (place.end - place.start) + text[place.end :]
+        hit = self.township_in(text, scope) if scope else None
+        if hit is None:
+            return place
+        code, start, end = hit
+        if place is not None:
+            start, end = min(start, place.start), max(end, place.end)
+        if len(code) == 6:  # a county: a township of it may follow (白云 三元里)
+            rest = text[:start] + "　" * (end - start) + text[end:]
+            if deeper := self.township_in(rest, code):
+                code, start, end = deeper[0], min(start, deeper[1]), max(end, deeper[2])
+        return self.place(code, start, end, ambiguous=False)
+
+    def _resolve_named(self, text: str, near: str | None) -> Place | None:
         mentions = self.mentions(text)
         if not mentions:
             return None
@@ -183,6 +241,12 @@ class Gazetteer:
         )
         best_rank, best, mention = ranked[0]
         tied = [code for rank, code, m in ranked if rank == best_rank and m is mention]
+        # 朝阳 望京: of the same-named counties, the one with a township the text names.
+        rest = "".join("　" if any(m.start <= i < m.end for m in mentions) else c
+                       for i, c in enumerate(text))
+        named = [code for code in tied if self.township_in(rest, code)]
+        if len(tied) > 1 and len(named) == 1:
+            return self._deepest(named[0], mentions, ambiguous=False)
         if len(tied) > 1:
             shared = self._common_ancestor(tied)
             if shared is None:
@@ -227,6 +291,14 @@ class Gazetteer:
         chains = [self.chain(code) for code in codes]
         shared = set(chains[0]).intersection(*chains[1:])
         return next((code for code in chains[0] if code in shared), None)
+
+
+def _short(name: str, suffixes: tuple[str, ...]) -> str | None:
+    """万安街道 → 万安; None when the short form would be a single character."""
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= MIN_ALIAS:
+            return name[: -len(suffix)]
+    return None
 
 
 def _shared_prefix(code: str, near: str) -> int:
