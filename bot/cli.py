@@ -1,4 +1,4 @@
-"""`tiaojie` commands: serve, worker, db, nlp, bench."""
+"""`tiaojie` commands: serve, worker, db, nlp, eval, bench."""
 
 from __future__ import annotations
 
@@ -154,6 +154,32 @@ def nlp_eval(data: str, as_json: bool, part: str) -> None:
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_report(report))
 
 
+@nlp_group.command("eval-terms")
+@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="one JSON line per item, then the summary")
+@click.option(
+    "--part",
+    type=click.Choice(["all", "tune", "holdout"]),
+    default="all",
+    show_default=True,
+    help="all lines, or the tuning 4/5 / held-out 1/5 (fixed by a hash of the id)",
+)
+def nlp_eval_terms(data: str, as_json: bool, part: str) -> None:
+    """Settlement terms: kind accuracy, total and schedule exact, per-field accuracy."""
+    import json
+
+    from nlp import terms_eval
+    from nlp.evaluate import read_jsonl
+
+    readings, summary = terms_eval.evaluate(terms_eval.split(read_jsonl(data), part))
+    if not as_json:
+        click.echo(terms_eval.format_summary(summary))
+        return
+    for line in readings:
+        click.echo(json.dumps(line, ensure_ascii=False))
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
 @nlp_group.command("classify")
 @click.argument("text", required=False)
 @click.option("--data", type=click.Path(exists=True, dir_okay=False), help="classify a corpus")
@@ -175,6 +201,51 @@ def nlp_classify(text: str | None, data: str | None, as_json: bool, today: Any) 
         raise click.UsageError("give a TEXT or --data FILE")
     result = predict(text, day)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_prediction(result))
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Measure the conversation end to end."""
+
+
+@eval_group.command("dialogs")
+@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, then a summary line")
+@click.option("--fail-only", is_flag=True, help="only the dialogues not fully right")
+@click.option(
+    "--part",
+    type=click.Choice(["all", "tune", "holdout"]),
+    default="all",
+    show_default=True,
+    help="all lines, or the tuning 4/5 / held-out 1/5 (fixed by a hash of the id)",
+)
+def eval_dialogs(data: str, as_json: bool, fail_only: bool, part: str) -> None:
+    """Play whole intake dialogues through the real API (in process) and score the cases."""
+    import json
+
+    from bot import eval_dialogs as dialogs
+    from nlp.evaluate import read_jsonl
+
+    rows = dialogs.split(read_jsonl(data), part)
+    results = []
+    with (
+        dialogs.Harness() as harness,
+        click.progressbar(length=len(rows), label="dialogues", file=sys.stderr) as bar,
+    ):
+        for result in dialogs.evaluate(rows, harness):
+            results.append(result)
+            bar.update(1)
+            if fail_only and result["ok"]:
+                continue
+            line = dialogs.public(result)
+            click.echo(
+                json.dumps(line, ensure_ascii=False) if as_json else dialogs.format_line(line)
+            )
+    summary = dialogs.summarize(results)
+    if as_json:
+        click.echo(json.dumps({"summary": summary}, ensure_ascii=False))
+    else:
+        click.echo(dialogs.format_summary(summary))
 
 
 @main.group()

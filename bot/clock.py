@@ -23,7 +23,7 @@ SHARED_OFFSET_TTL = 0.5
 
 
 class Clock:
-    """Wall-clock time plus an offset that only tests move (in this process)."""
+    """Wall-clock time plus an offset that only tests and `tiaojie eval` move (in this process)."""
 
     def __init__(self, offset: timedelta = timedelta(0)) -> None:
         self.offset = offset
@@ -34,6 +34,11 @@ class Clock:
     def advance(self, delta: timedelta) -> datetime:
         self.offset += delta
         return self.now()
+
+    def set_to(self, moment: datetime) -> datetime:
+        """Move the clock, forward or back, so that now() is ``moment`` (time then runs on
+        from there): `tiaojie eval dialogs` pins each dialogue to its own date."""
+        return self.advance(moment - self.now())
 
 
 class SharedClock(Clock):

@@ -153,6 +153,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "facts": OBJECT,
             "deadlines": {"type": "array", "items": _ref("Deadline")},
             "my_role": STRING,
+            "asking": {
+                **_nullable(STRING),
+                "description": "worker only: the pending question (a fact's name such as "
+                "employer or amount, consent_employer, consent_mediator, confirm:<fact>); "
+                "null when nothing is asked",
+            },
+            "closed_reason": {
+                **_nullable(STRING),
+                "description": "why a closed case closed (withdrawn, erased, not_labor, paid, "
+                "arbitration_advised, other); null while it is open",
+            },
             "route": OBJECT,
             "invitation": {
                 "type": "object",

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from handlers import rules
+from handlers.states import CaseState
 from handlers.texts import CHINA
 from handlers.types import Reply
 from storage import queries
@@ -16,6 +18,13 @@ from storage.models import Agreement, Case, Mediator, Organization, Party
 INVITATION_PATH = "/pages/join/join?token={token}"  # the mini-program page an employer opens
 # Before the worker's consent a case has no route and no invitation (PIPL-23): not even read.
 UNSHARED_STATES = frozenset({"intake", "triage", "awaiting_consent"})
+# Why a closed case closed, by the rule its closing move cites (closed_reason in the summary).
+CLOSED_BY_RULE = {
+    rules.WITHDRAW_CONSENT.code: "withdrawn",  # the worker withdrew (撤回)
+    rules.ERASURE.code: "erased",  # the worker's data erased on request (PIPL-47)
+    rules.LABOUR_DISPUTE_SCOPE.code: "not_labor",  # not a labour dispute: pointed elsewhere
+    rules.SETTLEMENT_BINDING.code: "paid",  # every instalment paid
+}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -56,10 +65,12 @@ def case_summary(
         "deadlines": [{"kind": d.kind, "due_at": iso(d.due_at), "rule": d.rule} for d in deadlines],
         "my_role": role,
         "route": _route(session, case),
+        "closed_reason": closed_reason(session, case),
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
     }
     if role == "worker":
+        summary["asking"] = case.asking or None  # the question the worker is to answer
         summary["reasons"] = dict(case.explanation)  # why we read it this way (PIPL-24)
         if case.triage:
             summary["triage"] = dict(case.triage)
@@ -86,6 +97,20 @@ def case_summary(
         if "name" in shared:
             summary["worker_name"] = case_worker_name(session, case)
     return summary
+
+
+def closed_reason(session: Session, case: Case) -> str | None:
+    """None while the case is open; else withdrawn, erased, not_labor, paid,
+    arbitration_advised (closed after pointing to arbitration) or other."""
+    if case.state != CaseState.CLOSED.value:
+        return None
+    closing = queries.closing_event(session, case.id)
+    if closing is None:
+        return "other"
+    rule, before = closing
+    if rule in CLOSED_BY_RULE:
+        return CLOSED_BY_RULE[rule]
+    return "arbitration_advised" if before == CaseState.ARBITRATION_ADVISED.value else "other"
 
 
 def agreement(row: Agreement) -> dict[str, Any]:

@@ -275,6 +275,21 @@ def audit_reads(
     session.execute(insert(AuditEvent), rows)
 
 
+def closing_event(session: Session, case_id: str) -> tuple[str | None, str | None] | None:
+    """(rule, state it left) of the move that closed the case, or None when none is recorded."""
+    row = session.execute(
+        select(AuditEvent.rule, AuditEvent.from_state)
+        .where(
+            AuditEvent.case_id == case_id,
+            AuditEvent.action == "state_changed",
+            AuditEvent.to_state == CaseState.CLOSED.value,
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    return (row.rule, row.from_state) if row is not None else None
+
+
 def record_exchange(
     session: Session,
     cipher: TextCipher,
