@@ -1,8 +1,11 @@
-"""Settlement terms in words: "先给七成，剩下分两次，月底前付清" → share, amount, instalments, due.
+"""Settlement terms in words: "总共二十万 月底前先付8万 余款分两次 下月底一次 春节前一次" →
+a total and a payment schedule (each payment's amount and due date), conditions, and what kind of
+answer the message is (offer / accept / refuse / unclear).
 
-Employers and workers propose terms in chat; this reads a proposal so the product can restate
-it exactly and ask both to confirm. Pure: `today` is passed in. Holiday dates that move with
-the lunar calendar (春节) come from data/terms.json.
+Employers, workers and mediators propose and record terms in chat and in the console; this reads
+them so the product can say back exactly what it understood before anyone else sees it. Pure:
+`today` and the claimed amount are passed in. The conventions (月底, 过年前, 七成, 剩下的 …) and the
+cue words are data, in data/terms.json.
 """
 
 from __future__ import annotations
@@ -10,45 +13,81 @@ from __future__ import annotations
 import calendar
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from nlp.dates import add_months
-from nlp.extract import extract
 from nlp.numbers import mask_long_runs, parse_cn_number
 
 DATA_PATH = Path(__file__).parent / "data" / "terms.json"
-_N = r"[0-9０-９]+(?:\.[0-9]+)?|[零一二两三四五六七八九十百]+"
+KINDS = ("offer", "accept", "refuse", "unclear")
+MAX_PAYMENTS = 24  # no schedule people agree in chat has more parts than two years of months
 
-SHARE = re.compile(
-    rf"(?P<pct>{_N})\s*[%％]|百分之(?P<pct_cn>{_N})"
-    r"|(?P<den>[一二三四五六七八九十两]+)分之(?P<num>[一二三四五六七八九十]+)"
-    r"|(?P<cheng>[一二三四五六七八九])成(?P<cheng_tail>[一二三四五六七八九])?"
-    r"|打?(?P<zhe>[一二三四五六七八九]{1,2})折"
-    r"|(?P<half>一半|半数)"
-)
-INSTALMENTS = re.compile(rf"分(?P<n>{_N})(?:次|期|回|批|笔)|(?P<once>一次性|一次付清|一次结清)")
-WEEKDAYS = "一二三四五六日天"
+_CN = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬"
+_NUM = r"[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十]+"
+_DAY_N = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}"
+_HALFWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}  # one char for one: spans stay valid
+_SEPARATORS = re.compile(r"[\s，,。．；;！!？?、：:~～]+")
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One payment of a schedule: its amount in yuan and the day it is due by (None: not said)."""
+
+    amount: int
+    due: date | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"amount": self.amount, "due": self.due.isoformat() if self.due else None}
 
 
 @dataclass(frozen=True)
 class Terms:
-    """What a proposal says; fields it does not mention are None. Spans index the text."""
+    """What a message says about settlement terms. Spans index the text."""
 
-    share: float | None = None  # of the claimed amount (七成 → 0.7)
-    amount: int | None = None  # yuan
-    instalments: int | None = None
-    due: date | None = None
+    kind: str = "unclear"  # offer | accept | refuse | unclear
+    total: int | None = None  # yuan in all
+    schedule: tuple[Payment, ...] = ()  # in order
+    conditions: tuple[str, ...] = ()  # other terms in a few words (出具离职证明 …)
+    share: float | None = None  # of the claimed amount (七成 → 0.7), when one was named
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def amount_of(self, claimed: int) -> int | None:
-        """The money this proposal means for a claim: its amount, else share × claimed."""
-        if self.amount is not None:
-            return self.amount
-        return round(claimed * self.share) if self.share is not None else None
+    @property
+    def amount(self) -> int | None:
+        return self.total
+
+    @property
+    def instalments(self) -> int | None:
+        return len(self.schedule) or None
+
+    @property
+    def due(self) -> date | None:
+        """The last due date named (when everything is to be paid)."""
+        dated = [p.due for p in self.schedule if p.due]
+        return max(dated) if dated else None
+
+    @property
+    def has_terms(self) -> bool:
+        return self.total is not None and bool(self.schedule)
+
+    def amount_of(self, claimed: int | None = None) -> int | None:
+        """The money these terms mean: the total read (a share was applied to the claim)."""
+        return self.total
+
+    def as_json(self) -> dict[str, Any]:
+        """The terms in the corpus' `expect` shape."""
+        return {
+            "kind": self.kind,
+            "total": self.total,
+            "schedule": [p.as_json() for p in self.schedule],
+            "conditions": list(self.conditions),
+        }
 
 
 @lru_cache(maxsize=1)
@@ -58,42 +97,27 @@ def _data() -> dict[str, Any]:
     return data
 
 
-def _num(raw: str | None) -> float | None:
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    data = _data()
+    found = {k: re.compile(v) for k, v in data["cues"].items() if not k.startswith("_")}
+    found.update({k: re.compile(v) for k, v in data["markers"].items() if not k.startswith("_")})
+    words = sorted((w for w in data["date_words"] if not w.startswith("_")), key=len, reverse=True)
+    found["date_words"] = re.compile("|".join(map(re.escape, words)))
+    return found
+
+
+def _int(raw: str | None) -> int | None:
     value = parse_cn_number(raw) if raw else None
-    return float(value) if value is not None else None
+    return int(value) if value is not None and float(value).is_integer() else None
 
 
-def _share(m: re.Match[str]) -> float | None:
-    g = m.groupdict()
-    if g["pct"] or g["pct_cn"]:
-        pct = _num(g["pct"] or g["pct_cn"])
-        return pct / 100 if pct is not None and 0 < pct <= 100 else None
-    if g["den"]:
-        den, num = _num(g["den"]), _num(g["num"])
-        return num / den if den and num and num <= den else None
-    if g["cheng"]:
-        tenths = _num(g["cheng"]) or 0
-        return (tenths + (_num(g["cheng_tail"]) or 0) / 10) / 10
-    if g["zhe"]:
-        digits = [_num(c) or 0 for c in g["zhe"]]
-        return digits[0] / 10 + (digits[1] / 100 if len(digits) > 1 else 0)
-    return 0.5
+# --- dates -------------------------------------------------------------------------------------
 
 
 def month_end(day: date) -> date:
     """The last day of day's month."""
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def _next_day_of_month(dom: int, today: date) -> date:
-    """The next date (today or later) whose day of month is dom (15号前 → this or next 15th)."""
-    for offset in (0, 1, 2):
-        first = add_months(today, offset)
-        if dom <= calendar.monthrange(first.year, first.month)[1]:
-            candidate = first.replace(day=dom)
-            if candidate >= today:
-                return candidate
-    return month_end(add_months(today, 1))
 
 
 def _holiday(name: str, today: date) -> date | None:
@@ -102,91 +126,538 @@ def _holiday(name: str, today: date) -> date | None:
     if name in data["fixed_holidays"]:
         month, day = data["fixed_holidays"][name]
         this_year = date(today.year, month, day)
-        return this_year if this_year >= today else date(today.year + 1, month, day)
+        return this_year if this_year > today else date(today.year + 1, month, day)
     table = data["lunar_holidays"].get(name, {})
     upcoming = sorted(date.fromisoformat(d) for d in table.values())
-    return next((d for d in upcoming if d >= today), None)
-
-
-_RELATIVE = re.compile(
-    rf"(?P<n>{_N})(?P<unit>天|日|个?星期|周|个月)(?:之内|以内|内|后)"
-    rf"|(?P<week>下?(?:周|星期|礼拜))(?P<wd>[{WEEKDAYS}])"
-    r"|(?P<word>明天|后天|今天|本周内?|这周内?|下周|月底|月末|下个?月底|下个?月末|下个?月初|月中|下个?月中"
-    r"|年底|年末|年前|春节|过年|元旦|国庆|五一|中秋|端午|清明)"
-    rf"|(?P<next>下个?月|这个?月|本月)?(?P<dom>{_N})[号日]"
-)
-
-
-def _due(m: re.Match[str], today: date) -> date | None:
-    g = m.groupdict()
-    if g["n"]:
-        n = int(_num(g["n"]) or 0)
-        if g["unit"] == "个月":
-            first = add_months(today, n)
-            return first.replace(day=min(today.day, month_end(first).day))
-        days = n * 7 if g["unit"] in ("周", "星期", "个星期") else n
-        return today + timedelta(days=days)
-    if g["dom"]:
-        dom = int(_num(g["dom"]) or 0)
-        if not 1 <= dom <= 31:
-            return None
-        if g["next"] and g["next"].startswith("下"):
-            first = add_months(today, 1)
-            return first.replace(day=min(dom, calendar.monthrange(first.year, first.month)[1]))
-        return _next_day_of_month(dom, today)
-    if g["week"]:
-        target = WEEKDAYS.index(g["wd"]) if g["wd"] not in "日天" else 6
-        days = (target - today.weekday()) % 7 + (7 if g["week"].startswith("下") else 0)
-        return today + timedelta(days=days)
-    return _word_due(g["word"], today)
-
-
-def _word_due(word: str, today: date) -> date | None:
-    data = _data()
-    if word in data["aliases"]:
-        word = data["aliases"][word]
-    fixed = {
-        "今天": today,
-        "明天": today + timedelta(days=1),
-        "后天": today + timedelta(days=2),
-        "本周": today + timedelta(days=6 - today.weekday()),
-        "下周": today + timedelta(days=13 - today.weekday()),
-        "月底": month_end(today),
-        "月中": _next_day_of_month(15, today),
-        "下月底": month_end(add_months(today, 1)),
-        "下月初": add_months(today, 1).replace(day=5),
-        "下月中": add_months(today, 1).replace(day=15),
-        "年底": date(today.year, 12, 31),
-    }
-    return fixed[word] if word in fixed else _holiday(word, today)
-
-
-def parse_terms(text: str, today: date) -> Terms:
-    """Read share, amount, number of instalments and due date from a proposal."""
-    text = text if isinstance(text, str) else ""
-    scan = mask_long_runs(text)
-    spans: dict[str, tuple[int, int]] = {}
-    share = amount = instalments = None
-    due: date | None = None
-    if (m := SHARE.search(scan)) and (share := _share(m)) is not None:
-        share, spans["share"] = round(share, 4), m.span()
-    if (fact := extract(text, today).get("amount")) and not _inside(fact.start, spans):
-        amount, spans["amount"] = int(fact.value), (fact.start, fact.end)
-    if m := INSTALMENTS.search(scan):
-        count = 1 if m.group("once") else int(_num(m.group("n")) or 0)
-        if count >= 1:
-            instalments, spans["instalments"] = count, m.span()
-    for m in _RELATIVE.finditer(scan):
-        if not _inside(m.start(), spans) and (due := _due(m, today)) is not None:
-            spans["due"] = m.span()
-            break
-    return Terms(share, amount, instalments, due, spans)
-
-
-def _inside(pos: int, spans: dict[str, tuple[int, int]]) -> bool:
-    return any(start <= pos < end for start, end in spans.values())
+    return next((d for d in upcoming if d > today), None)
 
 
 def next_holiday(name: str, today: date) -> date | None:
-    """The next date of a holiday (春节 …) on or after today; None past the shipped table."""
+    """The next date of a holiday (春节 …) after today; None past the shipped table."""
     return _holiday(name, today)
+
+
+def _word_date(word: str, today: date) -> date | None:
+    how, _, arg = _data()["date_words"][word].partition(":")
+    if how == "days":
+        return today + timedelta(days=int(arg))
+    if how == "month_end":
+        return month_end(add_months(today, int(arg)))
+    if how == "year_end":
+        return date(today.year, 12, 31)
+    if how == "week_end":
+        return today + timedelta(days=6 - today.weekday() + 7 * int(arg))
+    holiday = _holiday(arg, today)  # eve:<holiday>: paid by the day before it
+    return holiday - timedelta(days=1) if holiday else None
+
+
+def _upcoming(month: int, day: int, today: date) -> date | None:
+    """The first month/day on or after today (12月31日, 1月31日 in December → next January)."""
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate >= today:
+            return candidate
+    return None
+
+
+def _day_of_month(dom: int, today: date, months_ahead: int | None) -> date | None:
+    """X号: the next day X on or after today; 下个月X号 / 本月X号: in that month."""
+    if months_ahead is not None:
+        first = add_months(today, months_ahead)
+        last = calendar.monthrange(first.year, first.month)[1]
+        return first.replace(day=dom) if dom <= last else None
+    for offset in (0, 1, 2):
+        first = add_months(today, offset)
+        if dom <= calendar.monthrange(first.year, first.month)[1]:
+            candidate = first.replace(day=dom)
+            if candidate >= today:
+                return candidate
+    return None
+
+
+def _weekday(week: str, wd: str, today: date) -> date:
+    """下周X: that weekday of the next calendar week (weeks start on Monday); 这周X/本周X/周X:
+    of this week (a bare 周X already past means next week's)."""
+    target = WEEKDAYS.index("日" if wd in "天7" else wd) if not wd.isdigit() else int(wd) - 1
+    monday = today - timedelta(days=today.weekday())
+    weeks = week.count("下")
+    day = monday + timedelta(days=target + 7 * weeks)
+    if not weeks and not week.startswith(("这", "本")) and day < today:
+        day += timedelta(days=7)
+    return day
+
+
+_EXPLICIT_DATE = re.compile(
+    rf"(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
+    rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
+    rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?)?"
+    rf"|(?<![0-9.第])(?P<d>{_DAY_N})[日号](?!内|之内|以内)"
+    rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个月)(?:之内|以内|内|后)"
+    rf"|(?P<week>下下个?|下个?|这个?|本)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
+)
+_MONTHS_AHEAD = {
+    "下下个月": 2,
+    "下下月": 2,
+    "下个月": 1,
+    "下月": 1,
+    "本月": 0,
+    "这个月": 0,
+    "这月": 0,
+}
+
+
+def _explicit_date(m: re.Match[str], today: date) -> date | None:
+    g = m.groupdict()
+    if g["y"]:
+        month, day = _int(g["ym"]), _int(g["yd"])
+        if month is None or day is None or not 1 <= month <= 12:
+            return None  # a month without a day is a period (2025年7月至…), not a due date
+        return date(int(g["y"]), month, day)
+    if g["rel"]:
+        dom = _int(g["rd"])
+        return _day_of_month(dom, today, _MONTHS_AHEAD[g["rel"]]) if dom else None
+    if g["m"]:
+        month, day = _int(g["m"]), _int(g["md"])
+        if month is None or day is None or not 1 <= month <= 12:
+            return None
+        return _upcoming(month, day, today)
+    if g["d"]:
+        dom = _int(g["d"])
+        return _day_of_month(dom, today, None) if dom and dom <= 31 else None
+    if g["n"]:
+        n = _int(g["n"]) or 0
+        if g["unit"] == "个月":
+            first = add_months(today, n)
+            return first.replace(day=min(today.day, month_end(first).day))
+        return today + timedelta(days=n * 7 if g["unit"] in ("周", "星期", "个星期") else n)
+    return _weekday(g["week"] or "", g["wd"], today)
+
+
+# --- reading the text into mentions -----------------------------------------------------------
+
+
+@dataclass
+class _Mention:
+    kind: str  # amount | date | count | share | full | rest | once
+    start: int
+    end: int
+    value: Any = None
+    clause: int = 0
+    tags: set[str] = field(default_factory=set)
+
+
+class _Scan:
+    """The text with the parts already read blanked out, so one character is read once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.free = list(text)
+        self.mentions: list[_Mention] = []
+
+    def view(self) -> str:
+        return "".join(self.free)
+
+    def take(self, kind: str, start: int, end: int, value: Any = None) -> _Mention:
+        self.free[start:end] = "\x00" * (end - start)
+        mention = _Mention(kind, start, end, value)
+        self.mentions.append(mention)
+        return mention
+
+    def blank(self, start: int, end: int) -> None:
+        self.free[start:end] = "\x00" * (end - start)
+
+
+_SHARE = re.compile(
+    rf"(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*[%％]|百分之(?P<pct_cn>{_NUM})"
+    r"|(?P<den>[一二三四五六七八九十两]+)分之(?P<num>[一二三四五六七八九十]+)"
+    r"|(?P<cheng>[一二三四五六七八九])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
+    r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2})折"
+    r"|(?P<half>一半|半数)"
+)
+_COUNT = re.compile(rf"分(?P<n>{_NUM})(?:次|期|批|笔|回)")
+_NOT_MONEY = re.compile(
+    rf"第(?:{_NUM})(?:期|次|批|笔|回)?|(?:{_NUM})(?:次|期|批|笔|回|名|个|人|位|倍|点|岁|年|月份?|号|日|天|周|星期|小时|分钟)"
+)
+_AMOUNT = re.compile(
+    rf"(?<![0-9.])(?:[0-9]+(?:,[0-9]{{3}})*(?:\.[0-9]+)?(?:[万wWkK千](?:[0-9一二三四五六七八九](?![0-9]))?)?"
+    rf"|[{_CN}]+)"
+)
+_MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
+_FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?$")
+
+
+def _share(m: re.Match[str]) -> float | None:
+    g = m.groupdict()
+    if g["pct"] or g["pct_cn"]:
+        pct = parse_cn_number(g["pct"] or g["pct_cn"])
+        return float(pct) / 100 if pct is not None and 0 < pct <= 1000 else None
+    if g["den"]:
+        den, num = _int(g["den"]), _int(g["num"])
+        return num / den if den and num and num <= den else None
+    if g["cheng"]:
+        tenths = _int(g["cheng"]) or 0
+        return (tenths + (_int(g["cheng_tail"]) or 0) / 10) / 10
+    if g["zhe"]:
+        digits = [_int(c) or 0 for c in g["zhe"]]
+        return digits[0] / 10 + (digits[1] / 100 if len(digits) > 1 else 0)
+    return 0.5
+
+
+def _read_dates(scan: _Scan, today: date) -> None:
+    for m in _EXPLICIT_DATE.finditer(scan.view()):
+        try:
+            day = _explicit_date(m, today)
+        except ValueError:
+            day = None
+        mention = scan.take("date", *m.span(), day)
+        if day is None or day < today:
+            mention.tags.add("not_due")  # a period or a past day (补缴2025年7月…): not a due date
+    for m in _patterns()["date_words"].finditer(scan.view()):
+        scan.take("date", *m.span(), _word_date(m.group(), today))
+
+
+def _read_markers(scan: _Scan) -> None:
+    pats = _patterns()
+    for m in _COUNT.finditer(scan.view()):
+        n = _int(m.group("n"))
+        if n and 1 <= n <= MAX_PAYMENTS:
+            scan.take("count", *m.span(), n)
+    for name in ("once", "full", "rest"):
+        for m in pats[name].finditer(scan.view()):
+            scan.take(name, *m.span())
+    for m in _SHARE.finditer(scan.view()):
+        value = _share(m)
+        if value is not None and 0 < value <= 10:
+            share = scan.take("share", *m.span(), round(value, 4))
+            if _FIRST.search(scan.text[max(0, m.start() - 3) : m.start()]):
+                share.tags.add("first")
+    for m in _NOT_MONEY.finditer(scan.view()):
+        scan.blank(*m.span())
+
+
+def _read_amounts(scan: _Scan) -> None:
+    view, text, pats = scan.view(), scan.text, _patterns()
+    for m in _AMOUNT.finditer(view):
+        raw = m.group().replace(",", "")
+        value = parse_cn_number(raw)
+        if value is None or value <= 0:
+            continue
+        after = text[m.end() : m.end() + 4]
+        money = bool(_MONEY_UNIT.match(after)) or bool(re.search(r"[万wWkK千萬]", raw))
+        if not money and value < 100:
+            continue  # 一口价, 两清, 十几个人: small bare numbers are not money
+        mention = scan.take("amount", *m.span(), int(Decimal(str(value)).to_integral_value()))
+        before = text[max(0, m.start() - 3) : m.start()]
+        if pats["vague_after"].match(after.lstrip("元块")) or pats["vague_before"].search(before):
+            mention.tags.add("vague")
+        if any(r.kind == "rest" and 0 <= m.start() - r.end <= 2 for r in scan.mentions):
+            mention.tags.add("rest")  # 余款13万: the remainder, named
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Spans of the clauses (between commas, full stops and spaces)."""
+    spans, start = [], 0
+    for m in _SEPARATORS.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+# --- the answer: refuse, accept or terms ------------------------------------------------------
+
+
+def _dropped_clauses(text: str, clauses: list[tuple[int, int]]) -> tuple[list[int], bool]:
+    """The clauses that refuse or threaten (their terms are not offered), and whether any
+    refused."""
+    pats, dropped, refused = _patterns(), [], False
+    for i, (start, end) in enumerate(clauses):
+        words = text[start:end]
+        if pats["threat"].search(words):
+            dropped.append(i)
+        elif pats["refuse"].search(words):
+            dropped.append(i)
+            refused = True
+    return dropped, refused
+
+
+def _accepts(text: str, clauses: list[tuple[int, int]], dropped: list[int]) -> bool:
+    pats = _patterns()
+    return any(
+        pats["accept"].search(text[s:e]) for i, (s, e) in enumerate(clauses) if i not in dropped
+    )
+
+
+# --- building the schedule --------------------------------------------------------------------
+
+
+def _of_claim(claimed: int, share: float) -> int:
+    exact = Decimal(claimed) * Decimal(str(share))
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _marked_total(text: str, amounts: list[_Mention], clause_of: list[int]) -> _Mention | None:
+    """An amount right after 共计 / 一共 / 即 / 全款 … in the same clause."""
+    pattern = _patterns()["total"]
+    for a in amounts:
+        before = text[max(0, a.start - 8) : a.start]
+        cut = max((m.end() for m in _SEPARATORS.finditer(before)), default=0)
+        hits = list(pattern.finditer(before[cut:]))
+        if hits and len(before[cut:]) - hits[-1].end() <= 6:
+            return a
+    return None
+
+
+def _is_each(text: str, a: _Mention) -> bool:
+    before = text[max(0, a.start - 4) : a.start]
+    return bool(re.search(_data()["markers"]["each"] + r"[^\s，,。；]{0,2}$", before))
+
+
+@dataclass
+class _Parts:
+    total: int | None
+    payments: list[tuple[int | None, date | None]]  # None amount: an equal share, decided later
+
+
+def _split(total: int, n: int) -> list[int]:
+    """n equal parts in yuan, the last one taking any remainder."""
+    n = max(1, min(n, MAX_PAYMENTS))
+    part = total // n
+    return [part] * (n - 1) + [total - part * (n - 1)]
+
+
+def _dates_in(mentions: list[_Mention], clause: int) -> list[_Mention]:
+    return [m for m in mentions if m.kind == "date" and m.clause == clause]
+
+
+def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts | None:
+    """Total and payments from what the text names, in order (README conventions)."""
+    amounts = [m for m in found if m.kind == "amount"]
+    dates = [m for m in found if m.kind == "date" and "not_due" not in m.tags]
+    kinds = {m.kind for m in found}
+    share = next((m.value for m in found if m.kind == "share"), None)
+    first = next((m for m in found if m.kind == "share" and "first" in m.tags), None)
+    if first is not None and "rest" in kinds and claimed:
+        # 先给一半 另一半…: the share is the first part, and the whole claim is the total
+        part = _Mention("amount", first.start, first.end, _of_claim(claimed, first.value))
+        part.clause = first.clause
+        amounts = sorted([*amounts, part], key=lambda m: m.start)
+        share = None
+    each = [a for a in amounts if _is_each(text, a)]
+    amounts = [a for a in amounts if a not in each]
+    marked = _marked_total(text, amounts, [])
+    total: int | None = marked.value if marked else None
+    if total is None and share is not None and claimed:
+        total = _of_claim(claimed, share)
+    if total is None and "full" in kinds and claimed:
+        total = claimed
+    parts = [a for a in amounts if a is not marked]
+    if total is None and len(parts) >= 2 and _leads(parts, dates):
+        marked, total, parts = parts[0], parts[0].value, parts[1:]
+    elif total is not None and parts and parts[0].value == total and len(parts) > 1:
+        parts = parts[1:]  # 七成 即一万 … : the amount restates the share
+    rest = [m for m in found if m.kind == "rest"]
+    if total is None and any("rest" in p.tags for p in parts):
+        total = sum(p.value for p in parts)  # 6千 … 剩的4千: the parts name it all
+    if total is None and rest and claimed:
+        total = claimed  # 先给X 剩下的…: the rest of the claim
+    if total is None and len(parts) == 1:
+        total, parts = parts[0].value, []
+    if total is None and parts:
+        total = sum(p.value for p in parts)
+    if total is None and each:
+        count = next((m.value for m in found if m.kind == "count"), 1)
+        total = each[0].value * count
+    if total is None or total <= 0:
+        return None
+    return _Parts(total, _payments(found, parts, each, dates, total))
+
+
+def _leads(parts: list[_Mention], dates: list[_Mention]) -> bool:
+    """The first amount is the whole sum when the later ones are its parts and it has no date
+    of its own (二十万 … 月底前先付8万 …)."""
+    first, later = parts[0], parts[1:]
+    if any(d.clause == first.clause for d in dates):
+        return False
+    if any("rest" in p.tags for p in later):  # 6千 … 剩的4千: 6千 was a part, not the sum
+        return bool(first.value == sum(p.value for p in later))
+    return first.value >= sum(p.value for p in later)
+
+
+def _payments(
+    found: list[_Mention],
+    parts: list[_Mention],
+    each: list[_Mention],
+    dates: list[_Mention],
+    total: int,
+) -> list[tuple[int | None, date | None]]:
+    used: set[int] = set()
+    named: list[tuple[int | None, date | None]] = []
+    for p in parts:
+        own = [d for d in dates if d.clause == p.clause and id(d) not in used]
+        pick = next((d for d in own if d.end <= p.start), None) or (own[0] if own else None)
+        if pick is not None:
+            used.add(id(pick))
+        named.append((p.value, pick.value if pick else None))
+    _dates_after(found, parts, dates, used, named)
+    free_dates = [d for d in dates if id(d) not in used]
+    counts = [m for m in found if m.kind == "count"]
+    rest = [m for m in found if m.kind == "rest"]
+    once = any(m.kind == "once" for m in found)
+    if not named:
+        n = counts[0].value if counts else (1 if once else max(1, len(free_dates)))
+        if each and not counts:
+            n = max(1, total // each[0].value)
+        amounts = _even(total, n, each[0].value if each else None)
+        return _dated(amounts, [d.value for d in free_dates])
+    left = total - sum(a or 0 for a, _ in named)
+    if left <= 0:
+        return named
+    after_rest = [c for c in counts if rest and c.start > rest[0].start]
+    n = after_rest[0].value if after_rest else 1
+    later = [
+        d.value
+        for d in free_dates
+        if not rest or d.start >= rest[0].start or d.clause == rest[0].clause
+    ]
+    if not rest and not later:
+        later = [d.value for d in free_dates]
+    return named + _dated(_split(left, n), later)
+
+
+def _dates_after(
+    found: list[_Mention],
+    parts: list[_Mention],
+    dates: list[_Mention],
+    used: set[int],
+    named: list[tuple[int | None, date | None]],
+) -> None:
+    """A part without a date in its clause takes the next date said before anything else
+    (6千 下周二 剩的4千 月底)."""
+    for i, p in enumerate(parts):
+        if named[i][1] is not None:
+            continue
+        later = [m for m in found if m.start >= p.end and m.kind in ("amount", "rest", "date")]
+        nxt = later[0] if later else None
+        if nxt is not None and any(d is nxt for d in dates) and id(nxt) not in used:
+            used.add(id(nxt))
+            named[i] = (named[i][0], nxt.value)
+
+
+def _even(total: int, n: int, each: int | None) -> list[int]:
+    if each and each * n <= total:
+        return [each] * (n - 1) + [total - each * (n - 1)]
+    return _split(total, n)
+
+
+def _dated(amounts: list[int], dues: list[date | None]) -> list[tuple[int | None, date | None]]:
+    """Dates given in order apply to the parts in order; missing dates are None."""
+    return [(a, dues[i] if i < len(dues) else None) for i, a in enumerate(amounts)]
+
+
+def _conditions(text: str) -> tuple[str, ...]:
+    found = []
+    for pattern, label in _data()["conditions"]:
+        if re.search(pattern, text) and label not in found:
+            found.append(label)
+    return tuple(found)
+
+
+# --- the reader ---------------------------------------------------------------------------------
+
+
+def _mentions(text: str, today: date, skip: list[tuple[int, int]]) -> list[_Mention]:
+    scan = _Scan(text)
+    for start, end in skip:
+        scan.blank(start, end)
+    _read_dates(scan, today)
+    _read_markers(scan)
+    _read_amounts(scan)
+    return sorted(scan.mentions, key=lambda m: m.start)
+
+
+def _assign_clauses(mentions: list[_Mention], clauses: list[tuple[int, int]]) -> None:
+    for m in mentions:
+        m.clause = next((i for i, (s, e) in enumerate(clauses) if s <= m.start < e), -1)
+
+
+def parse_terms(
+    text: str,
+    today: date,
+    claimed: int | None = None,
+    role: str | None = None,
+    table: Terms | None = None,
+) -> Terms:
+    """Read an answer about settlement terms: its kind, total, schedule and conditions.
+
+    ``claimed``: the worker's claim in yuan (what 七成 and 剩下的 refer to); ``role``: who
+    wrote it (a mediator records what both sides agreed: an acceptance with its terms);
+    ``table``: the terms under discussion, which a counter that names no money changes
+    ("可以 但要一次给清": the same total, paid at once).
+    """
+    text = text if isinstance(text, str) else ""
+    clean = mask_long_runs(text.translate(_HALFWIDTH))
+    clauses = _clauses(clean)
+    dropped, refused = _dropped_clauses(clean, clauses)
+    found = _mentions(clean, today, [clauses[i] for i in dropped])
+    _assign_clauses(found, clauses)
+    parts = _schedule(clean, found, claimed)
+    if parts is None and table is not None and table.total and not refused:
+        parts = _reshaped(found, table)
+    share = next((m.value for m in found if m.kind == "share"), None)
+    spans = _spans(found)
+    if parts is None or parts.total is None:
+        return Terms(_bare_kind(clean, clauses, dropped, refused), share=share, spans=spans)
+    vague = any("vague" in m.tags for m in found if m.kind == "amount")
+    schedule = tuple(Payment(int(a or 0), d) for a, d in parts.payments[:MAX_PAYMENTS])
+    kind = _kind_with_terms(clean, role, vague)
+    if kind == "unclear":
+        return Terms("unclear", share=share, spans=spans)
+    return Terms(kind, parts.total, schedule, _conditions(clean), share, spans)
+
+
+def _reshaped(found: list[_Mention], table: Terms) -> _Parts | None:
+    """A counter about how the money on the table is paid (一次给清, 分三次, 月底前)."""
+    assert table.total is not None
+    kinds = {m.kind for m in found}
+    if not kinds & {"once", "count", "date"}:
+        return None
+    dates = [m for m in found if m.kind == "date" and "not_due" not in m.tags]
+    payments = _payments(found, [], [], dates, table.total)
+    if "once" in kinds and not dates:
+        first_due = next((p.due for p in table.schedule if p.due), None)
+        payments = [(table.total, first_due)]
+    return _Parts(table.total, payments)
+
+
+def _bare_kind(text: str, clauses: list[tuple[int, int]], dropped: list[int], refused: bool) -> str:
+    if refused:
+        return "refuse"
+    return "accept" if _accepts(text, clauses, dropped) else "unclear"
+
+
+def _kind_with_terms(text: str, role: str | None, vague: bool) -> str:
+    pats = _patterns()
+    if vague or (pats["hedge"].search(text) and not re.search(r"[0-9]", text) and vague):
+        return "unclear"
+    if role == "mediator":
+        return "accept"  # a mediator records what both sides agreed
+    return "accept" if pats["accept_terms"].search(text) else "offer"
+
+
+def _spans(found: list[_Mention]) -> dict[str, tuple[int, int]]:
+    spans: dict[str, tuple[int, int]] = {}
+    for m in found:
+        name = {"date": "due", "count": "instalments"}.get(m.kind, m.kind)
+        spans.setdefault(name, (m.start, m.end))
+    return spans
+
+
+def iter_payments(terms: Terms) -> Iterator[tuple[int, Payment]]:
+    """The payments numbered from 1."""
+    return enumerate(terms.schedule, start=1)

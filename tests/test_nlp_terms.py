@@ -1,4 +1,5 @@
-"""Settlement terms proposed in chat: shares, amounts, instalments and due dates."""
+"""Settlement terms as people say them: a total, a payment schedule, conditions, and the kind of
+answer (offer / accept / refuse / unclear), read against a pinned `today` and the claim."""
 
 from __future__ import annotations
 
@@ -6,57 +7,109 @@ from datetime import date
 
 import pytest
 
-from nlp.terms import Terms, parse_terms
+from nlp.terms import Payment, Terms, parse_terms
 
-TODAY = date(2025, 3, 20)  # a Thursday
+TODAY = date(2026, 12, 7)  # a Monday; 春节 2027 is 6 February
 
 
-@pytest.mark.parametrize(
-    ("text", "share"),
-    [("给七成", 0.7), ("70%", 0.7), ("百分之七十", 0.7), ("先给一半", 0.5), ("打八折", 0.8),
-     ("八五折", 0.85), ("七成五", 0.75), ("三分之二", 0.6667)],
-)  # fmt: skip
-def test_shares(text: str, share: float) -> None:
-    assert parse_terms(text, TODAY).share == share
+def schedule(terms: Terms) -> list[tuple[int, str | None]]:
+    return [(p.amount, p.due.isoformat() if p.due else None) for p in terms.schedule]
+
+
+def test_two_payments_of_different_amounts_keep_both_dates() -> None:
+    terms = parse_terms(
+        "单位支付16000元，12月31日前付10000元，2027年1月31日前付6000元", TODAY, 20000, "mediator"
+    )
+    assert (terms.kind, terms.total) == ("accept", 16000)
+    assert schedule(terms) == [(10000, "2026-12-31"), (6000, "2027-01-31")]
+
+
+def test_the_remainder_is_what_is_left_not_an_equal_half() -> None:
+    text = "调解成功：总包单位代付28万，分两期，12月31日前付15万，春节前付清余款13万"
+    terms = parse_terms(text, TODAY, 350000, "mediator")
+    assert terms.total == 280000
+    assert schedule(terms) == [(150000, "2026-12-31"), (130000, "2027-02-05")]
+
+
+def test_first_part_now_and_the_rest_before_the_new_year() -> None:
+    terms = parse_terms("先给6000 剩下的过年前给", TODAY, 15000, "employer")
+    assert (terms.kind, terms.total) == ("offer", 15000)
+    assert schedule(terms) == [(6000, None), (9000, "2027-02-05")]
 
 
 @pytest.mark.parametrize(
     ("text", "due"),
     [
-        ("月底前付清", date(2025, 3, 31)),
-        ("下月底前", date(2025, 4, 30)),
-        ("15号前给", date(2025, 4, 15)),
-        ("25号前给", date(2025, 3, 25)),
-        ("下个月10号", date(2025, 4, 10)),
-        ("春节前付清", date(2026, 2, 17)),
-        ("过年前", date(2026, 2, 17)),
-        ("年底前", date(2025, 12, 31)),
-        ("三天内", date(2025, 3, 23)),
-        ("下周五前", date(2025, 3, 28)),
-        ("国庆前", date(2025, 10, 1)),
+        ("一万 月底前", "2026-12-31"),
+        ("一万 下个月底", "2027-01-31"),
+        ("一万 15号前", "2026-12-15"),
+        ("一万 下个月10号", "2027-01-10"),
+        ("一万 1月31日前", "2027-01-31"),
+        ("一万 年底前", "2026-12-31"),
+        ("一万 元旦前", "2026-12-31"),
+        ("一万 过年前", "2027-02-05"),
+        ("一万 下周五", "2026-12-18"),
+        ("一万 这周五", "2026-12-11"),
+        ("一万 10天内", "2026-12-17"),
+        ("一万 一个月内", "2027-01-07"),
+        ("一万 马上", "2026-12-07"),
+        ("一万 月低前", "2026-12-31"),  # 低 typed for 底
     ],
 )
-def test_due_dates_are_relative_to_today(text: str, due: date) -> None:
-    assert parse_terms(text, TODAY).due == due
+def test_due_dates_are_read_by_the_conventions(text: str, due: str) -> None:
+    assert schedule(parse_terms(text, TODAY, 12000, "employer")) == [(10000, due)]
 
 
-def test_a_whole_proposal() -> None:
-    terms = parse_terms("先给七成，剩下分两次，月底前付清", TODAY)
-    assert (terms.share, terms.instalments, terms.due) == (0.7, 2, date(2025, 3, 31))
-    assert terms.amount_of(30000) == 21000
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [("七成", 14000), ("70%", 14000), ("打七折", 14000), ("一半", 10000), ("八五折", 17000),
+     ("七成五", 15000), ("全额", 20000), ("一分不少", 20000)],
+)  # fmt: skip
+def test_shares_of_the_claim(text: str, total: int) -> None:
+    assert parse_terms(f"{text} 月底前", TODAY, 20000, "employer").total == total
 
 
-def test_amount_and_instalments() -> None:
-    terms = parse_terms("最多给两万，分三期，春节前付清", TODAY)
-    assert (terms.amount, terms.instalments) == (20000, 3)
-    assert terms.amount_of(50000) == 20000
-    assert parse_terms("一次性付清", TODAY).instalments == 1
+def test_equal_parts_give_the_remainder_to_the_last() -> None:
+    terms = parse_terms("两万五 分三期 月底 下月底 春节前", TODAY, 33000, "worker")
+    assert schedule(terms) == [(8333, "2026-12-31"), (8333, "2027-01-31"), (8334, "2027-02-05")]
+
+
+def test_parts_without_dates_are_listed_without_dates() -> None:
+    terms = parse_terms("七成 分三次给 时间不好说", TODAY, 30000, "employer")
+    assert schedule(terms) == [(7000, None)] * 3
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("行 就这样", "accept"), ("可以", "accept"), ("没意见", "accept"),
+     ("不同意 我直接去仲裁", "refuse"), ("七成不行", "refuse"), ("一分钱都没有", "refuse"),
+     ("我再考虑考虑", "unclear"), ("差不多一万左右吧", "unclear"), ("至少要两万", "offer"),
+     ("好吧 七成就七成 月底前打过来", "accept")],
+)  # fmt: skip
+def test_kinds_of_answer(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 20000, "worker").kind == kind
+
+
+def test_a_refused_clause_does_not_lend_its_date() -> None:
+    terms = parse_terms("1w 可以 但是得马上给 拖到过年我不干", TODAY, 13500, "worker")
+    assert (terms.kind, schedule(terms)) == ("offer", [(10000, "2026-12-07")])
+
+
+def test_a_counter_without_money_reshapes_the_terms_on_the_table() -> None:
+    table = parse_terms("两万 分两次 月底 下月底", TODAY, 26000, "employer")
+    terms = parse_terms("可以 但要一次给清", TODAY, 26000, "worker", table=table)
+    assert (terms.kind, schedule(terms)) == ("offer", [(20000, "2026-12-31")])
+
+
+def test_conditions_are_named() -> None:
+    terms = parse_terms("八成 月底前 写个收条 以后不再追究", TODAY, 19500, "employer")
+    assert terms.conditions == ("出具收条", "不再追究")
 
 
 def test_beyond_the_holiday_table_no_date_is_guessed() -> None:
-    assert parse_terms("春节前", date(2036, 3, 1)).due is None
+    assert parse_terms("一万 春节前", date(2036, 3, 1), 20000).schedule == (Payment(10000),)
 
 
-@pytest.mark.parametrize("text", ["", "😀", "分零次", "百分之五百", "<b>七成</b>" * 500])
+@pytest.mark.parametrize("text", ["", "😀", "分零次", "百分之五百", "<b>七成</b>" * 500, "1" * 500])
 def test_odd_input_gives_terms(text: str) -> None:
-    assert isinstance(parse_terms(text, TODAY), Terms)
+    assert isinstance(parse_terms(text, TODAY, 20000), Terms)
