@@ -7,8 +7,8 @@ nothing at this stage is just words), and finally a status reply.
 
 from __future__ import annotations
 
-from handlers import consent, fallback, followup, intake, mediation, negotiation
-from handlers.intents import Intent, detect
+from handlers import consent, fallback, followup, intake, mediation, negotiation, safety
+from handlers.intents import Intent, understand
 from handlers.states import OPEN_STATES, CaseState
 from handlers.types import CaseView, Handler, HandlerResult, Inbound, Role
 
@@ -25,6 +25,14 @@ def deadline_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     kind = (inbound.action or "").partition(":")[2]
     handler = ON_DUE.get((kind, case.state))
     return handler(inbound, case) if handler else HandlerResult(replies=())
+
+
+def escalated_message(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """After an urgent hand-over the worker's answer may be the place still missing."""
+    assert case is not None
+    if case.asking == "place" and (routed := safety.place_for_route(inbound, case)):
+        return routed
+    return mediation.party_says(inbound, case)
 
 
 def escalated_agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
@@ -49,7 +57,14 @@ ROUTES: dict[RouteKey, Handler] = {
     (W, None, Intent.MESSAGE): intake.open_case,
     (W, None, Intent.HELP): fallback.help_menu,
     (W, ANY, Intent.HELP): fallback.help_menu,
+    (W, None, Intent.URGENT): safety.urgent,
+    (W, ANY, Intent.URGENT): safety.urgent,
+    (E, ANY, Intent.URGENT): safety.urgent,
     (W, S.INTAKE, Intent.MESSAGE): intake.answer,
+    (W, S.INTAKE, Intent.CORRECTION): intake.correct_fact,
+    (W, S.AWAITING_CONSENT, Intent.CORRECTION): intake.correct_fact,
+    (W, S.INTAKE, Intent.QUESTION): intake.asks_something,
+    (W, S.AWAITING_CONSENT, Intent.QUESTION): intake.asks_something,
     (W, S.INTAKE, Intent.SKIP): intake.skip,
     (W, S.AWAITING_CONSENT, Intent.MESSAGE): intake.correct,
     (W, S.AWAITING_CONSENT, Intent.AGREE): consent.agree,
@@ -72,7 +87,7 @@ ROUTES: dict[RouteKey, Handler] = {
     (M, S.ESCALATED, Intent.MESSAGE): mediation.offer,
     (M, S.ESCALATED, Intent.ACCEPT_CASE): mediation.accept,
     (M, S.ESCALATED, Intent.DECLINE_CASE): mediation.decline,
-    (W, S.ESCALATED, Intent.MESSAGE): mediation.party_says,
+    (W, S.ESCALATED, Intent.MESSAGE): escalated_message,
     (W, S.ESCALATED, Intent.AGREE): escalated_agree,
     (W, S.ESCALATED, Intent.CONSENT_MEDIATOR): consent.to_mediator,
     (W, S.ESCALATED, Intent.OTHER_ORG): mediation.other_org,
@@ -104,7 +119,7 @@ ROUTES: dict[RouteKey, Handler] = {
 
 def route(inbound: Inbound, case: CaseView | None) -> Handler:
     """Pick the handler for this message from the ROUTES table."""
-    intent = detect(inbound.text, inbound.action)
+    intent = understand(inbound, case)
     state = case.state if case else None
     keys = (
         (inbound.role, state, intent),

@@ -4,6 +4,7 @@ shared with whom and says yes, separately for the employer and for a mediator.""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -75,13 +76,21 @@ def ask(
     return Reply(text, options), ASKING[recipient]
 
 
+AGAIN = "again:"  # the consent question was asked back once already
+
+
+def asked(case: CaseView) -> str:
+    """The consent being asked, also when it was asked back once."""
+    return (case.asking or "").removeprefix(AGAIN)
+
+
 def agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """同意: yes to the consent being asked."""
     assert case is not None
-    if case.asking == ASKING[EMPLOYER]:
-        return to_employer(inbound, case)
-    if case.asking == ASKING[MEDIATOR]:
-        return to_mediator(inbound, case)
+    if asked(case) == ASKING[EMPLOYER]:
+        return to_employer(inbound, replace(case, asking=ASKING[EMPLOYER]))
+    if asked(case) == ASKING[MEDIATOR]:
+        return to_mediator(inbound, replace(case, asking=ASKING[MEDIATOR]))
     return HandlerResult(replies=(Reply(texts.HELP),))
 
 
@@ -136,9 +145,24 @@ def to_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def reask(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """Anything else while consent is pending: ask the proposed consent again."""
+    """Neither yes nor no while consent is pending: ask once more in one short line; a second
+    answer that is neither counts as not now."""
     assert case is not None
-    return _not_offered(inbound, case)
+    if (case.asking or "").startswith(AGAIN):
+        return decline(inbound, replace(case, asking=asked(case)))
+    if asked(case) not in ASKING.values():
+        return _not_offered(inbound, case)
+    event = CaseEvent(reason="consent answer unclear", asking=AGAIN + asked(case))
+    return HandlerResult(
+        replies=(Reply(texts.CONSENT_YES_OR_NO, _options(asked(case))),), event=event
+    )
+
+
+def _options(asking: str) -> tuple[Option, ...]:
+    label = (
+        texts.CONSENT_EMPLOYER_LABEL if asking == ASKING[EMPLOYER] else texts.CONSENT_MEDIATOR_LABEL
+    )
+    return (Option(label, asking), Option(texts.CONSENT_DECLINE_LABEL, "consent_decline"))
 
 
 def _not_offered(inbound: Inbound, case: CaseView) -> HandlerResult:
@@ -154,7 +178,33 @@ def _not_offered(inbound: Inbound, case: CaseView) -> HandlerResult:
 
 
 def decline(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    return HandlerResult(replies=(Reply(texts.CONSENT_DECLINED),))
+    """Not the employer: a mediator can speak to the employer instead, so that is offered. Not
+    a mediator either: nothing is shared and the case ends; the worker may come back any time."""
+    assert case is not None
+    if asked(case) == ASKING[EMPLOYER] and "urgent" not in case.flags:
+        shared = describe(
+            case.worker_name, case.dispute_types, case.facts, shared_fields(case.facts)
+        )
+        question = Reply(texts.CONSENT_MEDIATOR.format(shared=shared), _options(ASKING[MEDIATOR]))
+        event = CaseEvent(
+            reason="worker declined contact with the employer", asking=ASKING[MEDIATOR]
+        )
+        return HandlerResult(replies=(Reply(texts.CONSENT_OFFER_MEDIATOR), question), event=event)
+    if case.state is not CaseState.AWAITING_CONSENT:
+        return HandlerResult(
+            replies=(Reply(texts.CONSENT_DECLINED),),
+            event=CaseEvent(reason="worker declined to share", asking=""),
+        )
+    event = CaseEvent(
+        reason="worker declined every contact",
+        moves=(CaseState.CLOSED,),
+        rule=rules.WITHDRAW_CONSENT.code,
+        asking="",
+    )
+    effects = (CancelDeadlines(everything=True),)
+    return HandlerResult(
+        replies=(Reply(texts.CONSENT_BOTH_DECLINED),), effects=effects, event=event
+    )
 
 
 def escalate(case: CaseView, reason: str, rule: str, notices: tuple[Any, ...]) -> HandlerResult:

@@ -26,6 +26,8 @@ from handlers.types import (
     Reply,
     ScheduleDeadline,
 )
+from nlp import answers
+from nlp.dates import find_dates
 from nlp.extract import duration_months
 from nlp.numbers import parse_cn_number
 
@@ -56,9 +58,6 @@ _NUMBER = re.compile(
     r"[0-9０-９.]+[万千kKwW]?[0-9]*"
     r"|[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+"
 )
-_ALONE = re.compile(r"^(就|只有)?(我|俺)?(自己|一个人?|本人)$|^(就|只有)(我|俺)$")
-_STILL_THERE = re.compile(r"还在|在职|在上班|没走|没离职|没辞职|还没离开|^在$|^是的?$")
-_GONE = re.compile(r"离职|离开|走了|辞职|辞退|开除|不干了|被裁|裁员|解除|^不在了?$|^没有?$")
 
 
 def _plain(value: Any) -> Any:
@@ -72,10 +71,9 @@ def _number(answer: str) -> int | float | None:
 
 
 def _headcount(answer: str) -> int | None:
-    if _ALONE.match(answer.strip(_TRIM)):
-        return 1
-    value = _number(answer)
-    return int(value) if value and value >= 1 else None
+    """涉及几个人: the people in the dispute, not the size of the workplace."""
+    found = answers.people(answer.strip(_TRIM))
+    return int(found.value) if found is not None else None
 
 
 def _positive(answer: str) -> int | float | None:
@@ -84,9 +82,30 @@ def _positive(answer: str) -> int | float | None:
 
 
 def _months_answer(answer: str) -> int | float | None:
-    """拖欠了几个月: "三个月", "半年", or a bare "3"."""
+    """拖欠了几个月: "三个月", "半年", or a bare "3" (never "一万二": that is money)."""
     months = duration_months(answer)
-    return _plain(months) if months else _positive(answer)
+    if months:
+        return _plain(months)
+    value = _positive(answer)
+    money = answers.money_roles(answer)
+    return value if value is not None and value <= 36 and not money else None
+
+
+def _money_answer(role: str) -> Callable[[str], int | float | None]:
+    """一共多少钱 / 每月工资: the figure said in that role, else the figure said alone."""
+
+    def read(answer: str) -> int | float | None:
+        roles = answers.money_roles(answer)
+        found = roles.get(role) or roles.get("bare")
+        return _plain(found.value) if found is not None and found.value > 0 else None
+
+    return read
+
+
+def _left_date(answer: str, today: date) -> str | None:
+    """什么时候离开的: the first date named ("10月底", "上个月", "上礼拜")."""
+    found = next(iter(find_dates(answer, today)), None)
+    return found.text if found is not None else None
 
 
 def _service_answer(answer: str) -> int | float | None:
@@ -97,10 +116,7 @@ def _service_answer(answer: str) -> int | float | None:
 
 def _employed(answer: str) -> bool | None:
     """Still working there (True), left (False), or not an answer (None)."""
-    answer = answer.strip(_TRIM)
-    if _GONE.search(answer):
-        return False
-    return True if _STILL_THERE.search(answer) else None
+    return answers.employed(answer.strip(_TRIM))
 
 
 Needed = Callable[[tuple[str, ...], Mapping[str, Any]], bool]
@@ -129,12 +145,14 @@ class Slot:
 
 
 SLOTS: tuple[Slot, ...] = (
-    Slot("employer", _always, _free_text),
+    Slot("employer", _always, answers.employer_name),
     Slot("place", _always, _free_text),
-    Slot("amount", _for_types("wage_arrears", "overtime"), _positive),
+    Slot("amount", _for_types("wage_arrears", "overtime"), _money_answer("amount")),
     Slot("months", _for_types("wage_arrears"), _months_answer),
     Slot(
-        "monthly_wage", _for_types("termination_compensation", "no_contract", "overtime"), _positive
+        "monthly_wage",
+        _for_types("termination_compensation", "no_contract", "overtime"),
+        _money_answer("monthly_wage"),
     ),
     Slot("service_months", _for_types("termination_compensation", "no_contract"), _service_answer),
     Slot(
@@ -325,8 +343,7 @@ def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         types="、".join(texts.DISPUTE_NAMES[t] for t in types),
         terms=_matched_terms(classification),
     )
-    # Urgent: the emergency channels come first, before any question (domain.md).
-    first = (Reply(understood), *((Reply(texts.URGENT_HELP),) if "urgent" in flags else ()))
+    first = (Reply(understood),)
     replies, step = next_step(inbound.sender_name, types, flags, facts, _today(inbound))
     registered = texts.CASE_REGISTERED.format(date=texts.china_date(inbound.received_at))
     event = replace(
@@ -348,25 +365,167 @@ def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """A worker's reply during intake: fill the asked fact, take any other facts volunteered,
-    and accept corrections of earlier ones."""
+    """A worker's reply during intake: read it for the question asked, then take any other facts
+    volunteered for what is still unknown (an extra never overwrites: only a correction does).
+    An answer that does not fit is asked back once, then the question is skipped."""
     assert case is not None
     text = answer_text(inbound)
-    new_facts = {
-        **_facts_from(text, _today(inbound), case.facts.get("place_code"), case.asking),
-        **_location(inbound),
-    }
-    asked = SLOT_BY_NAME.get(case.asking or "")
-    if asked and asked.name not in new_facts:
-        value = asked.read_answer(text)
-        if value is None and asked.name == "place" and "lat" in new_facts:
-            value = texts.PLACE_FROM_LOCATION  # the phone's location stands in for a name
-        if value is None and not new_facts:
-            retry = texts.NOT_UNDERSTOOD_ANSWER.format(question=texts.ASK[asked.name])
-            return HandlerResult(replies=(Reply(retry, asked.options),))
-        if value is not None:
-            new_facts[asked.name] = value
+    asking = case.asking or ""
+    if asking.startswith(CONFIRM):
+        return _confirmed(inbound, case, asking.removeprefix(CONFIRM))
+    slot = SLOT_BY_NAME.get(asking.removeprefix(AGAIN))
+    today, near = _today(inbound), case.facts.get("place_code")
+    new_facts = _slot_facts(slot, text, today, near) if slot else {}
+    extras = {**_facts_from(text, today, near), **_location(inbound)}
+    for name, value in extras.items():
+        base = name.removesuffix("_approx")
+        if base in new_facts or base in case.facts or name in new_facts:
+            continue
+        if slot is not None and slot.name == "place" and base == "employer":
+            continue  # 晋江市池店镇 is the place, not a company called 晋江市池店
+        new_facts[name] = value
+    if slot is not None and slot.name not in new_facts:
+        if answers.is_unknown(text):
+            new_facts[slot.name] = None
+        elif not new_facts:
+            return _not_understood(case, slot, asking, inbound.received_at)
     return _advance_intake(case, new_facts, "worker answered", inbound.received_at)
+
+
+CONFIRM = "confirm:"  # asking: a reading the worker should confirm ("我记成大约一万，对吗？")
+AGAIN = "again:"  # asking: the question was asked back once already
+_CONFIRMED_FACTS = ("amount", "monthly_wage")  # an estimate of these is read back
+_CONFIRMED = re.compile(r"^(?:对|是|嗯|没错|没问题|差不多|对的|是的|大概|就这样|行|可以|好)")
+
+
+def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[str, Any]:
+    """The facts an answer gives for the slot it answers (with ``<name>_approx``)."""
+    if slot.name == "place":
+        return {k: v for k, v in _facts_from(text, today, near).items() if k.startswith("place")}
+    if slot.name == "left_date":
+        left = _left_date(text, today)
+        return {"left_date": left, "employed": False} if left else {}
+    value = slot.read_answer(text)
+    if value is None:
+        return {}
+    facts: dict[str, Any] = {slot.name: value}
+    if slot.name in ("amount", "monthly_wage"):
+        roles = answers.money_roles(text)
+        found = roles.get(slot.name) or roles.get("bare")
+        if found is not None and found.approx:
+            facts[f"{slot.name}_approx"] = True
+        if slot.name == "amount" and "monthly_wage" in roles:
+            facts["monthly_wage"] = _plain(roles["monthly_wage"].value)
+    return facts
+
+
+def _not_understood(case: CaseView, slot: Slot, asking: str, now: datetime) -> HandlerResult:
+    """Ask back once in one short question; a second miss skips it (no endless loop)."""
+    if asking.startswith(AGAIN):
+        result = _advance_intake(case, {slot.name: None}, "answer not understood twice", now)
+        return replace(result, replies=(Reply(texts.SKIPPING), *result.replies))
+    retry = texts.NOT_UNDERSTOOD_ANSWER.format(question=texts.ASK[slot.name])
+    event = CaseEvent(reason="answer not understood", asking=AGAIN + slot.name)
+    return HandlerResult(replies=(Reply(retry, slot.options),), event=event)
+
+
+def _confirmed(inbound: Inbound, case: CaseView, name: str) -> HandlerResult:
+    """The answer to "我记成大约…，对吗？": yes keeps it, a figure replaces it."""
+    text = answer_text(inbound).strip(_TRIM)
+    slot = SLOT_BY_NAME[name]
+    given = _slot_facts(slot, text, _today(inbound), case.facts.get("place_code"))
+    if given and not _CONFIRMED.match(text):
+        return _advance_intake(case, given, "worker corrected a reading", inbound.received_at)
+    if _CONFIRMED.match(text):
+        return _advance_intake(case, {}, "worker confirmed a reading", inbound.received_at)
+    event = CaseEvent(reason="reading not confirmed", asking=name)
+    return HandlerResult(replies=(Reply(texts.ASK[name], slot.options),), event=event)
+
+
+def correct_fact(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """刚才说错了 是两万五 / 单位是宏发建材 不是那个: the fact said replaces the old one."""
+    assert case is not None
+    text = answer_text(inbound)
+    today, near = _today(inbound), case.facts.get("place_code")
+    new_facts = corrected_facts(text, case.facts, today, near)
+    if not new_facts:
+        if case.state is CaseState.INTAKE:
+            return answer(inbound, case)
+        return consent.reask(inbound, case)
+    return _advance_intake(case, new_facts, "worker corrected the facts", inbound.received_at)
+
+
+_EMPLOYER_CUE = re.compile(r"单位|公司|厂|店|名字|叫|工地|项目")
+
+
+def corrected_facts(
+    text: str, old: Mapping[str, Any], today: date, near: str | None
+) -> dict[str, Any]:
+    """What a correction says, each fact read by its role; a bare sum replaces the figure it
+    is closest to (两万五 corrects the amount 23000, not the wage 7000)."""
+    facts = {k: v for k, v in _facts_from(text, today, near).items() if k != "employer"}
+    if _EMPLOYER_CUE.search(text) and (name := answers.employer_name(_after_cue(text))):
+        facts["employer"] = name
+    roles = answers.money_roles(text)
+    for role in ("amount", "monthly_wage"):
+        if role in roles:
+            facts[role] = _plain(roles[role].value)
+    if "bare" in roles and "amount" not in roles and "monthly_wage" not in roles:
+        value = roles["bare"].value
+        facts.pop("amount", None)
+        facts[_closest(value, old)] = _plain(value)
+    return facts
+
+
+def _after_cue(text: str) -> str:
+    """单位是宏发建材 不是那个 → 宏发建材: the part after the correction's own words."""
+    text = re.sub(
+        r"(?:刚才)?(?:说错了|搞错了|弄错了|打错了|写错了|记错了|不对)[，,。 ]*", " ", text
+    )
+    text = re.sub(r"不是(?:那个|这个|那家|这家)[^，,。 ]*", " ", text)
+    return re.sub(r"^[\s，,。]*(?:单位|公司|厂名?|店名?|名字)(?:应该)?(?:是|叫)?", "", text.strip())
+
+
+def _closest(value: float, old: Mapping[str, Any]) -> str:
+    known = [n for n in ("amount", "monthly_wage") if isinstance(old.get(n), int | float)]
+    if not known:
+        return "amount"
+    return min(known, key=lambda n: abs(value - float(old[n])) / max(float(old[n]), 1.0))
+
+
+def asks_something(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """我能要多少 / 这合法吗 mid-intake: a short answer, then the question still open. An
+    answer to that question inside the words ("不知道咋算 你帮我算算") is taken as usual."""
+    assert case is not None
+    text = answer_text(inbound)
+    note = Reply(_answer_to(text))
+    if case.state is not CaseState.INTAKE:
+        reask = consent.reask(inbound, replace(case, asking=consent.asked(case)))
+        return replace(reask, replies=(note, *reask.replies), event=None)
+    slot = SLOT_BY_NAME.get((case.asking or "").removeprefix(AGAIN))
+    today, near = _today(inbound), case.facts.get("place_code")
+    if slot is None or _slot_facts(slot, text, today, near) or answers.is_unknown(text):
+        result = answer(inbound, case)
+        return replace(result, replies=(note, *result.replies))
+    ask = Reply(texts.STILL_ASKING.format(question=texts.ASK[slot.name]), slot.options)
+    return HandlerResult(replies=(note, ask))
+
+
+_ABOUT_MONEY = re.compile(r"多少|怎么算|咋算|赔|补偿|钱")
+_ABOUT_LAW = re.compile(r"合法|违法|犯法|规定|法律|能不能|可不可以|行不行")
+
+
+def _answer_to(text: str) -> str:
+    if not nlp.classify(text).is_labor and not _ABOUT_MONEY.search(text):
+        return texts.OFF_TOPIC
+    if _ABOUT_MONEY.search(text):
+        return texts.QUESTION_AMOUNT
+    return texts.QUESTION_LEGAL if _ABOUT_LAW.search(text) else texts.QUESTION_OTHER
+
+
+def facts_of(inbound: Inbound, near: str | None = None) -> dict[str, Any]:
+    """Every fact a message states, with the phone's location."""
+    return {**_facts_from(inbound.text, _today(inbound), near), **_location(inbound)}
 
 
 def answer_text(inbound: Inbound) -> str:
@@ -379,17 +538,20 @@ def answer_text(inbound: Inbound) -> str:
 def skip(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """跳过: the worker does not know or will not say; record it as unknown and move on."""
     assert case is not None
-    if not case.asking or case.asking not in SLOT_BY_NAME:
+    asking = (case.asking or "").removeprefix(AGAIN).removeprefix(CONFIRM)
+    if asking not in SLOT_BY_NAME:
         return HandlerResult(replies=(Reply(texts.HELP),))
-    return _advance_intake(
-        case, {case.asking: None}, "worker skipped a question", inbound.received_at
-    )
+    if (case.asking or "").startswith(CONFIRM):  # an estimate not confirmed stays an estimate
+        return _advance_intake(case, {}, "worker skipped a confirmation", inbound.received_at)
+    return _advance_intake(case, {asking: None}, "worker skipped a question", inbound.received_at)
 
 
 def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """Before consent: new or corrected facts update the case and the consent question."""
     assert case is not None
-    new_facts = _facts_from(answer_text(inbound), _today(inbound), case.facts.get("place_code"))
+    new_facts = corrected_facts(
+        answer_text(inbound), case.facts, _today(inbound), case.facts.get("place_code")
+    )
     if not new_facts:
         return consent.reask(inbound, case)
     return _advance_intake(case, new_facts, "worker corrected the facts", inbound.received_at)
@@ -400,6 +562,15 @@ def _advance_intake(
 ) -> HandlerResult:
     facts = {**case.facts, **new_facts}
     flags = _flags(case.flags, facts)
+    unsure = next(
+        (n for n in _CONFIRMED_FACTS if new_facts.get(f"{n}_approx") and n in new_facts), None
+    )
+    if unsure is not None and case.state is CaseState.INTAKE:
+        value = texts.fact_value(unsure, facts[unsure])
+        event = CaseEvent(reason=reason, facts=new_facts, flags=flags, asking=CONFIRM + unsure)
+        return HandlerResult(
+            replies=(Reply(texts.CONFIRM_APPROX.format(value=value)),), event=event
+        )
     today = now.astimezone(texts.CHINA).date()
     replies, step = next_step(case.worker_name, case.dispute_types, flags, facts, today)
     complete = step.triage is not None

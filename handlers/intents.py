@@ -1,8 +1,21 @@
-"""What a party wants from a message: a tapped action, a command word, or plain talk."""
+"""What a party wants from a message, read before anything else, in every state: danger first
+(the classifier's one urgency detector), then a tapped action, a command word, and the same
+wishes in plain words (data/intents.json): a person, stop, erase, yes or no to the consent
+being asked, a correction, a question. Only then does the stage's handler read the facts."""
 
 from __future__ import annotations
 
+import json
+import re
 from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nlp.classify import urgency
+
+if TYPE_CHECKING:
+    from handlers.types import CaseView, Inbound
 
 
 class Intent(StrEnum):
@@ -32,6 +45,9 @@ class Intent(StrEnum):
     CHOOSE_ORG = "choose_org"  # "choose_org:<org id>"
     PAID = "paid"
     NOT_PAID = "not_paid"
+    URGENT = "urgent"  # danger to life or health: a person now, in any state
+    CORRECTION = "correction"  # 刚才说错了 是两万五
+    QUESTION = "question"  # 我能要多少 / 这合法吗
 
 
 # Whole-message commands (after trimming punctuation). Tapping an option sends its action id,
@@ -112,3 +128,60 @@ def detect(text: str, action: str | None) -> Intent:
         except ValueError:
             return Intent.MESSAGE
     return COMMANDS.get(text.strip(_TRIM).lower(), Intent.MESSAGE)
+
+
+WORDS_PATH = Path(__file__).parent / "data" / "intents.json"
+# Wishes said in words, in the order they are tried: erasing says more than stopping.
+_PLAIN = (("erase", Intent.ERASE), ("withdraw", Intent.WITHDRAW), ("human", Intent.HUMAN))
+_CONSENT_ASKED = ("consent_employer", "consent_mediator")
+_TALK_STATES = ("intake", "awaiting_consent")
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, re.Pattern[str]]:
+    with WORDS_PATH.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return {key: re.compile(value, re.I) for key, value in data.items() if key[0] != "_"}
+
+
+def said(kind: str, text: str) -> bool:
+    """Whether the text says `kind` (a key of data/intents.json) in words."""
+    return bool(_words()[kind].search(text))
+
+
+def consent_answer(text: str) -> bool | None:
+    """Yes (True), no (False) or neither to "may we contact …": "行 你们弄吧" is yes, "找他有啥用
+    电话都不接" and "先别跟厂里说" are no."""
+    text = text.strip(_TRIM)
+    if not text:
+        return None
+    words = _words()
+    if words["consent_yes_start"].search(text):  # 可以 但别说是我找的: yes, with a wish
+        return True
+    if words["consent_no"].search(text):
+        return False
+    return True if words["consent_yes"].search(text) else None
+
+
+def understand(inbound: Inbound, case: CaseView | None) -> Intent:
+    """The intent of one message, for ROUTES."""
+    text = inbound.text
+    if text and inbound.role in ("worker", "employer") and urgency(text) is not None:
+        return Intent.URGENT
+    intent = detect(text, inbound.action)
+    if intent is not Intent.MESSAGE or not text or inbound.role != "worker":
+        return intent
+    for kind, wish in _PLAIN:
+        if said(kind, text):
+            return wish
+    if case is None:
+        return Intent.MESSAGE
+    if case.asking in _CONSENT_ASKED:
+        yes = consent_answer(text)
+        if yes is not None:
+            return Intent.AGREE if yes else Intent.CONSENT_DECLINE
+    if case.state in _TALK_STATES and said("correction", text):
+        return Intent.CORRECTION
+    if case.state in _TALK_STATES and said("question", text):
+        return Intent.QUESTION
+    return Intent.MESSAGE

@@ -103,6 +103,11 @@ NO_CONTRACT = Rule(
 OVERTIME = Rule("LL-44", "劳动法第四十四条", "延长工作时间支付150%、休息日200%、法定休假日300%工资")
 ERASURE = Rule("PIPL-47", "个人信息保护法第四十七条", "个人有权请求删除其个人信息")
 PRIVACY_CONSENT = Rule("PIPL-23", "个人信息保护法第二十三条", "向他人提供个人信息须取得单独同意")
+EMERGENCY = Rule(
+    "PIPL-13",
+    "个人信息保护法第十三条",
+    "紧急情况下为保护自然人的生命健康所必需，可以处理个人信息",
+)
 HUMAN_REVIEW = Rule("PIPL-24", "个人信息保护法第二十四条", "自动化决策须透明，个人有权要求人工处理")
 WITHDRAW_CONSENT = Rule("PIPL-15", "个人信息保护法第十五条", "个人有权撤回同意")
 RETENTION = Rule(

@@ -63,6 +63,21 @@ EMPLOYED_YES = "还在上班"
 EMPLOYED_NO = "已经离开"
 CORRECTED = "已更正：{changes}。"
 NOT_UNDERSTOOD_ANSWER = "抱歉，我没看明白。{question}（不清楚可以回复“跳过”）"
+# Understanding what people say in words, whatever was asked.
+STILL_ASKING = "我们接着说：{question}"
+SKIPPING = "这个先跳过，以后想起来再告诉我。"
+CONFIRM_APPROX = "我记成大约{value}，对吗？不对请直接告诉我准确的数。"
+QUESTION_AMOUNT = "能要多少，要看工资、干了多久和为什么离开。情况问清楚后，我按法律帮您算一算。"
+QUESTION_LEGAL = "合不合法要看具体情况。先把情况问清楚，我再告诉您法律是怎么规定的。"
+QUESTION_OTHER = "您的问题我记下了，先把情况问清楚，再帮您解答。"
+OFF_TOPIC = "这个我帮不上忙，我只能帮您处理工作上的纠纷。"
+CONSENT_YES_OR_NO = "请回复“同意”或“不同意”。"
+CONSENT_OFFER_MEDIATOR = (
+    "好的，不联系单位。也可以交给调解组织，由调解员出面跟单位谈，不用您自己去找单位。"
+)
+CONSENT_BOTH_DECLINED = (
+    "好的，先不联系任何人，这次的记录我先结束。以后想处理，随时再来找我，重新说一下情况就行。"
+)
 FACTS_COMPLETE = "好的，情况我记下了：\n{summary}"
 FACT_LABELS = {
     "employer": "单位",
@@ -152,10 +167,25 @@ REASON_URGENT = "情况紧急，需要尽快有人介入"
 REASON_PLATFORM = "平台用工的劳动关系需要专门的调解组织认定"
 REASON_LABOR_RELATION = "劳动关系还不明确，需要调解组织帮助认定"
 REASON_WORKER_ASKED = "您要求由调解员人工处理（{rule}）"
-URGENT_HELP = (
-    "如果有人身安全危险，请立即拨打110；需要急救请拨打120；"
-    "心里难受可以拨打心理援助热线12356。我们会尽快安排调解员联系您。"
-)
+# Urgent (handlers/safety.py): the danger's own line first, then who will call, then where.
+URGENT_REPLIES = {
+    "self_harm": (
+        "听您这么说，我很担心您。您的安全最要紧：请马上拨打心理援助热线12356，"
+        "或者让身边的人陪着您；有危险请立即拨打110。欠的钱我们一起想办法要。"
+    ),
+    "violence": (
+        "您的安全最要紧。有人打您、威胁您或者不让您走，请马上拨打110报警；受了伤请拨打120。"
+    ),
+    "medical": "请先救治：马上拨打120或者去最近的医院。看病的钱以后可以依法追讨。",
+    "stranded": (
+        "先顾好吃饭、住处和安全：可以拨打110，或找当地的救助管理站帮忙回家；欠薪可以拨打12333反映。"
+    ),
+    "other": "您的安全最要紧：有危险请立即拨打110，需要急救请拨打120，心里难受可以拨打12356。",
+}
+URGENT_PERSON = "我已经请工作人员马上联系您。"
+URGENT_ASK_PLACE = "您现在在哪个城市、哪个区县？告诉我，好找离您最近的调解组织。"
+URGENT_PLACE_NOTED = "好的，地点：{place}。正在请当地的调解组织尽快联系您。"
+URGENT_TO_MEDIATOR = "紧急：劳动者刚才的消息显示可能有人身安全危险，请立即联系劳动者。"
 WORK_INJURY_FIRST = (
     "受了工伤，先要做工伤认定：单位应在事故后30日内申请，单位不申请的，"
     "您或家属可以在1年内向当地人社局申请（{rule}）。认定和伤残鉴定之前，"
@@ -282,6 +312,34 @@ PAYMENT_WHICH = "请问是哪一期？回复“已收到”或“没收到”即
 PDF_CONFIRMED = "已在线确认：{who}"
 PDF_EFFECTIVE = "生效时间：{at}（北京时间）"
 PDF_DIGEST = "协议文本SHA-256：{sha256}"
+
+# Settlement terms read back to whoever proposed them (worker, employer, or a mediator recording
+# the outcome) before the other side sees them; every amount and date in words.
+TERMS_LINE = "共{total}元，{plan}"
+TERMS_ONCE = "{date}前一次付清"
+TERMS_ONCE_UNDATED = "一次付清（没说付款日期）"
+TERMS_PAYMENTS = "分{count}次：{steps}"
+TERMS_PAYMENT = "第{n}次{date}前付{amount}元"
+TERMS_PAYMENT_UNDATED = "第{n}次付{amount}元（没说日期）"
+TERMS_CONDITIONS = "；另外：{conditions}"
+AGREEMENT_PAYMENTS = "分{count}期支付："
+AGREEMENT_PAYMENT = "\n第{n}期：{date}前支付{amount}元"
+AGREEMENT_PAYMENT_UNDATED = "\n第{n}期：支付{amount}元（未约定日期）"
+AGREEMENT_CONDITIONS = "。\n其他约定：{conditions}"
+READBACK_CONFIRM_LABEL = "确认"
+READBACK = (
+    "我理解您的方案是：{terms}。\n"
+    "对的话请回复“确认”，我再转给对方；不对请直接说正确的方案。"
+)
+READBACK_MEDIATOR = (
+    "我理解的调解结果是：{terms}。\n"
+    "对的话请回复“确认”，我再生成调解协议书请双方确认；不对请重新写“调解成功：……”。"
+)
+READBACK_DROPPED = "好的，这个方案不发出。请重新说一下，比如“两万，月底前付一万，下月底前付一万”。"
+PROPOSAL_KEPT = "已记下您的方案：{proposal}。单位加入后会看到。"
+TERMS_REFUSED = "已告诉对方您不接受这个方案。您也可以直接说您的方案。"
+TERMS_REFUSED_NOTICE = "{who}不接受方案：{text}"
+PAYMENT_DUE_ASK_UNDATED = "回访：按协议，第{n}期{amount}元应已支付。请问收到了吗？"
 
 # Routing to a mediation organization (design.md, routing policy); each reason cites its rule.
 ROUTE_CHOICE = "这是您选择的调解组织（{rule}）"

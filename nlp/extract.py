@@ -22,7 +22,7 @@ from nlp.dates import find_dates
 from nlp.numbers import mask_long_runs, parse_cn_number
 from nlp.taxonomy import load
 
-_DIG = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_DIG = "零〇一二两俩仨三四五六七八九壹贰叁肆伍陆柒捌玖"
 # Atomic and possessive: a run of digits can be cut into numerals in exponentially many
 # ways, and a search that must fail (the headcount pre-check on "000…0x") would try them all.
 _ARABIC = r"(?>[0-9０-９]+(?:,[0-9]{3})*(?:\.[0-9０-９]+)?)"

@@ -1,0 +1,202 @@
+"""A worker's short answer, read for the question it answers.
+
+"鸿运达鞋材 在万安那边" to "哪家单位" is the name 鸿运达鞋材; "厂里六七十号人呢
+就把俺一个撵走了" to "涉及几个人" is one person; "一个月四千底薪 三个月一万二" to "一共多少钱" owes 12000 at 4000 a month.
+The words are data (data/answers.json); nothing here knows the conversation's state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from nlp import regions
+from nlp.numbers import parse_cn_number
+
+DATA_PATH = Path(__file__).parent / "data" / "answers.json"
+_CLAUSE = re.compile(r"[\s,，。;；、!！?？~～…]+")
+_CN = "零〇一二两俩仨三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+# 2w4 / 1w1 (phone keyboards' 万), 5k, 4300, 一万二, 七八千 (a range: the lower bound, approximate).
+NUMERAL = re.compile(
+    rf"(?P<arabic>[0-9]+(?:\.[0-9]+)?(?:[wW万千kK](?:[0-9](?![0-9]))?)?)"
+    rf"|(?P<range>[一二三四五六七八九](?=[二三四五六七八九][十百千万]))?(?P<cn>[{_CN}]+)"
+)
+_APPROX_AFTER = re.compile(r"^(?:多|来|余|几|出头|左右|上下|把)")
+_APPROX_BEFORE = re.compile(r"(?:大约|大概|约|差不多|将近|快|估计|可能|好像)$")
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, Any]:
+    with DATA_PATH.open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+@lru_cache(maxsize=64)
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _rule(*path: str) -> re.Pattern[str]:
+    node: Any = _rules()
+    for key in path:
+        node = node[key]
+    return _re(str(node))
+
+
+def is_unknown(text: str) -> bool:
+    """不知道 / 说不清 / 不想说: the worker cannot or will not say."""
+    return bool(_rule("unknown").search(text.strip()))
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number in an answer, where it stands and whether it was said as an estimate."""
+
+    value: int | float
+    approx: bool
+    start: int
+    end: int
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Every numeral of the answer, in order (几 alone is not a number)."""
+    found = []
+    for m in NUMERAL.finditer(text):
+        raw = m.group("arabic") or m.group("cn")
+        if not raw or (raw in ("十", "百", "千", "万") and not m.group("range")):
+            continue
+        value = parse_cn_number(raw)
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        if m.group("range"):  # 七八千 → 7000, an estimate
+            unit = parse_cn_number("一" + raw[1:]) if len(raw) > 1 else None
+            low = parse_cn_number(m.group("range"))
+            if unit and low:
+                value = low * unit
+        approx = bool(m.group("range")) or bool(_APPROX_AFTER.match(text[m.end() :]))
+        approx = approx or bool(_APPROX_BEFORE.search(text[: m.start()]))
+        found.append(Quantity(value, approx, m.start(), m.end()))
+    return found
+
+
+def _before(text: str, q: Quantity) -> str:
+    """The words of the numeral's own clause before it."""
+    return _CLAUSE.split(text[: q.start])[-1]
+
+
+# Money ------------------------------------------------------------------------------------
+
+
+def money_roles(text: str) -> dict[str, Quantity]:
+    """amount (owed in all) and monthly_wage in an answer about money, by the words around
+    each figure; a bare figure is ``bare`` (the question asked decides what it is)."""
+    roles: dict[str, Quantity] = {}
+    for q in quantities(text):
+        if q.value < 10 and not re.match(r"[wW万千kK]", text[q.end - 1 : q.end]):
+            continue  # 三个月, 一个人: counts, not money
+        after = text[q.end : q.end + 4]
+        if re.match(r"(?:个?月|年|天|人|个|号|日|点|岁|小时|钟)", after):
+            continue
+        before = _before(text, q)
+        if _rule("money", "daily").search(before) or re.match(r"^(?:一天|每天|/天)", after):
+            continue
+        if _rule("money", "monthly").search(before) or _rule("money", "monthly_after").match(after):
+            roles.setdefault("monthly_wage", q)
+        elif _rule("money", "total").search(before) or re.search(r"个月的?$", before):
+            roles["amount"] = q
+        else:
+            roles.setdefault("bare", q)
+    return roles
+
+
+# Employer ---------------------------------------------------------------------------------
+
+
+def employer_name(text: str) -> str | None:
+    """The name of the workplace in an answer to "哪家单位", never the sentence around it:
+    a name given after 叫/是 wins (the last one: "都叫它王家服装厂 正经名字叫绣娘服饰"),
+    else the first clause that is a name, without 在…/…那边/…的工地."""
+    cfg = _rules()["employer"]
+    named = _named_by_cue(text, cfg)
+    if named:
+        return named
+    for clause in _CLAUSE.split(text):
+        name = _clean(clause, cfg)
+        if name:
+            return name
+    return None
+
+
+def _named_by_cue(text: str, cfg: dict[str, Any]) -> str | None:
+    found = None
+    for clause in _CLAUSE.split(text):
+        for m in re.finditer(cfg["name_cue"], clause):
+            if _re(cfg["person_cue"]).search(clause[: m.end()]):
+                continue  # 包工头叫老黄: a person, not the workplace
+            name = _clean(clause[m.end() :].removeprefix("它").removeprefix("做"), cfg)
+            if name:
+                found = name
+    return found
+
+
+def _clean(clause: str, cfg: dict[str, Any]) -> str | None:
+    name = _re(cfg["lead"]).sub("", clause.strip())
+    for _ in range(2):
+        name = _re(cfg["tail"]).sub("", name)
+    if not 2 <= len(name) <= cfg["max_len"] or _re(cfg["not_a_name"]).search(name):
+        return None
+    if _re(cfg["person_name"]).search(name) or is_unknown(name):
+        return None
+    place = regions.resolve(name)
+    if place is not None and place.end - place.start >= len(name) - 1:
+        return None  # 泉州丰泽区: a place, not a name
+    return name
+
+
+# Still working there ------------------------------------------------------------------------
+
+
+def employed(text: str) -> bool | None:
+    """Still working there (True), left (False), or not said (None). The first cue decides:
+    "还在 月底走" is still there; a leaving still to come ("月底就不让来了") is too."""
+    still = _rule("employed", "still").search(text)
+    gone = _rule("employed", "gone").search(text)
+    if gone and (still is None or gone.start() < still.start()):
+        if _rule("employed", "future").search(text[: gone.start()]):
+            return True
+        # 还没离开, 没走: a leaving denied is still being there
+        return bool(re.search(r"(?:还没|没有?|不是|不会)$", text[: gone.start()]))
+    return True if still else None
+
+
+# People in the dispute ----------------------------------------------------------------------
+
+
+def people(text: str) -> Quantity | None:
+    """How many people the dispute is about: "就我一个" is one even when the workplace has
+    hundreds ("厂里三百多人 这回就开了我一个"); the size of the workplace is not a headcount."""
+    cfg = _rules()["people"]
+    alone = _re(cfg["alone"]).search(text)
+    if alone:
+        return Quantity(1, False, alone.start(), alone.end())
+    best = None
+    for q in quantities(text):
+        after = text[q.end : q.end + 3]
+        if not re.match(
+            r"(?:多|来|几|余)?(?:个|名|位|号)?(?:人|工友|工人|员工|同事|兄弟|老乡|师傅|个|名|位|号)",
+            after,
+        ) and not re.fullmatch(r"\s*", text[q.end :]):
+            continue
+        if not isinstance(q.value, int) or q.value < 1:
+            continue
+        if _re(cfg["size_cue"]).search(_before(text, q)) and not _re(cfg["group_cue"]).search(
+            text[q.end : q.end + 8]
+        ):
+            continue  # 厂里两百多人: the size of the workplace
+        best = best or q
+    return best
