@@ -135,7 +135,7 @@ def nlp_group() -> None:
 
 
 @nlp_group.command("eval")
-@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--data", "data", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="one JSON object instead of a table")
 @click.option(
     "--part",
@@ -144,12 +144,25 @@ def nlp_group() -> None:
     show_default=True,
     help="all lines, or the tuning 3/4 / held-out 1/4 (fixed by a hash of the id)",
 )
-def nlp_eval(data: str, as_json: bool, part: str) -> None:
-    """Per-label P/R/F1, macro-F1, flag F1 and extraction exact match on a corpus file."""
+@click.option("--cv", "cv", type=int, help="k-fold cross-validation over the training rows")
+def nlp_eval(data: str | None, as_json: bool, part: str, cv: int | None) -> None:
+    """Per-label P/R/F1, macro-F1, flag F1 and extraction exact match on a corpus file.
+
+    With --cv K: K-fold cross-validated scores over all the training rows (`tiaojie nlp
+    train`), each fold classified by a model trained without it, plus urgent recall.
+    """
     import json
 
     from nlp.evaluate import evaluate, format_report, read_jsonl, split
 
+    if cv:
+        from nlp.train import cross_validate, format_cv, training_rows
+
+        result = cross_validate(training_rows(), folds=cv)
+        click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_cv(result))
+        return
+    if not data:
+        raise click.UsageError("give --data FILE (or --cv K)")
     report = evaluate(split(read_jsonl(data), part))
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_report(report))
 
@@ -178,6 +191,15 @@ def nlp_eval_terms(data: str, as_json: bool, part: str) -> None:
     for line in readings:
         click.echo(json.dumps(line, ensure_ascii=False))
     click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@nlp_group.command("train")
+def nlp_train() -> None:
+    """Learn the classifier's term weights into nlp/data/weights.json (needs the train extra)."""
+    from nlp.train import WEIGHTS, train
+
+    doc = train()
+    click.echo(f"{len(doc['terms'])} weighted terms → {WEIGHTS}")
 
 
 @nlp_group.command("classify")
