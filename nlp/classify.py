@@ -1,31 +1,31 @@
-"""Dispute types, flags and a not-labour verdict for a message, with the terms that decided them.
+"""Keyword classifier: dispute types, flags and a not-labour verdict for a message.
 
-A label's score is its bias plus the learned weights of the terms the message holds
-(nlp/data/weights.json, trained offline by ``tiaojie nlp train``); the explanation is those
-terms with their weights and spans. Rules that encode law or safety are data beside it:
-the urgency detector (nlp/data/urgent.json), the collective headcount (LDMAL-7) and the
-off-topic flags rule (taxonomy.json ``labour_only_flags``).
+Terms, weights, patterns and negation cues are data (nlp/data/taxonomy.json); spellings are
+folded first (nlp/data/fold.json, same length, so spans index the original text). The one
+urgency detector is urgency() (nlp/data/urgent.json): classify() raises `urgent` exactly when
+it finds something, whatever the topic. The learned model of ``tiaojie nlp train`` is tooling
+only (nlp/train.py); nlp/data/SOURCES.md says why it is not used here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from nlp.extract import headcount as extract_headcount
-from nlp.features import NEGATED, Folding, Hit, NegationScope, Vocabulary, folding, scan
-from nlp.taxonomy import first_chars, load
+from nlp.features import FOLD_PATH, Folding, NegationScope, Vocabulary, build_folding, folding, scan
+from nlp.taxonomy import DATA_PATH, LABOR_CONTEXT, NOT_LABOR, Negation, Taxonomy, first_chars, load
+from nlp.tokenizer import LazySegmentation
 
 OTHER = "other"
-NOT_LABOR = "not_labor"
 COLLECTIVE = "collective"
 URGENT = "urgent"
-WEIGHTS_PATH = Path(__file__).parent / "data" / "weights.json"
 URGENT_PATH = Path(__file__).parent / "data" / "urgent.json"
 
 
@@ -80,137 +80,202 @@ class Urgency:
     label: Label
 
 
-# ---------------------------------------------------------------- the learned model
-
-
-@dataclass(frozen=True)
-class Model:
-    """Per-label linear scores over term features (see nlp/data/weights.json)."""
-
-    disputes: tuple[str, ...]  # dispute types, `other` included
-    flags: tuple[str, ...]  # learned flags
-    bias: Mapping[str, float]
-    thresholds: Mapping[str, float]
-    min_evidence: float  # below this, a message with no label over threshold gets none
-    max_labels: int
-    weights: Mapping[str, tuple[tuple[str, float], ...]]  # feature key → (label, weight)
-    vocab: Vocabulary
-    scope: NegationScope
-    words: frozenset[str]  # dictionary words: named first when explaining
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every label the model scores."""
-        return (*self.disputes, NOT_LABOR, *self.flags)
-
-
-def build_model(raw: Mapping[str, Any]) -> Model:
-    """A Model from the parsed weights document."""
-    weights = {
-        key: tuple((name, float(w)) for name, w in per_label.items())
-        for key, per_label in raw["terms"].items()
-    }
-    neg = raw["negation"]
-    return Model(
-        disputes=tuple(raw["disputes"]),
-        flags=tuple(raw["flags"]),
-        bias={k: float(v) for k, v in raw["bias"].items()},
-        thresholds={k: float(v) for k, v in raw["thresholds"].items()},
-        min_evidence=float(raw["min_evidence"]),
-        max_labels=int(raw["max_labels"]),
-        weights=weights,
-        vocab=Vocabulary.of(key.lstrip("~") for key in weights),
-        scope=NegationScope(
-            cues=tuple(neg["cues"]),
-            window=int(neg["window"]),
-            clause_breaks=neg["clause_breaks"],
-            question_forms=tuple(neg["question_forms"]),
-        ),
-        words=frozenset(raw.get("words", ())),
-    )
+def fold(text: str, folds: Folding | None = None) -> str:
+    """The text the rules read: spellings folded, ASCII lowercase, long runs masked, same length."""
+    return (folds or folding())(text)
 
 
 @lru_cache(maxsize=1)
-def model() -> Model:
-    """The packaged model."""
-    with WEIGHTS_PATH.open(encoding="utf-8") as fh:
-        return build_model(json.load(fh))
+def keyword_folding() -> Folding:
+    """The folds of data/fold.json that the keyword scan applies: all but the spellings the
+    taxonomy already names itself (工钱, 出粮, 冇出粮 and 公伤 carry their own weights there)."""
+    with FOLD_PATH.open(encoding="utf-8") as fh:
+        raw = json.load(fh)
+    spelled = DATA_PATH.read_text(encoding="utf-8")
+    kept = {
+        part: {k: v for k, v in raw.get(part, {}).items() if k not in spelled}
+        for part in ("chars", "words")
+    }
+    return build_folding(kept)
 
 
 Scores = dict[str, float]
-Evidence = dict[str, list[tuple[Hit, float]]]
+Hits = dict[str, list[Match]]
 
 
-def score(folded: str, mdl: Model) -> tuple[Scores, Evidence]:
-    """Bias plus the weight of every distinct term feature, per label, with the hits behind it."""
-    scores: Scores = dict(mdl.bias)
-    evidence: Evidence = {}
-    seen: set[str] = set()
-    weights = mdl.weights
-    for hit in scan(folded, mdl.vocab, mdl.scope):
-        contributions = weights.get(hit.key)
-        if contributions is None:
+def find_terms(text: str, tax: Taxonomy) -> list[Match]:
+    """Scan text leftmost-longest for taxonomy terms that the segmentation allows."""
+    folded = fold(text, keyword_folding())
+    seg = LazySegmentation(folded)
+    found: list[Match] = []
+    index, by_pair, singles = tax.index, tax.by_pair, tax.singles
+    i, size = 0, len(folded)
+    while i < size:
+        length = 0
+        for n in by_pair.get(folded[i : i + 2], ()):
+            if i + n <= size and folded[i : i + n] in index and seg.allows(i, i + n):
+                length = n
+                break
+        if not length and folded[i] in singles and seg.allows(i, i + 1):
+            length = 1
+        if length:
+            found.append(Match(text[i : i + length], i, i + length))
+        i += length or 1
+    return found
+
+
+def _window(text: str, start: int, size: int, neg: Negation, floor: int = 0) -> str:
+    """The `size` chars before start (not before floor) in the same clause, questions blanked."""
+    # Take a little extra so a question form straddling the window edge is still blanked.
+    before = text[max(floor, start - size - 3) : start]
+    for cut in range(len(before) - 1, -1, -1):
+        if before[cut] in neg.clause_breaks:
+            before = before[cut + 1 :]
+            break
+    # 是不是工伤 / 有没有拖欠 ask a question; they do not deny the term.
+    for form in neg.question_forms:
+        before = before.replace(form, "_" * len(form))
+    return before[-size:]
+
+
+class _Cues:
+    """Negation verdicts for one match, each computed at most once (a term may feed 3 groups)."""
+
+    __slots__ = ("floor", "lack", "neg", "negated", "start", "text")
+
+    def __init__(self, text: str, start: int, neg: Negation, floor: int) -> None:
+        self.text, self.start, self.neg, self.floor = text, start, neg, floor
+        self.negated: bool | None = None
+        self.lack: bool | None = None
+
+    def counts(self, mode: str) -> bool:
+        """Whether the match counts for a rule of this negation mode."""
+        if mode == "ignore":
+            return True
+        neg = self.neg
+        if mode == "require":
+            # The cue must follow the previous term: in 没有拖欠工资 没有 negates 拖欠, not 工资.
+            if self.lack is None:
+                window = _window(self.text, self.start, neg.lack_window, neg, self.floor)
+                self.lack = any(cue in window for cue in neg.lack_cues)
+            return self.lack
+        if self.negated is None:
+            window = _window(self.text, self.start, neg.window, neg)
+            self.negated = any(cue in window for cue in neg.cues)
+        return not self.negated
+
+
+def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
+    """Sum keyword and pattern weights per group, skipping negated matches.
+
+    A term repeated in one message counts once (辞职…辞职…辞职 is one fact), but every
+    occurrence is kept as evidence.
+    """
+    scores: Scores = defaultdict(float)
+    hits: Hits = defaultdict(list)
+    counted: set[tuple[str, str, str]] = set()
+    folded = fold(text, keyword_folding())
+    floor = 0
+    for match in find_terms(text, tax):
+        key = folded[match.start : match.end]
+        cues = _Cues(folded, match.start, tax.negation, floor)
+        for rule in tax.index[key]:
+            if cues.counts(rule.mode):
+                _credit(scores, counted, (rule.group, key, rule.mode), rule.weight)
+                if hits[rule.group][-1:] != [match]:  # one term may feed a group twice (工资)
+                    hits[rule.group].append(match)
+        floor = match.end
+    present = set(folded)
+    for pattern in tax.patterns:
+        if pattern.first is not None and present.isdisjoint(pattern.first):
             continue
-        first = hit.key not in seen
-        seen.add(hit.key)
-        for name, weight in contributions:
-            if first:
-                scores[name] += weight
-            evidence.setdefault(name, []).append((hit, weight))
-    return scores, evidence
+        for found in pattern.regex.finditer(folded):
+            _credit(scores, counted, (pattern.group, pattern.regex.pattern, ""), pattern.weight)
+            hits[pattern.group].append(Match(text[found.start() : found.end()], *found.span()))
+    for group_hits in hits.values():
+        group_hits.sort(key=lambda m: m.start)
+    return scores, hits
 
 
-def _explanation(
-    text: str, found: Iterable[tuple[Hit, float]], words: frozenset[str]
-) -> tuple[Match, ...]:
-    """The terms that speak for a label, in text order: words and n-grams heaviest first, no
-    two overlapping, dictionary words before n-grams; single characters only when nothing
-    longer speaks for it."""
-    chosen: list[tuple[Hit, float]] = []
-    ranked = sorted(found, key=lambda p: _rank(p, words))
-    for hit, weight in ranked:
-        if weight <= 0 or (chosen and hit.end - hit.start == 1):
-            continue
-        if all(hit.end <= h.start or hit.start >= h.end for h, _ in chosen):
-            chosen.append((hit, weight))
-    chosen.sort(key=lambda pair: pair[0].start)
-    return tuple(Match(text[h.start : h.end], h.start, h.end, round(w, 3)) for h, w in chosen)
+def _credit(
+    scores: Scores, counted: set[tuple[str, str, str]], key: tuple[str, str, str], weight: float
+) -> None:
+    if key not in counted:
+        counted.add(key)
+        scores[key[0]] += weight
 
 
-def _rank(pair: tuple[Hit, float], words: frozenset[str]) -> tuple[int, float, float]:
-    """Dictionary words first, leftmost-longest (as a reader scans); then n-grams by weight."""
-    hit, weight = pair
-    if hit.end - hit.start == 1:
-        return (2, -weight, 0.0)
-    if hit.key.lstrip(NEGATED) in words:
-        return (0, hit.start, hit.start - hit.end)
-    return (1, -weight, 0.0)
+def _label(name: str, scores: Scores, hits: Hits) -> Label:
+    """Build the Label for one group."""
+    return Label(name, round(scores.get(name, 0.0), 3), tuple(hits.get(name, ())))
 
 
-def _label(name: str, text: str, scores: Scores, evidence: Evidence, mdl: Model) -> Label:
-    matches = _explanation(text, evidence.get(name, ()), mdl.words)
-    return Label(name, round(scores[name], 3), matches)
+def _kept(names: tuple[str, ...], scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[Label, ...]:
+    """Labels for the groups that reach their threshold, best first (ties keep JSON order)."""
+    kept = [_label(n, scores, hits) for n in names if scores.get(n, 0.0) >= tax.thresholds[n]]
+    return tuple(sorted(kept, key=lambda label: -label.score))
 
 
-def _verdict(
-    text: str, scores: Scores, evidence: Evidence, mdl: Model
-) -> tuple[tuple[Label, ...], Label | None]:
-    """Dispute labels over their thresholds (best first), or a not-labour verdict, or nothing."""
-    ranked = sorted(mdl.disputes, key=lambda n: -scores[n])
-    off_topic = scores[NOT_LABOR]
-    best = ranked[0]
-    if off_topic >= mdl.thresholds[NOT_LABOR] and off_topic > scores[best]:
-        return (), _label(NOT_LABOR, text, scores, evidence, mdl)
-    chosen = [n for n in ranked[: mdl.max_labels] if scores[n] >= mdl.thresholds[n]]
-    if not chosen:
-        # Nothing is sure: the likeliest reading, if the message says anything at all.
-        said = max(scores[best] - mdl.bias[best], off_topic - mdl.bias[NOT_LABOR])
-        if said < mdl.min_evidence:
-            return (), None
-        if off_topic - mdl.thresholds[NOT_LABOR] > scores[best] - mdl.thresholds[best]:
-            return (), _label(NOT_LABOR, text, scores, evidence, mdl)
-        chosen = [best]
-    return tuple(_label(n, text, scores, evidence, mdl) for n in chosen), None
+def _add_headcount(
+    scores: Scores, hits: Hits, headcount: int | None, text: str, tax: Taxonomy
+) -> None:
+    """Raise the collective flag for 10+ workers, given or stated in the text."""
+    span = None
+    if headcount is None and (fact := extract_headcount(text)) is not None:
+        headcount, span = int(fact.value), Match(text[fact.start : fact.end], fact.start, fact.end)
+    # LDMAL-7: 10 or more workers with a common claim → collective dispute
+    if headcount is not None and headcount >= tax.collective_headcount:
+        scores[COLLECTIVE] += tax.thresholds[COLLECTIVE]
+        if span is not None and span not in hits[COLLECTIVE]:
+            hits[COLLECTIVE].append(span)
+
+
+def _with_companions(
+    chosen: list[Label], scores: Scores, hits: Hits, tax: Taxonomy
+) -> tuple[Label, ...]:
+    """Add the labels that come with a chosen one on weaker evidence (see taxonomy `companions`)."""
+    names = {label.name for label in chosen}
+    for rule in tax.companions:
+        if rule.when in names and rule.add not in names and scores.get(rule.add, 0.0) >= rule.min:
+            chosen.append(_label(rule.add, scores, hits))
+            names.add(rule.add)
+    return tuple(chosen)
+
+
+def _leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
+    """The dispute type a labour message leans to when none reaches its threshold.
+
+    工资 in a question about an employer is most likely about pay; a bare 单位/老板 is not
+    about anything specific, and stays `other`.
+    """
+    partial = [(scores.get(n, 0.0), n) for n in tax.leaning_types]
+    best, name = max(partial, default=(0.0, OTHER))
+    return _label(name, scores, hits) if best >= tax.leaning_min else None
+
+
+def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ...], Label | None]:
+    """Choose dispute labels, `other`, or a not-labour verdict."""
+    labels = _kept(tax.disputes, scores, hits, tax)
+    best = labels[0].score if labels else 0.0
+    off_topic, context = scores.get(NOT_LABOR, 0.0), scores.get(LABOR_CONTEXT, 0.0)
+    # Family, consumer or traffic words outweighing all labour evidence mean it is not ours.
+    if off_topic >= tax.thresholds[NOT_LABOR] and off_topic > best + context / 2:
+        return (), _label(NOT_LABOR, scores, hits)
+    # `other` is a residual, unless its own terms (竞业, 培训费) outweigh every specific type.
+    specific = [label for label in labels if label.name != OTHER or label is labels[0]]
+    if specific:
+        # A side remark (辞职 in a social-insurance question) is not a second dispute.
+        # ... but firm evidence (没签合同 beside 社保) is a second dispute whatever the first.
+        floor = min(tax.secondary_ratio * specific[0].score, tax.secondary_firm)
+        kept = [label for label in specific if label.score >= floor]
+        return _with_companions(kept, scores, hits, tax), None
+    if not labels and context >= tax.thresholds[LABOR_CONTEXT]:
+        leaning = _leaning(scores, hits, tax)
+        if leaning is not None:
+            return _with_companions([leaning], scores, hits, tax), None
+        found = _label(LABOR_CONTEXT, scores, hits)
+        labels = (Label(OTHER, found.score, found.matches),)
+    return labels, None
 
 
 # ---------------------------------------------------------------- urgency
@@ -295,96 +360,19 @@ def _clip(text: object) -> str:
     return text[: load().max_chars] if isinstance(text, str) else ""
 
 
-def fold(text: str, folds: Folding | None = None) -> str:
-    """The text the rules and the model read: spellings folded, ASCII lowercase, same length."""
-    return (folds or folding())(text)
-
-
-def _collective_headcount(text: str, headcount: int | None) -> Label | None:
-    """LDMAL-7: 10 or more workers with a common claim make a collective dispute."""
-    span: tuple[Match, ...] = ()
-    if headcount is None and (fact := extract_headcount(text)) is not None:
-        headcount = int(fact.value)
-        span = (Match(text[fact.start : fact.end], fact.start, fact.end, 1.0),)
-    if headcount is not None and headcount >= load().collective_headcount:
-        return Label(COLLECTIVE, 1.0, span)
-    return None
-
-
-@dataclass(frozen=True)
-class FlagTerms:
-    """The flags' defining keyword lists (taxonomy.json `flags`): 工地, 外卖, 全体员工 …"""
-
-    vocab: Vocabulary
-    weights: Mapping[str, tuple[tuple[str, float], ...]]
-    thresholds: Mapping[str, float]
-
-
-@lru_cache(maxsize=1)
-def flag_terms() -> FlagTerms:
-    """The labour flags' keyword lists, indexed for a scan of the folded text."""
+def classify(text: str, headcount: int | None = None) -> Classification:
+    """Classify a worker's message; never raises on odd input."""
     tax = load()
-    flags = set(tax.labour_only_flags)
-    weights = {
-        term: pairs
-        for term, rules in tax.index.items()
-        if (pairs := tuple((r.group, r.weight) for r in rules if r.group in flags))
-    }
-    return FlagTerms(Vocabulary.of(weights), weights, {f: tax.thresholds[f] for f in flags})
-
-
-def _defined_flags(text: str, folded: str, scope: NegationScope) -> dict[str, Label]:
-    """Flags whose own keywords (not denied) reach their threshold."""
-    lists = flag_terms()
-    totals: dict[str, float] = {}
-    found: dict[str, list[Match]] = {}
-    for hit in scan(folded, lists.vocab, scope):
-        if hit.key.startswith(NEGATED):
-            continue
-        for name, weight in lists.weights[hit.key]:
-            totals[name] = totals.get(name, 0.0) + weight
-            match = Match(text[hit.start : hit.end], hit.start, hit.end, weight)
-            found.setdefault(name, []).append(match)
-    return {
-        name: Label(name, round(total, 3), tuple(found[name]))
-        for name, total in totals.items()
-        if total >= lists.thresholds[name]
-    }
-
-
-def _flags(
-    text: str, folded: str, scores: Scores, evidence: Evidence, mdl: Model, headcount: int | None
-) -> list[Label]:
-    defined = _defined_flags(text, folded, mdl.scope)
-    flags = [
-        _label(n, text, scores, evidence, mdl) if scores[n] >= mdl.thresholds[n] else defined[n]
-        for n in mdl.flags
-        if scores[n] >= mdl.thresholds[n] or n in defined
-    ]
-    if COLLECTIVE not in {f.name for f in flags}:
-        by_count = _collective_headcount(text, headcount)
-        if by_count is not None:
-            flags.append(by_count)
-    return flags
-
-
-def classify_with(mdl: Model, text: str, headcount: int | None = None) -> Classification:
-    """classify() with a given model (training and cross-validation use their own)."""
     text = _clip(text)
-    folded = fold(text)
-    scores, evidence = score(folded, mdl)
-    labels, not_labor = _verdict(text, scores, evidence, mdl)
-    flags = _flags(text, folded, scores, evidence, mdl, headcount)
-    if not_labor is not None or not labels:
+    scores, hits = score(text, tax)
+    _add_headcount(scores, hits, headcount, text, tax)
+    labels, not_labor = _verdict(scores, hits, tax)
+    # urgency() is the one urgent detector: the taxonomy's own urgent terms never raise it.
+    flags = [flag for flag in _kept(tax.flags, scores, hits, tax) if flag.name != URGENT]
+    if not_labor is not None:
         # 房东和包工头… is not a construction dispute; a threat to life stays urgent anywhere.
-        only = load().labour_only_flags
-        flags = [flag for flag in flags if flag.name not in only]
-    urgent = _urgency(text, folded)
+        flags = [flag for flag in flags if flag.name not in tax.labour_only_flags]
+    urgent = _urgency(text, fold(text))
     if urgent is not None:
         flags.append(urgent.label)
     return Classification(labels, tuple(flags), not_labor)
-
-
-def classify(text: str, headcount: int | None = None) -> Classification:
-    """Classify a worker's message; never raises on odd input."""
-    return classify_with(model(), text, headcount)

@@ -3,7 +3,8 @@
 One logistic regression per label (one-vs-rest, L2, class-balanced) over binary term features:
 character 1–3-grams and labour-dictionary words seen in the training texts, each also in a
 denied form (see nlp.features). The weights are written as plain data (nlp/data/weights.json)
-that nlp.classify sums at run time; scikit-learn is never imported by the service.
+that classify_with() below sums. It is tooling only: the run-time classifier (nlp.classify) is
+the keyword classifier, which scores better on the held-out complaints (nlp/data/SOURCES.md).
 
 Held-out items of the shared corpora (nlp.evaluate.is_holdout) are dropped on reading, so
 nothing here can train or tune on them.
@@ -15,12 +16,15 @@ import json
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlp.classify import NOT_LABOR, URGENT, Model, build_model, classify_with, urgency
+from nlp.classify import COLLECTIVE, NOT_LABOR, URGENT, Classification, Label, Match, urgency
 from nlp.evaluate import is_holdout, read_jsonl
-from nlp.features import NEGATED, NegationScope, Vocabulary, folding, ngrams, scan
+from nlp.extract import headcount as extract_headcount
+from nlp.features import NEGATED, Hit, NegationScope, Vocabulary, folding, ngrams, scan
 from nlp.taxonomy import load
 from nlp.tokenizer import read_user_dict
 
@@ -183,6 +187,224 @@ def train(out: Path = WEIGHTS) -> dict[str, Any]:
     doc = fit(training_rows())
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     return doc
+
+
+# ---------------------------------------------------------------- the learned model (tooling only)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Per-label linear scores over term features (see nlp/data/weights.json)."""
+
+    disputes: tuple[str, ...]  # dispute types, `other` included
+    flags: tuple[str, ...]  # learned flags
+    bias: Mapping[str, float]
+    thresholds: Mapping[str, float]
+    min_evidence: float  # below this, a message with no label over threshold gets none
+    max_labels: int
+    weights: Mapping[str, tuple[tuple[str, float], ...]]  # feature key → (label, weight)
+    vocab: Vocabulary
+    scope: NegationScope
+    words: frozenset[str]  # dictionary words: named first when explaining
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every label the model scores."""
+        return (*self.disputes, NOT_LABOR, *self.flags)
+
+
+def build_model(raw: Mapping[str, Any]) -> Model:
+    """A Model from the parsed weights document."""
+    weights = {
+        key: tuple((name, float(w)) for name, w in per_label.items())
+        for key, per_label in raw["terms"].items()
+    }
+    neg = raw["negation"]
+    return Model(
+        disputes=tuple(raw["disputes"]),
+        flags=tuple(raw["flags"]),
+        bias={k: float(v) for k, v in raw["bias"].items()},
+        thresholds={k: float(v) for k, v in raw["thresholds"].items()},
+        min_evidence=float(raw["min_evidence"]),
+        max_labels=int(raw["max_labels"]),
+        weights=weights,
+        vocab=Vocabulary.of(key.lstrip("~") for key in weights),
+        scope=NegationScope(
+            cues=tuple(neg["cues"]),
+            window=int(neg["window"]),
+            clause_breaks=neg["clause_breaks"],
+            question_forms=tuple(neg["question_forms"]),
+        ),
+        words=frozenset(raw.get("words", ())),
+    )
+
+
+@lru_cache(maxsize=1)
+def learned_model() -> Model:
+    """The packaged model."""
+    with WEIGHTS.open(encoding="utf-8") as fh:
+        return build_model(json.load(fh))
+
+
+Scores = dict[str, float]
+Evidence = dict[str, list[tuple[Hit, float]]]
+
+
+def learned_score(folded: str, mdl: Model) -> tuple[Scores, Evidence]:
+    """Bias plus the weight of every distinct term feature, per label, with the hits behind it."""
+    scores: Scores = dict(mdl.bias)
+    evidence: Evidence = {}
+    seen: set[str] = set()
+    weights = mdl.weights
+    for hit in scan(folded, mdl.vocab, mdl.scope):
+        contributions = weights.get(hit.key)
+        if contributions is None:
+            continue
+        first = hit.key not in seen
+        seen.add(hit.key)
+        for name, weight in contributions:
+            if first:
+                scores[name] += weight
+            evidence.setdefault(name, []).append((hit, weight))
+    return scores, evidence
+
+
+def _explanation(
+    text: str, found: Iterable[tuple[Hit, float]], words: frozenset[str]
+) -> tuple[Match, ...]:
+    """The terms that speak for a label, in text order: words and n-grams heaviest first, no
+    two overlapping, dictionary words before n-grams; single characters only when nothing
+    longer speaks for it."""
+    chosen: list[tuple[Hit, float]] = []
+    ranked = sorted(found, key=lambda p: _rank(p, words))
+    for hit, weight in ranked:
+        if weight <= 0 or (chosen and hit.end - hit.start == 1):
+            continue
+        if all(hit.end <= h.start or hit.start >= h.end for h, _ in chosen):
+            chosen.append((hit, weight))
+    chosen.sort(key=lambda pair: pair[0].start)
+    return tuple(Match(text[h.start : h.end], h.start, h.end, round(w, 3)) for h, w in chosen)
+
+
+def _rank(pair: tuple[Hit, float], words: frozenset[str]) -> tuple[int, float, float]:
+    """Dictionary words first, leftmost-longest (as a reader scans); then n-grams by weight."""
+    hit, weight = pair
+    if hit.end - hit.start == 1:
+        return (2, -weight, 0.0)
+    if hit.key.lstrip(NEGATED) in words:
+        return (0, hit.start, hit.start - hit.end)
+    return (1, -weight, 0.0)
+
+
+def _label(name: str, text: str, scores: Scores, evidence: Evidence, mdl: Model) -> Label:
+    matches = _explanation(text, evidence.get(name, ()), mdl.words)
+    return Label(name, round(scores[name], 3), matches)
+
+
+def _verdict(
+    text: str, scores: Scores, evidence: Evidence, mdl: Model
+) -> tuple[tuple[Label, ...], Label | None]:
+    """Dispute labels over their thresholds (best first), or a not-labour verdict, or nothing."""
+    ranked = sorted(mdl.disputes, key=lambda n: -scores[n])
+    off_topic = scores[NOT_LABOR]
+    best = ranked[0]
+    if off_topic >= mdl.thresholds[NOT_LABOR] and off_topic > scores[best]:
+        return (), _label(NOT_LABOR, text, scores, evidence, mdl)
+    chosen = [n for n in ranked[: mdl.max_labels] if scores[n] >= mdl.thresholds[n]]
+    if not chosen:
+        # Nothing is sure: the likeliest reading, if the message says anything at all.
+        said = max(scores[best] - mdl.bias[best], off_topic - mdl.bias[NOT_LABOR])
+        if said < mdl.min_evidence:
+            return (), None
+        if off_topic - mdl.thresholds[NOT_LABOR] > scores[best] - mdl.thresholds[best]:
+            return (), _label(NOT_LABOR, text, scores, evidence, mdl)
+        chosen = [best]
+    return tuple(_label(n, text, scores, evidence, mdl) for n in chosen), None
+
+
+def _collective_headcount(text: str, headcount: int | None) -> Label | None:
+    """LDMAL-7: 10 or more workers with a common claim make a collective dispute."""
+    span: tuple[Match, ...] = ()
+    if headcount is None and (fact := extract_headcount(text)) is not None:
+        headcount = int(fact.value)
+        span = (Match(text[fact.start : fact.end], fact.start, fact.end, 1.0),)
+    if headcount is not None and headcount >= load().collective_headcount:
+        return Label(COLLECTIVE, 1.0, span)
+    return None
+
+
+@dataclass(frozen=True)
+class FlagTerms:
+    """The flags' defining keyword lists (taxonomy.json `flags`): 工地, 外卖, 全体员工 …"""
+
+    vocab: Vocabulary
+    weights: Mapping[str, tuple[tuple[str, float], ...]]
+    thresholds: Mapping[str, float]
+
+
+@lru_cache(maxsize=1)
+def flag_terms() -> FlagTerms:
+    """The labour flags' keyword lists, indexed for a scan of the folded text."""
+    tax = load()
+    flags = set(tax.labour_only_flags)
+    weights = {
+        term: pairs
+        for term, rules in tax.index.items()
+        if (pairs := tuple((r.group, r.weight) for r in rules if r.group in flags))
+    }
+    return FlagTerms(Vocabulary.of(weights), weights, {f: tax.thresholds[f] for f in flags})
+
+
+def _defined_flags(text: str, folded: str, scope: NegationScope) -> dict[str, Label]:
+    """Flags whose own keywords (not denied) reach their threshold."""
+    lists = flag_terms()
+    totals: dict[str, float] = {}
+    found: dict[str, list[Match]] = {}
+    for hit in scan(folded, lists.vocab, scope):
+        if hit.key.startswith(NEGATED):
+            continue
+        for name, weight in lists.weights[hit.key]:
+            totals[name] = totals.get(name, 0.0) + weight
+            match = Match(text[hit.start : hit.end], hit.start, hit.end, weight)
+            found.setdefault(name, []).append(match)
+    return {
+        name: Label(name, round(total, 3), tuple(found[name]))
+        for name, total in totals.items()
+        if total >= lists.thresholds[name]
+    }
+
+
+def _flags(
+    text: str, folded: str, scores: Scores, evidence: Evidence, mdl: Model, headcount: int | None
+) -> list[Label]:
+    defined = _defined_flags(text, folded, mdl.scope)
+    flags = [
+        _label(n, text, scores, evidence, mdl) if scores[n] >= mdl.thresholds[n] else defined[n]
+        for n in mdl.flags
+        if scores[n] >= mdl.thresholds[n] or n in defined
+    ]
+    if COLLECTIVE not in {f.name for f in flags}:
+        by_count = _collective_headcount(text, headcount)
+        if by_count is not None:
+            flags.append(by_count)
+    return flags
+
+
+def classify_with(mdl: Model, text: str, headcount: int | None = None) -> Classification:
+    """The learned model's reading of a message (cross-validation; never the run-time one)."""
+    text = text[: load().max_chars] if isinstance(text, str) else ""
+    folded = folding()(text)
+    scores, evidence = learned_score(folded, mdl)
+    labels, not_labor = _verdict(text, scores, evidence, mdl)
+    flags = _flags(text, folded, scores, evidence, mdl, headcount)
+    if not_labor is not None or not labels:
+        # 房东和包工头… is not a construction dispute; a threat to life stays urgent anywhere.
+        only = load().labour_only_flags
+        flags = [flag for flag in flags if flag.name not in only]
+    urgent = urgency(text)
+    if urgent is not None:
+        flags.append(urgent.label)
+    return Classification(labels, tuple(flags), not_labor)
 
 
 # ---------------------------------------------------------------- cross-validation

@@ -116,7 +116,6 @@ def test_work_injury() -> None:
     assert "work_injury" in result.dispute_types
 
 
-@pytest.mark.xfail(reason="the learned model misses the social-insurance clause", strict=False)
 def test_negated_term_does_not_count() -> None:
     result = classify("没有拖欠工资，就是不给交社保")
     assert "social_insurance" in result.dispute_types

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nlp import tokenizer
+from nlp.classify import find_terms
 from nlp.taxonomy import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,19 @@ def test_cache_goes_to_a_private_directory(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv(tokenizer.CACHE_ENV, str(tmp_path / "cache"))
     assert tokenizer.cache_dir() == tmp_path / "cache"
     assert (tmp_path / "cache").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [("我在打工时受了点委屈", "工时"), ("心里很伤心", "伤"), ("保险公司理赔", "伤")],
+)
+def test_terms_do_not_match_across_word_boundaries(text: str, absent: str) -> None:
+    assert absent not in {m.term for m in find_terms(text, load())}
+
+
+def test_terms_inside_our_own_words_still_match() -> None:
+    terms = {m.term for m in find_terms("拖欠工资三个月", load())}
+    assert "拖欠工资" in terms or {"拖欠", "工资"} <= terms
 
 
 @pytest.mark.parametrize(
