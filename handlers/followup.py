@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from handlers import consent, rules, texts
@@ -46,8 +47,17 @@ def instalment_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     if not due:
         return HandlerResult(replies=())
     part = min(due, key=lambda p: p["n"])
-    date = part["due"].replace("-", "年", 1).replace("-", "月") + "日"
-    ask = texts.PAYMENT_DUE_ASK.format(n=part["n"], amount=part["amount"], date=date)
+    return _ask(case, part)
+
+
+def _ask(case: CaseView, part: Mapping[str, Any]) -> HandlerResult:
+    """Ask the worker about one payment, with its own amount and date."""
+    if part.get("due"):
+        day = date.fromisoformat(part["due"])
+        when = f"{day.year}年{day.month}月{day.day}日"
+        ask = texts.PAYMENT_DUE_ASK.format(n=part["n"], amount=part["amount"], date=when)
+    else:
+        ask = texts.PAYMENT_DUE_ASK_UNDATED.format(n=part["n"], amount=part["amount"])
     return HandlerResult(
         replies=(),
         effects=(Notify(case.worker_id, ask),),

@@ -3,6 +3,7 @@ working days, its mediator talks with both parties in the case chat, and records
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,6 @@ from handlers.types import (
     ScheduleDeadline,
 )
 from nlp.extract import mask_personal
-from nlp.terms import parse_terms
 from routing.policy import commission_for
 
 MEDIATION_DAYS = 15  # LDMAL-14: counted from the organization's receipt of the application
@@ -146,8 +146,12 @@ OUTCOME_OPTIONS = (
 
 
 def mediator_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """The mediator's words reach both parties; the outcomes stay one tap away."""
+    """The mediator's words reach both parties; the outcomes stay one tap away. An outcome
+    being read back to the mediator takes their answer first."""
     assert case is not None
+    answer = _recorded_outcome(inbound, case)
+    if answer is not None:
+        return answer
     # Not a Relay for content security: the mediator is the accountable staff of a mediation
     # organization (often at the console, with no WeChat identity to check as), not a user.
     text = texts.RELAY_FROM_MEDIATOR.format(name=inbound.sender_name, text=inbound.text)
@@ -190,16 +194,47 @@ def party_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def record_success(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """调解成功：<terms>: the 调解协议书 is drafted; the mediator's record is their signature."""
+    """调解成功：<terms>: what was understood is read back to the mediator first; the 调解协议书
+    is drafted once they confirm it."""
     assert case is not None and case.assignment is not None
-    today = settlement.today_of(inbound)
-    claimed = case.facts.get("amount")
-    terms = parse_terms(inbound.text.removeprefix("调解成功"), today)
-    proposal = settlement.proposal_from(
-        terms, "mediator", claimed if isinstance(claimed, int) else None, today
-    )
-    if not proposal:
+    words = inbound.text.strip().removeprefix(texts.OUTCOME_SUCCESS_LABEL).lstrip("：:，, ")
+    terms = settlement.read(inbound, case, "mediator", words)
+    if not terms.has_terms:
         return HandlerResult(replies=(Reply(texts.MEDIATION_TERMS_NEEDED),))
+    return settlement.read_back(case, "mediator", terms)
+
+
+def _recorded_outcome(inbound: Inbound, case: CaseView) -> HandlerResult | None:
+    """The mediator's answer to the outcome read back to them: 确认 drafts the 调解协议书, new
+    terms are read back again, 不对 drops it; anything else is just words."""
+    if "mediator" not in settlement.drafts(case):
+        return None
+    if inbound.action == settlement.CONFIRM_READING.action:
+        return _draft_mediation_agreement(inbound, case)
+    terms = settlement.read(inbound, case, "mediator")
+    if terms.has_terms:
+        return settlement.read_back(case, "mediator", terms)
+    if terms.kind == "accept":
+        return _draft_mediation_agreement(inbound, case)
+    if terms.kind == "refuse":
+        return HandlerResult(
+            replies=(Reply(texts.MEDIATION_TERMS_NEEDED),),
+            event=CaseEvent(
+                reason="mediator withdrew a reading",
+                proposal=_without_mediator_draft(case),
+            ),
+        )
+    return None
+
+
+def _without_mediator_draft(case: CaseView) -> dict[str, Any]:
+    others = {r: d for r, d in settlement.drafts(case).items() if r != "mediator"}
+    return {**(settlement.on_table(case) or {}), **({"drafts": others} if others else {})}
+
+
+def _draft_mediation_agreement(inbound: Inbound, case: CaseView) -> HandlerResult:
+    """The 调解协议书 from the confirmed terms; the mediator's record is their signature."""
+    proposal = settlement.drafts(case)["mediator"]
     text = agreement_text(case, proposal, inbound.sender_name)
     draft = texts.MEDIATION_DRAFT.format(text=text)
     return HandlerResult(
@@ -217,7 +252,7 @@ def record_success(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     )
 
 
-def agreement_text(case: CaseView, proposal: dict[str, Any], mediator: str) -> str:
+def agreement_text(case: CaseView, proposal: Mapping[str, Any], mediator: str) -> str:
     assert case.assignment is not None
     return texts.MEDIATION_AGREEMENT_TEXT.format(
         worker=case.worker_name,
@@ -226,7 +261,7 @@ def agreement_text(case: CaseView, proposal: dict[str, Any], mediator: str) -> s
         mediator=mediator,
         disputes="、".join(texts.DISPUTE_NAMES[t] for t in case.dispute_types),
         total=proposal["total"],
-        schedule=settlement.describe(proposal).split("，", 1)[1],
+        schedule=settlement.agreement_schedule(proposal),
         rule=rules.MEDIATION_AGREEMENT.code,
         rule_order=rules.PAYMENT_ORDER.code,
         rule_review=rules.ARBITRAL_REVIEW.code,

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -22,66 +21,87 @@ from handlers.types import (
     Notify,
     Option,
     RecordOffer,
+    Relay,
     Reply,
     ScheduleDeadline,
 )
-from nlp.terms import Terms, parse_terms
+from nlp.extract import mask_personal
+from nlp.terms import Payment, Terms, parse_terms
 
-DEFAULT_DUE_DAYS = 15  # a proposal that names no date: due in 15 days
+DEFAULT_DUE_DAYS = 15  # a payment agreed without a date is followed up 15 days after signing
 PARTIES = ("worker", "employer")
 CONFIRM = Option(texts.CONFIRM_LABEL, "confirm_agreement")
+CONFIRM_READING = Option(texts.READBACK_CONFIRM_LABEL, "confirm_agreement")
 
 
 def today_of(inbound: Inbound) -> date:
     return inbound.received_at.astimezone(texts.CHINA).date()
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def schedule(total: int, parts: int, due: date, today: date) -> list[dict[str, Any]]:
-    """``parts`` equal instalments a month apart, the last on ``due`` (none before today);
-    rounding goes to the last one so the parts add up to the total."""
-    parts = max(1, min(parts, 24))
-    share = total // parts
-    dates = [max(_add_months(due, -(parts - 1 - i)), today) for i in range(parts)]
-    amounts = [share] * (parts - 1) + [total - share * (parts - 1)]
-    return [
-        {"n": i + 1, "amount": a, "due": d.isoformat()}
-        for i, (a, d) in enumerate(zip(amounts, dates, strict=True))
-    ]
-
-
-def proposal_from(terms: Terms, role: str, claimed: int | None, today: date) -> dict[str, Any]:
-    """The proposal a message makes, as data; empty when it names no money."""
-    total = terms.amount_of(claimed) if claimed else terms.amount
-    if total is None or total <= 0:
-        return {}
-    due = terms.due or today + timedelta(days=DEFAULT_DUE_DAYS)
+def terms_data(terms: Terms, role: str) -> dict[str, Any]:
+    """Terms as stored on the case and in the agreement: total, payments in order, conditions."""
     return {
         "by": role,
-        "total": total,
-        "instalments": schedule(total, terms.instalments or 1, due, today),
+        "total": terms.total,
+        "instalments": [
+            {"n": n, "amount": p.amount, "due": p.due.isoformat() if p.due else None}
+            for n, p in enumerate(terms.schedule, start=1)
+        ],
+        "conditions": list(terms.conditions),
     }
 
 
+def as_terms(proposal: Mapping[str, Any] | None) -> Terms | None:
+    """Stored terms read back into a Terms (for a counter that changes only how it is paid)."""
+    if not proposal or not proposal.get("total"):
+        return None
+    payments = tuple(
+        Payment(int(p["amount"]), date.fromisoformat(p["due"]) if p.get("due") else None)
+        for p in proposal.get("instalments", ())
+    )
+    return Terms("offer", int(proposal["total"]), payments, tuple(proposal.get("conditions", ())))
+
+
+def on_table(case: CaseView) -> dict[str, Any] | None:
+    """The terms one side has put to the other (drafts still being read back left out)."""
+    proposal = dict(case.proposal or {})
+    proposal.pop("drafts", None)
+    return proposal if proposal.get("total") else None
+
+
+def drafts(case: CaseView) -> dict[str, Any]:
+    """Terms read back to their author and not yet confirmed, by the author's role."""
+    return dict((case.proposal or {}).get("drafts") or {})
+
+
+def _with_drafts(case: CaseView, changed: Mapping[str, Any]) -> dict[str, Any]:
+    kept = {role: d for role, d in {**drafts(case), **changed}.items() if d}
+    return {**(on_table(case) or {}), **({"drafts": kept} if kept else {})}
+
+
 def describe(proposal: Mapping[str, Any]) -> str:
-    """The terms restated in plain words, so that both sides read the same thing."""
+    """The terms in plain words, every amount and date, so that both sides read the same."""
     parts = proposal["instalments"]
     if len(parts) == 1:
-        plan = texts.INSTALMENT_ONE.format(date=_cn(parts[0]["due"]))
+        plan = _payment_words(parts[0], texts.TERMS_ONCE, texts.TERMS_ONCE_UNDATED)
     else:
-        plan = "，".join(
-            texts.INSTALMENT_PART.format(n=p["n"], amount=p["amount"], date=_cn(p["due"]))
-            for p in parts
+        steps = "；".join(
+            _payment_words(p, texts.TERMS_PAYMENT, texts.TERMS_PAYMENT_UNDATED) for p in parts
         )
-    return texts.PROPOSAL_LINE.format(total=proposal["total"], schedule=plan)
+        plan = texts.TERMS_PAYMENTS.format(count=len(parts), steps=steps)
+    words = texts.TERMS_LINE.format(total=proposal["total"], plan=plan)
+    if proposal.get("conditions"):
+        words += texts.TERMS_CONDITIONS.format(conditions="、".join(proposal["conditions"]))
+    return words
 
 
-def _cn(iso: str) -> str:
+def _payment_words(part: Mapping[str, Any], dated: str, undated: str) -> str:
+    due = part.get("due")
+    template = dated if due else undated
+    return template.format(n=part["n"], amount=part["amount"], date=cn_date(due) if due else "")
+
+
+def cn_date(iso: str) -> str:
     day = date.fromisoformat(iso)
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -90,33 +110,111 @@ def other_party(case: CaseView, role: str) -> str | None:
     return case.employer_id if role == "worker" else case.worker_id
 
 
-def propose(inbound: Inbound, case: CaseView, role: str) -> HandlerResult | None:
-    """A message that names money is a proposal: restate it, record it, pass it on."""
-    terms = parse_terms(inbound.text, today_of(inbound))
-    if terms.amount is None and terms.share is None:
-        return None
+def read(inbound: Inbound, case: CaseView, role: str, text: str | None = None) -> Terms:
+    """What a party's words say about the terms, against the claim and the terms on the table."""
     claimed = case.facts.get("amount")
-    proposal = proposal_from(
-        terms, role, claimed if isinstance(claimed, int) else None, today_of(inbound)
+    return parse_terms(
+        inbound.text if text is None else text,
+        today_of(inbound),
+        claimed if isinstance(claimed, int) else None,
+        role,
+        as_terms(on_table(case)),
     )
-    if not proposal:
+
+
+def propose(inbound: Inbound, case: CaseView, role: str) -> HandlerResult | None:
+    """A party's words in negotiation: terms are read back to their author first; an answer to
+    their own read-back, or to the other side's terms, is taken as such. None: plain words."""
+    terms = read(inbound, case, role)
+    table = on_table(case)
+    theirs = table is not None and table.get("by") != role
+    if role in drafts(case):
+        return _answer_to_reading(inbound, case, role, terms)
+    if terms.has_terms:
+        if terms.kind == "accept" and theirs and _same(terms, table):
+            return accept(inbound, case, role)
+        return read_back(case, role, terms)
+    if terms.share is not None and not isinstance(case.facts.get("amount"), int):
         return HandlerResult(replies=(Reply(texts.PROPOSAL_NEEDS_AMOUNT),))
-    words = describe(proposal)
-    effects: list[Any] = [RecordOffer(role, proposal)]
+    if terms.kind == "accept" and theirs:
+        return accept(inbound, case, role)
+    if terms.kind == "refuse" and theirs:
+        return _refuse(inbound, case, role)
+    return None
+
+
+def _same(terms: Terms, table: Mapping[str, Any] | None) -> bool:
+    mine = terms_data(terms, "")
+    return bool(table) and all(mine[k] == table.get(k) for k in ("total", "instalments"))  # type: ignore[union-attr]
+
+
+def read_back(case: CaseView, role: str, terms: Terms) -> HandlerResult:
+    """Say back what was understood; nothing reaches the other side until the author confirms."""
+    draft = terms_data(terms, role)
+    template = texts.READBACK_MEDIATOR if role == "mediator" else texts.READBACK
+    text = template.format(terms=describe(draft))
+    return HandlerResult(
+        replies=(Reply(text, (CONFIRM_READING,)),),
+        event=CaseEvent(
+            reason=f"{role}'s terms read back", proposal=_with_drafts(case, {role: draft})
+        ),
+    )
+
+
+def _answer_to_reading(
+    inbound: Inbound, case: CaseView, role: str, terms: Terms
+) -> HandlerResult | None:
+    if terms.has_terms:
+        return read_back(case, role, terms)  # a correction: read back again
+    if terms.kind == "accept":
+        return send_draft(inbound, case, role)
+    if terms.kind == "refuse":
+        return HandlerResult(
+            replies=(Reply(texts.READBACK_DROPPED),),
+            event=CaseEvent(
+                reason=f"{role} withdrew a reading", proposal=_with_drafts(case, {role: None})
+            ),
+        )
+    return None
+
+
+def send_draft(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
+    """The author confirmed the reading: the terms go on the table and to the other side."""
+    draft = drafts(case)[role]
+    words = describe(draft)
+    effects: list[Any] = [RecordOffer(role, draft)]
     recipient = other_party(case, role)
     if recipient:
         who = texts.ROLE_NAMES[role]
         effects.append(Notify(recipient, texts.PROPOSAL_RECEIVED.format(who=who, proposal=words)))
+    others = {r: d for r, d in drafts(case).items() if r != role}
+    proposal = {**draft, **({"drafts": others} if others else {})}
+    reply = texts.PROPOSAL_SENT if recipient else texts.PROPOSAL_KEPT
     return HandlerResult(
-        replies=(Reply(texts.PROPOSAL_SENT.format(proposal=words)),),
+        replies=(Reply(reply.format(proposal=words)),),
         effects=tuple(effects),
         event=CaseEvent(reason=f"{role} proposed terms", proposal=proposal),
     )
 
 
+def _refuse(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
+    """Terms turned down in words: the other side hears it, the talk goes on."""
+    who = texts.ROLE_NAMES[role]
+    words = mask_personal(inbound.text) if role == "worker" else inbound.text
+    recipient = other_party(case, role)
+    effects: tuple[Any, ...] = ()
+    if recipient:
+        text = texts.TERMS_REFUSED_NOTICE.format(who=who, text=words)
+        effects = (Notify(recipient, text, Relay(inbound.sender_id, words)),)
+    return HandlerResult(replies=(Reply(texts.TERMS_REFUSED),), effects=effects)
+
+
 def accept(inbound: Inbound, case: CaseView, role: str) -> HandlerResult | None:
-    """同意 to the other side's proposal: the agreement is drafted for both to confirm."""
-    proposal = case.proposal
+    """同意: to one's own read-back (the terms go out), else to the other side's terms (the
+    agreement is drafted for both to confirm)."""
+    if role in drafts(case):
+        return send_draft(inbound, case, role)
+    proposal = on_table(case)
     if not proposal or proposal.get("by") == role:
         return None
     if "work_injury" in case.dispute_types:
@@ -131,7 +229,9 @@ def accept(inbound: Inbound, case: CaseView, role: str) -> HandlerResult | None:
     return HandlerResult(
         replies=(Reply(texts.ACCEPTED_DRAFT.format(text=text), (CONFIRM,)),),
         effects=(DraftAgreement("settlement", text, proposal), notice),
-        event=CaseEvent(reason=f"{role} accepted the proposal", rule=rules.NEGOTIATION.code),
+        event=CaseEvent(
+            reason=f"{role} accepted the proposal", rule=rules.NEGOTIATION.code, proposal=proposal
+        ),
     )
 
 
@@ -142,11 +242,26 @@ def agreement_text(case: CaseView, proposal: Mapping[str, Any]) -> str:
         employer=case.facts.get("employer") or texts.THE_EMPLOYER,
         disputes="、".join(texts.DISPUTE_NAMES[t] for t in case.dispute_types),
         total=proposal["total"],
-        schedule=describe(proposal).split("，", 1)[1],
+        schedule=agreement_schedule(proposal),
         rule_breach=rules.NEGOTIATION_FAILED.code,
         rule_binding=rules.SETTLEMENT_BINDING.code,
         case_id=case.id,
     )
+
+
+def agreement_schedule(proposal: Mapping[str, Any]) -> str:
+    """How the money is paid, one line a payment, then the other terms agreed."""
+    parts = proposal["instalments"]
+    if len(parts) == 1:
+        lines = _payment_words(parts[0], texts.TERMS_ONCE, texts.TERMS_ONCE_UNDATED)
+    else:
+        lines = texts.AGREEMENT_PAYMENTS.format(count=len(parts)) + "；".join(
+            _payment_words(p, texts.AGREEMENT_PAYMENT, texts.AGREEMENT_PAYMENT_UNDATED)
+            for p in parts
+        )
+    if proposal.get("conditions"):
+        lines += texts.AGREEMENT_CONDITIONS.format(conditions="；".join(proposal["conditions"]))
+    return lines
 
 
 def required(case: CaseView) -> set[str]:
@@ -161,6 +276,8 @@ def required(case: CaseView) -> set[str]:
 def confirm(inbound: Inbound, case: CaseView | None, role: str) -> HandlerResult:
     """确认协议: once everyone required has confirmed the same text, it binds them."""
     assert case is not None
+    if role in drafts(case):
+        return send_draft(inbound, case, role)
     agreement = case.agreement
     if not agreement or agreement.get("effective_at"):
         return HandlerResult(replies=(Reply(texts.NO_DRAFT),))
@@ -209,7 +326,7 @@ def _settle(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
         ConfirmAgreement(role, effective=True),
         CancelDeadlines(),
         *(Notify(p, text) for p in _parties(case) if p != inbound.sender_id),
-        *(instalment_clock(part) for part in terms.get("instalments", ())),
+        *instalment_clocks(terms.get("instalments", ()), today_of(inbound)),
         *extra,
     ]
     return HandlerResult(
@@ -223,10 +340,24 @@ def _settle(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
     )
 
 
-def instalment_clock(part: Mapping[str, Any]) -> ScheduleDeadline:
-    """回访 on the day after an instalment falls due (the whole due day is the employer's)."""
-    due = date.fromisoformat(part["due"]) + timedelta(days=1)
-    at = datetime.combine(due, time(10, 0), tzinfo=texts.CHINA)
+def instalment_clocks(parts: Iterable[Mapping[str, Any]], signed: date) -> list[ScheduleDeadline]:
+    """回访 for every payment on its own date; one agreed without a date is followed up
+    DEFAULT_DUE_DAYS after signing, or on the next dated payment's day if that comes first."""
+    parts = list(parts)
+    clocks = []
+    for i, part in enumerate(parts):
+        due = part.get("due")
+        if not due:
+            later = [p["due"] for p in parts[i + 1 :] if p.get("due")]
+            fallback = signed + timedelta(days=DEFAULT_DUE_DAYS)
+            due = min([fallback.isoformat(), *later[:1]])
+        clocks.append(instalment_clock({**part, "due_day": due}, date.fromisoformat(due)))
+    return clocks
+
+
+def instalment_clock(part: Mapping[str, Any], due: date) -> ScheduleDeadline:
+    """回访 on the day after a payment falls due (the whole due day is the employer's)."""
+    at = datetime.combine(due + timedelta(days=1), time(10, 0), tzinfo=texts.CHINA)
     return ScheduleDeadline(
         kind="instalment", due_at=at, rule=rules.SETTLEMENT_BINDING.code, detail=dict(part)
     )

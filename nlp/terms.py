@@ -286,6 +286,7 @@ _AMOUNT = re.compile(
     rf"|[{_CN}]+)"
 )
 _MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
+_FINAL = re.compile(r"(?:之前|以前|前)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)")
 _FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?$")
 
 
@@ -317,6 +318,9 @@ def _read_dates(scan: _Scan, today: date) -> None:
             mention.tags.add("not_due")  # a period or a past day (补缴2025年7月…): not a due date
     for m in _patterns()["date_words"].finditer(scan.view()):
         scan.take("date", *m.span(), _word_date(m.group(), today))
+    for mention in scan.mentions:
+        if _FINAL.match(scan.text, mention.end):
+            mention.tags.add("final")
 
 
 def _read_markers(scan: _Scan) -> None:
@@ -338,7 +342,12 @@ def _read_markers(scan: _Scan) -> None:
         scan.blank(*m.span())
 
 
+_PERSONAL = re.compile(r"[0-9][0-9 -]{8,}[0-9Xx]|[0-9]*\*{2,}[0-9]*")  # phone, ID, card: not money
+
+
 def _read_amounts(scan: _Scan) -> None:
+    for m in _PERSONAL.finditer(scan.view()):
+        scan.blank(*m.span())
     view, text, pats = scan.view(), scan.text, _patterns()
     for m in _AMOUNT.finditer(view):
         raw = m.group().replace(",", "")
@@ -514,7 +523,8 @@ def _payments(
         if each and not counts:
             n = max(1, total // each[0].value)
         amounts = _even(total, n, each[0].value if each else None)
-        return _dated(amounts, [d.value for d in free_dates])
+        final = any(d.tags & {"final"} for d in free_dates)
+        return _dated(amounts, [d.value for d in free_dates], final)
     left = total - sum(a or 0 for a, _ in named)
     if left <= 0:
         return named
@@ -555,8 +565,13 @@ def _even(total: int, n: int, each: int | None) -> list[int]:
     return _split(total, n)
 
 
-def _dated(amounts: list[int], dues: list[date | None]) -> list[tuple[int | None, date | None]]:
-    """Dates given in order apply to the parts in order; missing dates are None."""
+def _dated(
+    amounts: list[int], dues: list[date | None], final: bool = False
+) -> list[tuple[int | None, date | None]]:
+    """Dates given in order apply to the parts in order; missing dates are None. ``final``: the
+    one date said is when everything is paid (分两次 下月底前付完): it goes to the last part."""
+    if final and len(dues) == 1 and len(amounts) > 1:
+        return [(a, None) for a in amounts[:-1]] + [(amounts[-1], dues[0])]
     return [(a, dues[i] if i < len(dues) else None) for i, a in enumerate(amounts)]
 
 

@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.clock import CHINA, Clock
 from bot.runtime import Runtime
 from storage.models import Agreement, Offer
 from tests.chat import Chat
 from tests.test_negotiation import advance, complain, invite_employer
+
+MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)  # every date below is read from here
+
+
+@pytest.fixture(autouse=True)
+def pinned(clock: Clock) -> None:
+    clock.set_to(MONDAY)
 
 
 def test_happy_path_from_complaint_to_closed(chat: Chat, runtime: Runtime) -> None:
     worker = complain(chat)
     employer = invite_employer(chat, worker)
 
-    employer.says("我们先给七成，分两次付清，下个月底前付完")
-    employer.hears("16800元")
+    employer.says("我们先给七成，分两次，这个月底一次，下个月底一次")
+    employer.hears("我理解您的方案是：共16800元，分2次：第1次2026年11月30日前付8400元；")
+    chat.run_jobs()
+    assert not any("单位提出方案" in i["text"] for i in worker.inbox())  # not before confirming
+    employer.says("对的")
+    employer.hears("已把您的方案转给对方")
     chat.run_jobs()
     offer = next(i["text"] for i in worker.inbox() if "单位提出方案" in i["text"])
-    assert "第1期8400元" in offer and "第2期8400元" in offer
+    assert "第1次2026年11月30日前付8400元" in offer and "第2次2026年12月31日前付8400元" in offer
 
     worker.says("同意")
     worker.hears("和解协议")
@@ -43,7 +57,7 @@ def test_happy_path_from_complaint_to_closed(chat: Chat, runtime: Runtime) -> No
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF") and b"FontFile2" in pdf.data  # the CJK font is embedded
 
-    advance(worker, "P32D")  # the first instalment's day has passed: 回访
+    advance(worker, "P15D")  # the first instalment's day has passed: 回访
     chat.run_jobs()
     assert any("第1期8400元" in i["text"] and "收到了吗" in i["text"] for i in worker.inbox())
     worker.says("已收到")
@@ -60,8 +74,10 @@ def test_worker_counter_offers_and_the_employer_accepts(chat: Chat) -> None:
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     employer.says("最多给一万")
+    employer.says("确认")
     worker.says("至少两万，月底前一次付清")
-    worker.hears("20000元")
+    worker.hears("共20000元，2026年11月30日前一次付清")
+    worker.taps("confirm_agreement")
     employer.says("行")
     employer.hears("用人单位向劳动者支付20000元")
 
@@ -70,6 +86,8 @@ def test_agreeing_to_ones_own_proposal_is_just_words(chat: Chat) -> None:
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     employer.says("给你一万五")
+    employer.says("同意")  # to the reading of their own words: it goes out
+    employer.hears("已把您的方案转给对方")
     employer.says("同意")
     employer.hears("已转达")
     worker.says("确认协议")
@@ -80,6 +98,7 @@ def test_unpaid_instalment_escalates_with_the_payment_order_hint(chat: Chat) -> 
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     employer.says("两万四全给，月底前一次付清")
+    employer.says("确认")
     worker.says("同意")
     worker.says("确认协议")
     employer.says("确认协议")
@@ -100,6 +119,7 @@ def test_no_final_settlement_of_a_work_injury_before_determination(chat: Chat) -
     worker.says("就我自己")
     employer = invite_employer(chat, worker)
     employer.says("给你五千了结")
+    employer.says("确认")
     worker.says("同意")
     worker.hears("工伤认定和伤残鉴定之前")
     assert worker.get(f"/api/v1/cases/{worker.case_id}/agreement").status_code == 404
@@ -111,6 +131,7 @@ def test_both_confirming_at_the_same_moment_make_one_agreement(
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     employer.says("两万四全给，月底前一次付清")
+    employer.says("确认")
     worker.says("同意")
     answers: list[Any] = []
 
