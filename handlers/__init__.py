@@ -61,6 +61,7 @@ ROUTES: dict[RouteKey, Handler] = {
     (W, ANY, Intent.URGENT): safety.urgent,
     (E, ANY, Intent.URGENT): safety.urgent,
     (W, S.INTAKE, Intent.MESSAGE): intake.answer,
+    (W, S.INTAKE, Intent.HUMAN): intake.wants_person,
     (W, S.INTAKE, Intent.CORRECTION): intake.correct_fact,
     (W, S.AWAITING_CONSENT, Intent.CORRECTION): intake.correct_fact,
     (W, S.INTAKE, Intent.QUESTION): intake.asks_something,
@@ -80,7 +81,7 @@ ROUTES: dict[RouteKey, Handler] = {
     (E, S.NEGOTIATING, Intent.REFUSE): negotiation.employer_refuses,
     **{
         (W, s, Intent.HUMAN): consent.ask_for_human
-        for s in (S.INTAKE, S.TRIAGE, S.AWAITING_CONSENT, S.NEGOTIATING)
+        for s in (S.TRIAGE, S.AWAITING_CONSENT, S.NEGOTIATING)
     },
     (W, S.NEGOTIATING, Intent.CONSENT_MEDIATOR): consent.to_mediator,
     # Escalated: the organization decides; the worker may pick another or consent late.

@@ -97,7 +97,9 @@ def agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 def to_employer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """Consent to contact the employer: invitation out, and the 5-day clock starts (ECNMR-8)."""
     assert case is not None
-    if case.asking != ASKING[EMPLOYER]:
+    # After declining the employer the worker may still change their mind ("同意联系单位").
+    negotiable = (case.triage or {}).get("route") == triage.NEGOTIATE
+    if asked(case) != ASKING[EMPLOYER] and not (negotiable and asked(case) == ASKING[MEDIATOR]):
         return _not_offered(inbound, case)
     now = inbound.received_at
     clock = deadlines.schedule("employer_answer", now)

@@ -195,6 +195,7 @@ REINTERPRET = {
 def _facts_from(
     text: str, today: date, near: str | None = None, asking: str | None = None
 ) -> dict[str, Any]:
+    # (a county answers the place question; said in passing it only narrows the search)
     """The case facts in a message (``<name>_approx`` marks vague numbers such as 三万多)."""
     extracted = nlp.extract(text, today=today, near=near)
     alias = REINTERPRET.get(asking or "")
@@ -206,7 +207,7 @@ def _facts_from(
         if fact is None:
             continue
         if name == "place":
-            found.update(_place(fact))
+            found.update(_place(fact, answered=asking == "place"))
             continue
         found[name] = _plain(fact.value)
         if fact.approx:
@@ -216,15 +217,23 @@ def _facts_from(
     return found
 
 
-def _place(fact: nlp.Fact) -> dict[str, Any]:
-    """A place precise enough to route on (county or township) fills the slot; a province or
-    city only narrows down where a later answer such as "万安街道" is looked up."""
+def _place(fact: nlp.Fact, answered: bool = False) -> dict[str, Any]:
+    """A township fills the slot; so does a county given in answer to "在哪里上班" (the worker
+    may not know more). A county said in passing, a province or a city only narrows down
+    where the answer is looked up ("万安" inside 洛江区), and the place is still asked, so
+    that the case goes to the township's centre (routing step 5)."""
     detail = fact.detail or {}
     code = detail.get("code")
-    if detail.get("level") in ("province", "city"):
+    level = detail.get("level")
+    if level in ("province", "city") or (level == "county" and not answered):
         return {"place_code": code} if code else {}
     name = detail.get("display") or fact.value  # the official full name, for everyone to read
     return {"place": name, **({"place_code": code} if code else {})}
+
+
+def place_name(code: str) -> str:
+    """The official full name of a division code (福建省泉州市洛江区)."""
+    return nlp.regions.gazetteer().place(code, 0, 0, ambiguous=False).display
 
 
 def _location(inbound: Inbound) -> dict[str, float]:
@@ -285,6 +294,10 @@ def next_step(
     """Ask the next missing fact; when none is missing, triage and ask for consent."""
     slot = missing_slot(types, facts)
     if slot is not None:
+        code = str(facts.get("place_code") or "")
+        if slot.name == "place" and len(code) == 6 and not code.endswith("00"):
+            ask = Reply(texts.ASK_TOWNSHIP.format(county=place_name(code)))
+            return (ask,), CaseEvent(reason="asking", asking=slot.name)
         return (question(slot),), CaseEvent(reason="asking", asking=slot.name)
     decision = triage.decide(types, flags, facts, today)
     consent_reply, asking = consent.ask(worker_name, types, facts, decision)
@@ -383,10 +396,12 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
             continue
         if slot is not None and slot.name == "place" and base == "employer":
             continue  # 晋江市池店镇 is the place, not a company called 晋江市池店
+        if base == "place" and slot is not None and slot.name != "place":
+            continue  # "鸿运达鞋材 在万安那边": which 万安 is asked when the place is
         new_facts[name] = value
     if slot is not None and slot.name not in new_facts:
         if answers.is_unknown(text):
-            new_facts[slot.name] = None
+            new_facts.update(_unknown(case, slot.name))
         elif not new_facts:
             return _not_understood(case, slot, asking, inbound.received_at)
     return _advance_intake(case, new_facts, "worker answered", inbound.received_at)
@@ -394,6 +409,7 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 CONFIRM = "confirm:"  # asking: a reading the worker should confirm ("我记成大约一万，对吗？")
 AGAIN = "again:"  # asking: the question was asked back once already
+_PLACE_WORDS = re.compile(r"(?:省|市|区|县|镇|乡|街道|村|开发区|园区)$")
 _CONFIRMED_FACTS = ("amount", "monthly_wage")  # an estimate of these is read back
 _CONFIRMED = re.compile(r"^(?:对|是|嗯|没错|没问题|差不多|对的|是的|大概|就这样|行|可以|好)")
 
@@ -401,7 +417,11 @@ _CONFIRMED = re.compile(r"^(?:对|是|嗯|没错|没问题|差不多|对的|是�
 def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[str, Any]:
     """The facts an answer gives for the slot it answers (with ``<name>_approx``)."""
     if slot.name == "place":
-        return {k: v for k, v in _facts_from(text, today, near).items() if k.startswith("place")}
+        found = _facts_from(text, today, near, asking="place")
+        place = {k: v for k, v in found.items() if k.startswith("place")}
+        if "place" not in place and _PLACE_WORDS.search(text) and (name := _free_text(text)):
+            place["place"] = name  # 万安街道 with no county known: kept as said, asked no more
+        return place
     if slot.name == "left_date":
         left = _left_date(text, today)
         return {"left_date": left, "employed": False} if left else {}
@@ -422,7 +442,9 @@ def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[st
 def _not_understood(case: CaseView, slot: Slot, asking: str, now: datetime) -> HandlerResult:
     """Ask back once in one short question; a second miss skips it (no endless loop)."""
     if asking.startswith(AGAIN):
-        result = _advance_intake(case, {slot.name: None}, "answer not understood twice", now)
+        result = _advance_intake(
+            case, _unknown(case, slot.name), "answer not understood twice", now
+        )
         return replace(result, replies=(Reply(texts.SKIPPING), *result.replies))
     retry = texts.NOT_UNDERSTOOD_ANSWER.format(question=texts.ASK[slot.name])
     event = CaseEvent(reason="answer not understood", asking=AGAIN + slot.name)
@@ -511,6 +533,17 @@ def asks_something(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     return HandlerResult(replies=(note, ask))
 
 
+def wants_person(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """能找个真人吗 mid-intake (PIPL-24): yes, a mediator; the few questions left come first,
+    so that whoever takes the case knows it, and the worker then chooses who is contacted."""
+    assert case is not None
+    slot = SLOT_BY_NAME.get((case.asking or "").removeprefix(AGAIN))
+    if slot is None:
+        return consent.ask_for_human(inbound, case)
+    ask = Reply(texts.STILL_ASKING.format(question=texts.ASK[slot.name]), slot.options)
+    return HandlerResult(replies=(Reply(texts.PERSON_AFTER_INTAKE), ask))
+
+
 _ABOUT_MONEY = re.compile(r"多少|怎么算|咋算|赔|补偿|钱")
 _ABOUT_LAW = re.compile(r"合法|违法|犯法|规定|法律|能不能|可不可以|行不行")
 
@@ -543,7 +576,15 @@ def skip(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         return HandlerResult(replies=(Reply(texts.HELP),))
     if (case.asking or "").startswith(CONFIRM):  # an estimate not confirmed stays an estimate
         return _advance_intake(case, {}, "worker skipped a confirmation", inbound.received_at)
-    return _advance_intake(case, {asking: None}, "worker skipped a question", inbound.received_at)
+    return _advance_intake(case, _unknown(case, asking), "worker skipped", inbound.received_at)
+
+
+def _unknown(case: CaseView, name: str) -> dict[str, Any]:
+    """A fact the worker cannot give; the county already known stands for the place."""
+    code = str(case.facts.get("place_code") or "")
+    if name == "place" and len(code) == 6 and not code.endswith("00"):
+        return {"place": place_name(code)}
+    return {name: None}
 
 
 def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:

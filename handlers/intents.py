@@ -171,15 +171,18 @@ def understand(inbound: Inbound, case: CaseView | None) -> Intent:
     intent = detect(text, inbound.action)
     if intent is not Intent.MESSAGE or not text or inbound.role != "worker":
         return intent
-    for kind, wish in _PLAIN:
+    if said("erase", text):
+        return Intent.ERASE
+    asked = (case.asking or "").removeprefix("again:") if case else ""
+    if asked in _CONSENT_ASKED:  # 不用了 / 算了 to "may we contact …" is a no, not a withdrawal
+        yes = consent_answer(text)
+        if yes is not None:
+            return Intent.AGREE if yes else Intent.CONSENT_DECLINE
+    for kind, wish in _PLAIN[1:]:
         if said(kind, text):
             return wish
     if case is None:
         return Intent.MESSAGE
-    if case.asking in _CONSENT_ASKED:
-        yes = consent_answer(text)
-        if yes is not None:
-            return Intent.AGREE if yes else Intent.CONSENT_DECLINE
     if case.state in _TALK_STATES and said("correction", text):
         return Intent.CORRECTION
     if case.state in _TALK_STATES and said("question", text):

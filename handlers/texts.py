@@ -59,6 +59,7 @@ ASK = {
     "left_date": "大概是什么时候离开的？比如“去年12月”。",
     "headcount": "这件事涉及几个人？只有您自己，还是还有其他工友？",
 }
+ASK_TOWNSHIP = "具体在{county}的哪个镇或街道？说不清可以回复“跳过”。"
 EMPLOYED_YES = "还在上班"
 EMPLOYED_NO = "已经离开"
 CORRECTED = "已更正：{changes}。"
@@ -71,6 +72,9 @@ QUESTION_AMOUNT = "能要多少，要看工资、干了多久和为什么离开�
 QUESTION_LEGAL = "合不合法要看具体情况。先把情况问清楚，我再告诉您法律是怎么规定的。"
 QUESTION_OTHER = "您的问题我记下了，先把情况问清楚，再帮您解答。"
 OFF_TOPIC = "这个我帮不上忙，我只能帮您处理工作上的纠纷。"
+PERSON_AFTER_INTAKE = (
+    "可以，调解员是真人。还剩几个问题，问完我就帮您联系单位或者交给调解员，由您来定。"
+)
 CONSENT_YES_OR_NO = "请回复“同意”或“不同意”。"
 CONSENT_OFFER_MEDIATOR = (
     "好的，不联系单位。也可以交给调解组织，由调解员出面跟单位谈，不用您自己去找单位。"

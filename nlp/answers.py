@@ -23,7 +23,8 @@ _CN = "零〇一二两俩仨三四五六七八九十百千万亿壹贰叁肆伍�
 # 2w4 / 1w1 (phone keyboards' 万), 5k, 4300, 一万二, 七八千 (a range: the lower bound, approximate).
 NUMERAL = re.compile(
     rf"(?P<arabic>[0-9]+(?:\.[0-9]+)?(?:[wW万千kK](?:[0-9](?![0-9]))?)?)"
-    rf"|(?P<range>[一二三四五六七八九](?=[二三四五六七八九][十百千万]))?(?P<cn>[{_CN}]+)"
+    rf"|(?P<range>[一二三四五六七八九](?=[二三四五六七八九](?:[十百千万]|[个人名位号天块元])))?"
+    rf"(?P<cn>[{_CN}]+)"
 )
 _APPROX_AFTER = re.compile(r"^(?:多|来|余|几|出头|左右|上下|把)")
 _APPROX_BEFORE = re.compile(r"(?:大约|大概|约|差不多|将近|快|估计|可能|好像)$")
@@ -73,8 +74,8 @@ def quantities(text: str) -> list[Quantity]:
         value = parse_cn_number(raw)
         if value is None or (isinstance(value, float) and value != value):
             continue
-        if m.group("range"):  # 七八千 → 7000, an estimate
-            unit = parse_cn_number("一" + raw[1:]) if len(raw) > 1 else None
+        if m.group("range"):  # 七八千 → 7000, 五六个 → 5: the lower bound, an estimate
+            unit = parse_cn_number("一" + raw[1:]) if len(raw) > 1 else 1
             low = parse_cn_number(m.group("range"))
             if unit and low:
                 value = low * unit
@@ -200,3 +201,29 @@ def people(text: str) -> Quantity | None:
             continue  # 厂里两百多人: the size of the workplace
         best = best or q
     return best
+
+
+# A name, not a description ------------------------------------------------------------------
+
+
+def proper_name(name: str, text: str) -> bool:
+    """Whether a workplace named in passing has a name of its own: 泉州鑫达鞋业 and 晋江永兴鞋材厂
+    do (鑫达, 永兴), 藁城塑料厂 (the place worked in and a trade), 怀孕了才发现公司 and
+    一个汽车服务公司 do not. A place in the name counts as a name unless it is where the
+    message says the work is (永兴 is a county in Hunan, not the 晋江 the worker is in)."""
+    cfg = _rules()["employer"]
+    if re.search(r"了|说|发现|到期|在|被|把|让|给|要|没", name):
+        return False
+    here = regions.resolve(text)
+    chain = set(regions.gazetteer().chain(here.code)) if here is not None else set()
+    rest = name
+    for mention in regions.gazetteer().mentions(name):
+        local = not chain or any(
+            code in chain or here.code in regions.gazetteer().chain(code)  # type: ignore[union-attr]
+            for code in mention.candidates
+        )
+        if local:
+            rest = rest.replace(name[mention.start : mention.end], " ", 1)
+    rest = _re(cfg["trades"]).sub(" ", rest)
+    rest = _re(cfg["fillers"]).sub(" ", rest)
+    return len(re.sub(r"[\s\W\d]", "", rest)) >= 2

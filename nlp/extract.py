@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from nlp import regions
+from nlp import answers, regions
 from nlp.dates import find_dates
 from nlp.numbers import mask_long_runs, parse_cn_number
 from nlp.taxonomy import load
@@ -99,6 +99,10 @@ def _months(text: str, n: _Num) -> Fact | None:
     for unit, extra in (("个半月", 0.5), ("个月", 0.0)):
         if text.startswith(unit, n.end):
             return Fact("months", float(n.value) + extra, n.approx, n.start, n.end + len(unit))
+    if n.raw in ("俩", "仨") and text.startswith(
+        "月", n.end
+    ):  # 俩月 / 仨月: never a calendar month
+        return Fact("months", float(n.value), n.approx, n.start, n.end + 1)
     if not text.startswith("年", n.end) or _is_year_date(text, n):
         return None
     months, end = float(n.value) * 12, n.end + 1
@@ -297,7 +301,8 @@ def extract(text: str, today: date | None = None, near: str | None = None) -> di
     text = text[: load().max_chars] if isinstance(text, str) else ""
     facts = _number_facts(mask_long_runs(_without_personal(text)), cfg)
     place = _place(text, near)
-    if employer := _employer(text, cfg) or _named_after_place(text, place, cfg):
+    employer = _employer(text, cfg) or _named_after_place(text, place, cfg)
+    if employer is not None and answers.proper_name(str(employer.value), text):
         facts["employer"] = employer
     # Only a county or township can be routed to its mediation centre (design.md, routing
     # step 5): for a bare 泉州 or 安徽 intake still asks where (nlp.regions.resolve has it).

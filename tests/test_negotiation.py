@@ -44,9 +44,9 @@ def test_worker_sees_exactly_what_will_be_shared_before_consenting(chat: Chat) -
     assert "invitation" not in worker.case  # nothing leaves before consent (PIPL-23)
 
     worker.says("暂不同意")
-    worker.hears("不会联系任何人")
+    worker.hears("由调解员出面")  # not the employer: a mediator is offered instead
     assert worker.case["state"] == "awaiting_consent"
-    worker.says("同意")
+    worker.says("同意联系单位")  # and the worker may still change their mind
     worker.hears("邀请单位")
     case = worker.case
     assert case["state"] == "negotiating" and case["invitation"]["path"].endswith(
