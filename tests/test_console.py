@@ -494,6 +494,8 @@ def test_a_proposal_reaches_both_parties_and_the_recorded_agreement_is_shown_wit
     assert worker.case["state"] == "mediating"
 
     desk.submit(path, {"action": "mediation_success", "terms": "单位支付两万，月底前一次付清"})
+    desk.sees("我理解的调解结果是：共20000元")
+    desk.submit(path, {"action": "confirm_outcome"})
     desk.sees("已记录调解结果，等待双方确认调解协议。")
     desk.sees("调解协议书")
     desk.sees("已确认：调解员")

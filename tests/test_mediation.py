@@ -52,6 +52,8 @@ def mediation_recorded(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Pe
     """In mediation, and the mediator records success with the terms."""
     worker, employer, mediator = in_mediation(chat, runtime)
     mediator.says("调解成功：单位支付两万，月底前一次付清")
+    mediator.hears("我理解的调解结果是")  # read back first: nothing reaches the parties yet
+    mediator.says("确认")
     return worker, employer, mediator
 
 

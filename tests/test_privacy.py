@@ -78,6 +78,7 @@ def worker_tells_everything(chat: Chat, runtime: Runtime) -> tuple[Person, Perso
     mediator.case_id = worker.case_id
     mediator.taps("accept_case")
     mediator.says("调解成功：单位支付两万，月底前一次付清")
+    mediator.says("确认")
     worker.says("确认协议")
     employer.says("确认协议")
     chat.run_jobs()
@@ -122,6 +123,7 @@ def test_every_read_of_a_case_by_someone_but_its_worker_is_audited(
 ) -> None:
     worker, employer, mediator = in_mediation(chat, runtime)
     mediator.says("调解成功：单位支付两万，月底前一次付清")
+    mediator.says("确认")
     case = worker.case_id
     worker.get(f"/api/v1/cases/{case}")
     worker.get(f"/api/v1/cases/{case}/agreement")

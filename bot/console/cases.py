@@ -30,7 +30,7 @@ from bot.dispatch import dispatch
 from bot.pdf import agreement_pdf
 from bot.runtime import Runtime
 from bot.web import current_runtime
-from handlers import deadlines, rules, texts
+from handlers import deadlines, rules, settlement, texts
 from handlers.states import CaseState
 from handlers.types import CaseEvent, Channel, Inbound, Role
 from storage import queries
@@ -206,6 +206,7 @@ def case_page(case_id: str) -> ResponseReturnValue:
             "assignment": assignment,
             "agreement": queries.agreement_of(db, case.id),
             "held": _held(db, runtime, case.id),
+            "pending_outcome": _pending_outcome(case),
         }
         # Who opened which case, when (PIPL: access to personal data is traceable).
         queries.audit(
@@ -308,6 +309,12 @@ def _pending() -> list[int]:
     return [int(part) for part in raw if part.isdigit() and len(part) < 18]
 
 
+def _pending_outcome(case: Case) -> str | None:
+    """The outcome a mediator recorded, as understood, while it waits for their 确认."""
+    draft = ((case.proposal or {}).get("drafts") or {}).get("mediator")
+    return settlement.describe(draft) if draft else None
+
+
 # --- acting on a case: the chat pipeline -----------------------------------------------------
 
 # Buttons of the case page → (the chat's action id, whether words must come with it).
@@ -315,7 +322,8 @@ ACTIONS: dict[str, tuple[str | None, str | None]] = {
     "accept_case": ("accept_case", None),  # 受理 (ECNMR-19)
     "decline_case": ("decline_case", "reason"),  # 不受理, with the reason
     "propose": (None, "terms"),  # a proposal both parties hear, as the mediator's words
-    "mediation_success": ("mediation_success", "terms"),  # 调解成功 → 调解协议书 (LDMAL-14)
+    "mediation_success": ("mediation_success", "terms"),  # 调解成功 → read back to the mediator
+    "confirm_outcome": ("confirm_agreement", None),  # 确认 the reading → 调解协议书 (LDMAL-14)
     "mediation_failed": ("mediation_failed", None),  # 调解不成 → arbitration (LDMAL-14)
     "mediation_withdrawn": ("mediation_withdrawn", None),  # 申请人撤回
 }
@@ -329,6 +337,8 @@ def _words(name: str, given: str) -> str:
         return texts.CONSOLE_PROPOSAL.format(terms=given)
     if name == "mediation_success":
         return f"{texts.OUTCOME_SUCCESS_LABEL}：{given}"
+    if name == "confirm_outcome":
+        return texts.READBACK_CONFIRM_LABEL
     return given
 
 
