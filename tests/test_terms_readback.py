@@ -29,7 +29,9 @@ def follow_up_days(person: object) -> list[str]:
 
 
 def test_two_payments_of_different_amounts_reach_the_agreement_and_the_follow_up(
-    chat: Chat, runtime: Runtime, quanzhou: None  # noqa: F811
+    chat: Chat,
+    runtime: Runtime,
+    quanzhou: None,  # noqa: F811
 ) -> None:
     worker, employer, mediator = in_mediation(chat, runtime)
     mediator.says("调解成功：单位支付16000元，12月31日前付10000元，2027年1月31日前付6000元")
@@ -51,7 +53,9 @@ def test_two_payments_of_different_amounts_reach_the_agreement_and_the_follow_up
 
 
 def test_a_remainder_is_what_is_left_and_a_correction_is_read_back_again(
-    chat: Chat, runtime: Runtime, quanzhou: None  # noqa: F811
+    chat: Chat,
+    runtime: Runtime,
+    quanzhou: None,  # noqa: F811
 ) -> None:
     worker, employer, mediator = in_mediation(chat, runtime)
     mediator.says("调解成功：总包单位代付28万，分两期，12月31日前付15万，春节前付清余款13万")
@@ -108,7 +112,7 @@ def test_the_console_reads_the_outcome_back_before_the_agreement(
     runtime: Runtime,
     lin: str,  # noqa: F811
 ) -> None:
-    worker, employer, _ = in_mediation(chat, runtime)
+    worker, _, _ = in_mediation(chat, runtime)
     desk = Desk(app)
     desk.login("lin")
     path = f"/console/cases/{worker.case_id}/actions"
