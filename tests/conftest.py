@@ -15,6 +15,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from sqlalchemy import create_engine, delete, text
 
 from bot import runtime as runtimes
 from bot.app import create_app
-from bot.clock import Clock
+from bot.clock import CHINA, Clock
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage import kv
@@ -52,6 +53,11 @@ def _own_redis_database(url: str | None) -> str | None:
 TEST_DATABASE_URL = os.environ.get("TIAOJIE_TEST_DATABASE_URL")
 TEST_REDIS_URL = _own_redis_database(os.environ.get("TIAOJIE_TEST_REDIS_URL"))
 TEST_SECRET = "test-secret-" + "x" * 40
+# Where every test's service clock starts, whatever the real date: a Monday, more than 60 days
+# before 春节 2027 (6 February), so the pre-festival risk rule stays quiet. chinesecalendar has
+# holiday data up to 2026 only: the tests that move the clock into 2027 or later (the
+# limitation's 230 days in tests/test_triage.py, the retention years) count calendar days.
+TEST_START = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +116,10 @@ def settings(migrated: str, redis_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    """The service clock of a test: it reads TEST_START when the test begins, then runs on."""
+    pinned = Clock()
+    pinned.set_to(TEST_START)
+    return pinned
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -24,7 +24,7 @@ from tests.test_negotiation import advance, complain, invite_employer
 def quanzhou(runtime: Runtime) -> None:
     """The generated directory of 泉州, as in tests/test_mediation.py."""
     with runtime.store.transaction() as session:
-        orgs.generate_directory(session, "350500", datetime.now(UTC))
+        orgs.generate_directory(session, "350500", runtime.clock.now())
 
 
 def repeat_employer(chat: Chat) -> list[Person]:

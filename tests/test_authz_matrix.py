@@ -14,7 +14,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -407,7 +406,7 @@ def matrix_app(app: Flask, wechat_settings: Settings, clock: Clock) -> Iterator[
 def world(matrix_app: Flask) -> World:
     runtime: Runtime = matrix_app.extensions["tiaojie"]
     with runtime.store.transaction() as session:  # the generated directory of 泉州
-        orgs.generate_directory(session, "350500", datetime.now(UTC))
+        orgs.generate_directory(session, "350500", runtime.clock.now())
     chat = Chat(matrix_app, runtime)
     worker, employer, mediator = mediation_recorded(chat, runtime)
     other_worker, other_employer = _case_b(chat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -44,7 +44,7 @@ def add_console_user(
             name=name,
             role=role,
             org_id=org_id(runtime, org) if org else None,
-            now=datetime.now(UTC),
+            now=runtime.clock.now(),
         )
         return account.party_id
 
@@ -225,7 +225,7 @@ def test_the_inbox_puts_the_overdue_case_first(
                 Deadline.case_id == second.case_id, Deadline.kind == "org_acceptance"
             )
         ).one()
-        clock.due_at = datetime.now(UTC) - timedelta(hours=1)
+        clock.due_at = runtime.clock.now() - timedelta(hours=1)
     desk = Desk(app)
     desk.login("lin")
     assert desk.page.index(second.case_id or "") < desk.page.index(first.case_id or "")
@@ -330,11 +330,11 @@ def test_the_mediator_overrules_the_dispute_type_and_it_is_audited(
 
 
 @pytest.fixture
-def checked(app: Flask, settings: Settings) -> Chat:
+def checked(app: Flask, settings: Settings, clock: Clock) -> Chat:
     """WeChat configured, content security failing closed: a relay that cannot be checked
     (development identities have no openid) is held for a mediator (bot/outbound.py)."""
     checking = create_app(
-        replace(settings, wechat_appid="wx-test", wechat_secret="s" * 32), clock=Clock()
+        replace(settings, wechat_appid="wx-test", wechat_secret="s" * 32), clock=clock
     )
     return Chat(checking, checking.extensions["tiaojie"])
 

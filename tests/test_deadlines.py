@@ -8,7 +8,7 @@ so its real scheduled-job registry decides what falls due. No sleeps.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import rq.scheduler
@@ -76,7 +76,7 @@ def rq_on_service_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def set_clock(runtime: Runtime, moment: datetime) -> None:
-    runtime.clock.offset = moment - datetime.now(UTC)
+    runtime.clock.set_to(moment)
 
 
 def work(runtime: Runtime) -> None:

@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -399,7 +398,7 @@ def fuzz_app(app: Flask, wechat_settings: Settings, clock: Clock) -> Iterator[Fl
 def ids(fuzz_app: Flask) -> Ids:
     runtime: Runtime = fuzz_app.extensions["tiaojie"]
     with runtime.store.transaction() as session:
-        orgs.generate_directory(session, "350500", datetime.now(UTC))
+        orgs.generate_directory(session, "350500", runtime.clock.now())
     chat = Chat(fuzz_app, runtime)
     worker = complain(chat)
     admin = chat.login("admin", "洛江区人社局")

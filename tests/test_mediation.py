@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +23,7 @@ LUOJIANG = "泉州市洛江区劳动人事争议仲裁院调解中心"
 def quanzhou(runtime: Runtime) -> None:
     """The generated directory of 泉州 (marked generated), as `tiaojie orgs generate` makes it."""
     with runtime.store.transaction() as session:
-        orgs.generate_directory(session, "350500", datetime.now(UTC))
+        orgs.generate_directory(session, "350500", runtime.clock.now())
 
 
 def org_id(runtime: Runtime, name: str) -> str:
@@ -122,7 +122,7 @@ def test_three_working_days_of_silence_span_the_national_day_holiday(
 ) -> None:
     # Offered on Wednesday 30 September 2026; 1–7 October are holidays and Saturday 10 October
     # is a 调休 working day: the third working day is 10 October.
-    runtime.clock.offset = datetime(2026, 9, 25, 10, 0, tzinfo=CHINA) - datetime.now(UTC)
+    runtime.clock.set_to(datetime(2026, 9, 25, 10, 0, tzinfo=CHINA))
     worker = complain(chat)
     worker.taps("consent_employer")
     advance(worker, "P5DT1H")  # 30 September, 11:00
@@ -272,7 +272,7 @@ def test_a_local_rule_can_send_collective_cases_to_the_street_centre(
     from bot.app import create_app
 
     local = Settings(**{**settings.__dict__, "collective_to_township": True})
-    chat = Chat(create_app(local), runtime)
+    chat = Chat(create_app(local, clock=runtime.clock), runtime)
     worker = chat.login("worker", "班长老周")
     worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
     worker.says("洛江区万安街道")

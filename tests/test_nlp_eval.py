@@ -11,6 +11,7 @@ from bot.cli import main
 from nlp.evaluate import evaluate, is_holdout, read_jsonl, split
 
 EXPECT = Path(__file__).parent / "data" / "nlp_expect.jsonl"
+TODAY = "2025-03-20"  # what relative dates count from, as in nlp_expect.jsonl
 ROWS = [
     {"id": "a", "text": "老板拖欠我三个月工资", "labels": ["wage_arrears"], "flags": []},
     {"id": "b", "text": "我想离婚，孩子归谁", "labels": ["not_labor"], "flags": []},
@@ -19,7 +20,7 @@ ROWS = [
 
 
 def test_report_shape_and_perfect_scores() -> None:
-    report = evaluate(ROWS)
+    report = evaluate([{**row, "today": TODAY} for row in ROWS])
     assert {"macro_f1", "per_label", "flags", "extraction"} <= set(report)
     assert report["per_label"]["wage_arrears"]["f1"] == 1.0
     assert report["per_label"]["not_labor"]["f1"] == 1.0
@@ -44,7 +45,7 @@ def test_cli_eval_json() -> None:
 
 def test_cli_classify_text_json() -> None:
     text = "我们二十几个工友在泉州洛江区万安街道的鑫达鞋厂，老板拖欠三个月工资三万二"
-    result = CliRunner().invoke(main, ["nlp", "classify", "--json", text])
+    result = CliRunner().invoke(main, ["nlp", "classify", "--json", "--today", TODAY, text])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["labels"][0]["label"] == "wage_arrears"
@@ -63,7 +64,7 @@ def test_cli_classify_text_json() -> None:
 
 
 def test_cli_classify_corpus_prints_one_line_per_input() -> None:
-    result = CliRunner().invoke(main, ["nlp", "classify", "--data", str(EXPECT)])
+    result = CliRunner().invoke(main, ["nlp", "classify", "--today", TODAY, "--data", str(EXPECT)])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["id"] for line in lines] == [row["id"] for row in read_jsonl(EXPECT)]

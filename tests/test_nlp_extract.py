@@ -81,7 +81,7 @@ def test_an_ambiguous_township_needs_context() -> None:
     assert resolve("万安街道") is None  # several in China
     near = resolve("万安街道", near="350504")
     assert near is not None and near.code == "350504001"
-    assert extract("在万安街道上班", near="350500")["place"].detail["county"] == "洛江区"
+    assert extract("在万安街道上班", TODAY, near="350500")["place"].detail["county"] == "洛江区"
 
 
 def test_common_words_are_not_places() -> None:

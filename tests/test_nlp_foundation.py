@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from nlp import Classification, Fact, Label, Match, classify, extract, warm_up
 from nlp.numbers import parse_cn_number
 
 _CN_DIGITS = "零一二三四五六七八九"
+TODAY = date(2025, 3, 20)  # what relative dates count from
 
 
 def _render_section(n: int) -> str:
@@ -187,7 +190,7 @@ def test_urgent(text: str) -> None:
 def test_adversarial_inputs_never_raise(text: str) -> None:
     result = classify(text)
     assert isinstance(result, Classification)
-    assert isinstance(extract(text), dict)
+    assert isinstance(extract(text, TODAY), dict)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀🙏", "啊" * 6000])
@@ -242,7 +245,7 @@ def test_any_text_never_raises(text: str) -> None:
     ],
 )
 def test_extract_table(text: str, name: str, value: object, approx: bool) -> None:
-    fact = extract(text)[name]
+    fact = extract(text, TODAY)[name]
     assert isinstance(fact, Fact)
     assert (fact.value, fact.approx) == (value, approx)
     assert name == "employer" or fact.start < fact.end
@@ -254,13 +257,13 @@ def test_extract_table(text: str, name: str, value: object, approx: bool) -> Non
     "text", ["欠了三个月工资", "2019年3月入职", "我在公司上班", "在一家工厂干活", "第3天"]
 )
 def test_no_spurious_facts(text: str) -> None:
-    facts = extract(text)
+    facts = extract(text, TODAY)
     assert "amount" not in facts
     assert "employer" not in facts
 
 
 def test_months_are_not_money() -> None:
-    facts = extract("老板欠我三个月工资，一共一万二")
+    facts = extract("老板欠我三个月工资，一共一万二", TODAY)
     assert facts["months"].value == 3.0
     assert facts["amount"].value == 12000
 

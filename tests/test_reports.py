@@ -11,7 +11,7 @@ import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -465,7 +465,7 @@ def test_a_settlement_from_the_chat_is_counted_with_what_was_paid(
 
 def test_an_empty_period_is_a_report_of_zeros(runtime: Runtime) -> None:
     with runtime.store.transaction() as session:
-        report = reports.build(session, reports.ReportRequest(*PERIOD), datetime.now(UTC))
+        report = reports.build(session, reports.ReportRequest(*PERIOD), NOW)
     assert report.summary["received"] == 0 and report.summary["success_rate"] is None
     book = load_workbook(io.BytesIO(reports.render(report, "xlsx")))
     assert "图表" in book.sheetnames

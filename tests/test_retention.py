@@ -162,7 +162,7 @@ def rq_on_service_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_the_purge_runs_daily_at_three_through_rqs_scheduler(
     chat: Chat, runtime: Runtime, clock: Clock, rq_on_service_clock: None
 ) -> None:
-    clock.offset = datetime(2029, 12, 1, 10, 0, tzinfo=CHINA) - datetime.now(UTC)
+    clock.set_to(datetime(2029, 12, 1, 10, 0, tzinfo=CHINA))
     withdrawn(chat, "曾师傅")
     clock.advance(timedelta(days=DAYS))  # 2032-11-30 10:00 in Beijing
     tasks.requeue_pending(runtime)
@@ -206,7 +206,7 @@ def test_a_purge_found_days_late_erases_nothing_and_tomorrows_runs_on_time(
 ) -> None:
     """The workers were away (or the job was armed on another clock): no surprise erasure at
     an odd hour; the next day's purge, armed at once, does the work."""
-    clock.offset = datetime(2029, 12, 1, 10, 0, tzinfo=CHINA) - datetime.now(UTC)
+    clock.set_to(datetime(2029, 12, 1, 10, 0, tzinfo=CHINA))
     withdrawn(chat, "曾师傅")
     clock.advance(timedelta(days=DAYS + 1))  # 2032-12-01 10:00
     tasks.requeue_pending(runtime)  # due 2032-12-02 03:00

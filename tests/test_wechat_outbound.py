@@ -44,16 +44,11 @@ def rows(runtime: Runtime, channel: str | None = None) -> list[tuple[str, str, s
 
 
 def grant(runtime: Runtime, party_id: str, template_id: str = NOTICE_TEMPLATE) -> None:
+    now = runtime.clock.now()
     with runtime.store.transaction() as session:
         queries.add_grants(
-            session, party_id, [(template_id, "accept")], source="popup_event", now=clock_now()
+            session, party_id, [(template_id, "accept")], source="popup_event", now=now
         )
-
-
-def clock_now():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def notify(runtime: Runtime, party_id: str, text: str = "提醒：单位答复期限将在明天到期。") -> int:
@@ -64,7 +59,7 @@ def notify(runtime: Runtime, party_id: str, text: str = "提醒：单位答复�
             party_id=party_id,
             case_id=None,
             text=text,
-            now=clock_now(),
+            now=runtime.clock.now(),
         )
     tasks.enqueue_notifications(runtime, [outbound_id])
     return outbound_id
