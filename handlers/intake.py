@@ -399,6 +399,13 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         if base == "place" and slot is not None and slot.name != "place":
             continue  # "鸿运达鞋材 在万安那边": which 万安 is asked when the place is
         new_facts[name] = value
+    if (
+        slot is not None
+        and slot.name == "place"
+        and "place" not in new_facts
+        and "lat" in new_facts
+    ):
+        new_facts["place"] = texts.PLACE_FROM_LOCATION  # the phone's location stands in
     if slot is not None and slot.name not in new_facts:
         if answers.is_unknown(text):
             new_facts.update(_unknown(case, slot.name))
@@ -429,6 +436,8 @@ def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[st
     if value is None:
         return {}
     facts: dict[str, Any] = {slot.name: value}
+    if slot.name == "headcount" and (people := answers.people(text)) and people.approx:
+        facts["headcount_approx"] = True
     if slot.name in ("amount", "monthly_wage"):
         roles = answers.money_roles(text)
         found = roles.get(slot.name) or roles.get("bare")

@@ -173,6 +173,9 @@ def understand(inbound: Inbound, case: CaseView | None) -> Intent:
         return intent
     if said("erase", text):
         return Intent.ERASE
+    talking = case is not None and case.state in _TALK_STATES
+    if talking and said("correction", text):  # 不对，是三万二: a correction, not a "no"
+        return Intent.CORRECTION
     asked = (case.asking or "").removeprefix("again:") if case else ""
     if asked in _CONSENT_ASKED:  # 不用了 / 算了 to "may we contact …" is a no, not a withdrawal
         yes = consent_answer(text)
@@ -183,8 +186,6 @@ def understand(inbound: Inbound, case: CaseView | None) -> Intent:
             return wish
     if case is None:
         return Intent.MESSAGE
-    if case.state in _TALK_STATES and said("correction", text):
-        return Intent.CORRECTION
     if case.state in _TALK_STATES and said("question", text):
         return Intent.QUESTION
     return Intent.MESSAGE

@@ -223,6 +223,7 @@ def test_workers_and_employers_see_their_own_deadlines(chat: Chat) -> None:
     assert due.endswith("+08:00")
     advance(worker, "P1D")
     employer.says("我们先给七成，分两次付清，下个月底前付完")
+    employer.says("确认")  # the reading of the terms is right: now the worker sees them
     worker.says("同意")
     worker.taps("confirm_agreement")
     employer.says("确认协议")

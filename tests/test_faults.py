@@ -283,9 +283,9 @@ def test_concurrent_messages_to_one_case_are_all_kept_in_the_order_of_the_case_l
 ) -> None:
     """Worker and employer send 50 offers at once (25 each, SQLite: 10), each from its own
     thread and database connection. Every message is stored once; the case lock makes the
-    stored order the order of processing: each offer row follows its message, the proposal on
-    the table is the last one processed, and only the first employer message processed found
-    the 5-day answer clock running (one negotiation clock, not several)."""
+    stored order the order of processing: each side's terms read back to it are those of its
+    last message processed, and only the first employer message processed found the 5-day
+    answer clock running (one negotiation clock, not several)."""
     runtime = runtime_of(service)
     chat = Chat(service, runtime)
     worker = complain(chat)
@@ -347,11 +347,16 @@ def test_concurrent_messages_to_one_case_are_all_kept_in_the_order_of_the_case_l
         proposal = session.scalar(select(Case.proposal).where(Case.id == worker.case_id))
     order = [msg_id.rsplit(":", 1)[1] for msg_id, _, _ in messages]
     assert sorted(order) == sorted(amounts)  # all kept, none twice
-    # Stored in the order processed: the n-th message's offer is the n-th offer.
-    assert [(party, terms["total"]) for party, terms in offers] == [
-        (sender, amounts[msg_id]) for msg_id, (_, sender, _) in zip(order, messages, strict=True)
-    ]
-    assert proposal is not None and proposal["total"] == amounts[order[-1]]
+    # Terms are read back to their author first: nothing is on the table yet, and each side's
+    # reading is the terms of its last message processed (stored in the order processed).
+    assert offers == []
+    last = {sender: amounts[msg_id] for msg_id, (_, sender, _) in zip(order, messages, strict=True)}
+    assert proposal is not None
+    readings = {
+        worker.party_id: proposal["drafts"]["worker"]["total"],
+        employer.party_id: proposal["drafts"]["employer"]["total"],
+    }
+    assert readings == last
     # The 5-day clock (ECNMR-8) stopped once, at the first employer message processed.
     kinds = [(kind, status) for kind, status, _ in clocks]
     assert kinds.count(("employer_answer", "cancelled")) == 1, kinds

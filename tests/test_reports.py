@@ -437,6 +437,7 @@ def test_a_settlement_from_the_chat_is_counted_with_what_was_paid(
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     employer.says("我们先给七成，分两次付清，下个月底前付完")
+    employer.says("确认")  # the reading of the terms is right: now the worker sees them
     worker.says("同意")
     worker.taps("confirm_agreement")
     employer.says("确认协议")
