@@ -424,8 +424,8 @@ _CONFIRMED = re.compile(r"^(?:对|是|嗯|没错|没问题|差不多|对的|是�
 def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[str, Any]:
     """The facts an answer gives for the slot it answers (with ``<name>_approx``)."""
     if slot.name == "place":
-        found = _facts_from(text, today, near, asking="place")
-        place = {k: v for k, v in found.items() if k.startswith("place")}
+        said = _facts_from(text, today, near, asking="place")
+        place = {k: v for k, v in said.items() if k.startswith("place")}
         if "place" not in place and _PLACE_WORDS.search(text) and (name := _free_text(text)):
             place["place"] = name  # 万安街道 with no county known: kept as said, asked no more
         return place
@@ -436,7 +436,7 @@ def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[st
     if value is None:
         return {}
     facts: dict[str, Any] = {slot.name: value}
-    if slot.name == "headcount" and (people := answers.people(text)) and people.approx:
+    if slot.name == "headcount" and (crowd := answers.people(text)) and crowd.approx:
         facts["headcount_approx"] = True
     if slot.name in ("amount", "monthly_wage"):
         roles = answers.money_roles(text)

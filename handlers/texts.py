@@ -331,10 +331,7 @@ AGREEMENT_PAYMENT = "\n第{n}期：{date}前支付{amount}元"
 AGREEMENT_PAYMENT_UNDATED = "\n第{n}期：支付{amount}元（未约定日期）"
 AGREEMENT_CONDITIONS = "。\n其他约定：{conditions}"
 READBACK_CONFIRM_LABEL = "确认"
-READBACK = (
-    "我理解您的方案是：{terms}。\n"
-    "对的话请回复“确认”，我再转给对方；不对请直接说正确的方案。"
-)
+READBACK = "我理解您的方案是：{terms}。\n对的话请回复“确认”，我再转给对方；不对请直接说正确的方案。"
 READBACK_MEDIATOR = (
     "我理解的调解结果是：{terms}。\n"
     "对的话请回复“确认”，我再生成调解协议书请双方确认；不对请重新写“调解成功：……”。"

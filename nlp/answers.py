@@ -1,7 +1,8 @@
 """A worker's short answer, read for the question it answers.
 
 "鸿运达鞋材 在万安那边" to "哪家单位" is the name 鸿运达鞋材; "厂里六七十号人呢
-就把俺一个撵走了" to "涉及几个人" is one person; "一个月四千底薪 三个月一万二" to "一共多少钱" owes 12000 at 4000 a month.
+就把俺一个撵走了" to "涉及几个人" is one person; "一个月四千底薪 三个月一万二" to
+"一共多少钱" owes 12000 at 4000 a month.
 The words are data (data/answers.json); nothing here knows the conversation's state.
 """
 

@@ -94,8 +94,8 @@ def _build(m: re.Match[str], today: date) -> tuple[date, str] | None:
     if g["rw"]:
         return today - timedelta(days=_WEEKS[g["rw"]]), "month"
     if g["ry3"]:
-        year = today.year + _YEARS[g["ry3"]]
-        return (date(year, 1, 1), "month") if "初" in g["p5"] else (date(year, 12, 1), "month")
+        said = today.year + _YEARS[g["ry3"]]
+        return (date(said, 1, 1), "month") if "初" in g["p5"] else (date(said, 12, 1), "month")
     if g["ago"]:
         return _ago(g["ago"], g["agou"], today)
     if g["rm"]:

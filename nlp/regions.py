@@ -242,8 +242,9 @@ class Gazetteer:
         best_rank, best, mention = ranked[0]
         tied = [code for rank, code, m in ranked if rank == best_rank and m is mention]
         # 朝阳 望京: of the same-named counties, the one with a township the text names.
-        rest = "".join("　" if any(m.start <= i < m.end for m in mentions) else c
-                       for i, c in enumerate(text))
+        rest = "".join(
+            "　" if any(m.start <= i < m.end for m in mentions) else c for i, c in enumerate(text)
+        )
         named = [code for code in tied if self.township_in(rest, code)]
         if len(tied) > 1 and len(named) == 1:
             return self._deepest(named[0], mentions, ambiguous=False)
