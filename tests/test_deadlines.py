@@ -8,7 +8,7 @@ so its real scheduled-job registry decides what falls due. No sleeps.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import rq.scheduler
@@ -144,7 +144,9 @@ def start_clock(runtime: Runtime, case_id: str, kind: str) -> int:
     """Start the clock as a handler would (the ScheduleDeadline effect), then arm it in RQ."""
     now = runtime.clock.now()
     effect: ScheduleDeadline = (
-        instalment_clock(INSTALMENT) if kind == "instalment" else deadlines.schedule(kind, now)
+        instalment_clock(INSTALMENT, date.fromisoformat(str(INSTALMENT["due"])))
+        if kind == "instalment"
+        else deadlines.schedule(kind, now)
     )
     followups = FollowUps()
     with runtime.store.transaction() as session:
