@@ -66,9 +66,11 @@ def test_complaint_offer_and_agreement_confirmed_by_both(page: Page) -> None:
     hears(employer, "劳动者曾师傅就以下问题提出协商")  # the welcome, from the inbox
     expect(employer.locator("[data-summary]")).to_contain_text("24000元")
     says(employer, OFFER)
-    hears(employer, "已把您的方案转给对方：16800元")
+    hears(employer, "我理解您的方案是：共16800元")  # read back before the worker sees it
+    says(employer, "确认")
+    hears(employer, "已把您的方案转给对方")
 
-    hears(worker, "单位提出方案：16800元")  # the employer's offer on the worker's phone
+    hears(worker, "单位提出方案：共16800元")  # the employer's offer on the worker's phone
     says(worker, "同意")
     hears(worker, "和解协议如下")
     taps(worker, "确认协议")
@@ -84,7 +86,7 @@ def test_complaint_offer_and_agreement_confirmed_by_both(page: Page) -> None:
     hears(worker, "双方都已确认")
     mine = worker.locator("[data-agreement]")
     expect(mine).to_contain_text("和解协议")
-    expect(mine).to_contain_text("第1期8400元")
+    expect(mine).to_contain_text("第1期：支付8400元")
     expect(mine).to_contain_text("已确认：劳动者、单位")
     expect(mine.get_by_role("button", name="确认协议")).to_be_hidden()
     expect(worker.locator("[data-summary]")).to_contain_text("履行回访")
