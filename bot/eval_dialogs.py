@@ -72,7 +72,6 @@ NEXT_BY_STATE = {
     "awaiting_consent": "stuck",
 }
 CLOSED_NEXT = frozenset({"withdrawn", "erased", "not_labor"})
-HANDED_TO_A_PERSON = frozenset({"escalated", "mediating"})
 _SPACE = re.compile(r"\s+")
 
 
@@ -336,7 +335,8 @@ def score(row: Mapping[str, Any], played: Played) -> dict[str, Any]:
             "dispute_types": types_right,
             "flags": flags_right,
             "urgent_case": urgent_case,
-            "urgent_hit": flagged or (case or {}).get("state") in HANDED_TO_A_PERSON,
+            # Recall counts the urgent flag only: a collective case handed over is no hit.
+            "urgent_hit": flagged,
             "flagged_urgent": flagged,
             "loop": played.loop,
             "error": played.error is not None,
