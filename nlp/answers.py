@@ -65,8 +65,14 @@ class Quantity:
     end: int
 
 
+# 三十来万 / 一万多块: the estimate marker inside the numeral moves after it (三十万来), so the
+# figure is read whole and marked approximate; one character for one keeps the spans.
+_INNER_APPROX = re.compile(r"([十百千])(来|多|余)([万千])")
+
+
 def quantities(text: str) -> list[Quantity]:
     """Every numeral of the answer, in order (几 alone is not a number)."""
+    text = _INNER_APPROX.sub(r"\1\3\2", text)
     found = []
     for m in NUMERAL.finditer(text):
         raw = m.group("arabic") or m.group("cn")
@@ -98,6 +104,7 @@ def money_roles(text: str) -> dict[str, Quantity]:
     """amount (owed in all) and monthly_wage in an answer about money, by the words around
     each figure; a bare figure is ``bare`` (the question asked decides what it is)."""
     roles: dict[str, Quantity] = {}
+    text = _INNER_APPROX.sub(r"\1\3\2", text)
     for q in quantities(text):
         if q.value < 10 and not re.match(r"[wW万千kK]", text[q.end - 1 : q.end]):
             continue  # 三个月, 一个人: counts, not money
@@ -196,8 +203,9 @@ def people(text: str) -> Quantity | None:
             continue
         if not isinstance(q.value, int) or q.value < 1:
             continue
+        rest_of_clause = _CLAUSE.split(text[q.end :])[0]
         if _re(cfg["size_cue"]).search(_before(text, q)) and not _re(cfg["group_cue"]).search(
-            text[q.end : q.end + 8]
+            rest_of_clause
         ):
             continue  # 厂里两百多人: the size of the workplace
         best = best or q

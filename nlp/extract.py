@@ -36,6 +36,9 @@ _DATE_TAIL = re.compile(r"的?[0-9０-９一二三四五六七八九十]{1,3}月
 _MONEY_MAGNITUDE = set("千仟万萬亿億kKwWｋＫｗＷ")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _HALF = {"半年": 6.0, "半个月": 0.5}
+# Two neighbouring digits are a range, not a number: 五六个工友, 七八天.
+_DIGIT_ORDER = "一二三四五六七八九"
+_RANGE = re.compile("|".join(_DIGIT_ORDER[i : i + 2] for i in range(8)))
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def _numbers(text: str, cfg: dict[str, Any]) -> Iterator[_Num]:
         before = text[max(0, m.start() - 3) : m.start()]
         approx = raw.startswith("几") or any(before.endswith(p) for p in cfg["approx_prefixes"])
         value = parse_cn_number("一" + raw[1:] if raw.startswith("几") else raw)
+        if _RANGE.fullmatch(raw) and _DIGIT_ORDER.find(raw) >= 0:  # 五六个: five or six
+            value, approx = _DIGIT_ORDER.index(raw[0]) + 1, True
         if value is None:
             continue
         end = m.end()
