@@ -151,10 +151,10 @@ SLOTS: tuple[Slot, ...] = (
     Slot("months", _for_types("wage_arrears"), _months_answer),
     Slot(
         "monthly_wage",
-        _for_types("termination_compensation", "no_contract", "overtime"),
+        _always,
         _money_answer("monthly_wage"),
     ),
-    Slot("service_months", _for_types("termination_compensation", "no_contract"), _service_answer),
+    Slot("service_months", _always, _service_answer),
     Slot(
         "employed",
         _always,

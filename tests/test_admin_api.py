@@ -34,6 +34,8 @@ def repeat_employer(chat: Chat) -> list[Person]:
         worker = chat.login("worker", f"工人{number}")
         worker.says(f"泉州鑫达鞋业有限公司拖欠我{number}个月工资，一共八千")
         worker.says("洛江区万安街道")
+        worker.says("每月八千")
+        worker.says("干了两年")
         worker.says("还在上班")
         worker.says("就我自己")
         workers.append(worker)

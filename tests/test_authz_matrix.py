@@ -472,6 +472,8 @@ def _case_b(chat: Chat) -> tuple[Person, Person]:
     worker = chat.login("worker", "李师傅")
     worker.says("泉州宏远鞋业有限公司拖欠我两个月工资，一共一万六")
     worker.says("洛江区万安街道")
+    worker.says("每月八千")
+    worker.says("干了两年")
     worker.says("还在上班")
     worker.says("就我自己")
     worker.taps("consent_employer")
@@ -495,6 +497,8 @@ def _risk_alert(chat: Chat, admin: Person) -> int:
     worker = chat.login("worker", "班长老周")
     worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
     worker.says("洛江区万安街道")
+    worker.says("每月三千七")
+    worker.says("干了三年")
     worker.says("还在干")
     worker.says("同意")
     alerts = admin.get("/api/v1/admin/risk-alerts?status=open").get_json()["alerts"]

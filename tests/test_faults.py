@@ -214,6 +214,8 @@ def complain_as(worker: Person) -> Person:
     """The story of tests/test_negotiation.complain, told by this (WeChat) worker."""
     worker.says("泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四")
     worker.says("洛江区万安街道")
+    worker.says("每月八千")
+    worker.says("干了两年")
     worker.says("还在上班")
     worker.says("就我自己")
     return worker

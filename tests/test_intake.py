@@ -23,6 +23,10 @@ def test_worker_complains_and_is_asked_one_missing_fact_at_a_time(chat: Chat) ->
     worker.says("洛江区万安街道")
     worker.hears("多少钱")
     worker.says("两万四")
+    worker.hears("每个月工资")
+    worker.says("八千")
+    worker.hears("干了多久")
+    worker.says("两年")
     worker.hears("还在这家单位上班吗")
     assert ("还在上班", "answer:还在上班") in worker.options()
     worker.taps("answer:还在上班")
@@ -39,6 +43,8 @@ def test_worker_complains_and_is_asked_one_missing_fact_at_a_time(chat: Chat) ->
         "place_code": "350504001",
         "place": "福建省泉州市洛江区万安街道",
         "amount": 24000,
+        "monthly_wage": 8000,
+        "service_months": 24,
         "employed": True,
         "headcount": 1,
     }
@@ -78,7 +84,7 @@ def test_an_answer_that_makes_no_sense_is_asked_again_and_loses_nothing(chat: Ch
 def test_collective_dispute_is_flagged_from_the_headcount(chat: Chat) -> None:
     worker = chat.login("worker", "班长老周")
     worker.says("工地包工头拖欠我们工资")
-    for answer in ("宏达建筑工地", "洛江区", "三十万", "四个月", "还在"):
+    for answer in ("宏达建筑工地", "洛江区", "三十万", "四个月", "七千五", "三年", "还在"):
         worker.says(answer)
     worker.says("二十几个人")
     case = worker.case

@@ -63,6 +63,8 @@ def worker_tells_everything(chat: Chat, runtime: Runtime) -> tuple[Person, Perso
         f"泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四，我电话{PHONE}，身份证号{ID_NUMBER}"
     )
     worker.says("洛江区万安街道")
+    worker.says("每月八千")
+    worker.says("干了两年")
     worker.says("还在上班")
     worker.says("就我自己")
     worker.taps("consent_employer")
@@ -156,6 +158,8 @@ def test_exports_carry_no_personal_numbers(chat: Chat, runtime: Runtime) -> None
         f"我电话{PHONE}，身份证{ID_NUMBER}"
     )
     worker.says("洛江区万安街道")
+    worker.says("每月三千七")
+    worker.says("干了三年")
     worker.says("还在干")
     worker.says("同意")
     chat.run_jobs()

@@ -99,7 +99,7 @@ def test_a_whole_negotiation_while_redis_is_down_is_delivered_once_when_it_retur
         replies = session.scalar(select(func.count()).where(OutboundMessage.channel == "wechat_cs"))
         accepted = session.scalar(select(func.count()).where(Message.direction == "in"))
     assert replies == 1  # the pushed message counted once
-    assert accepted == 4 + 1 + 2 + 1  # the story, the consent, two words, one push: all kept
+    assert accepted == 6 + 1 + 2 + 1  # the story, the consent, two words, one push: all kept
     offline.close()
 
     # Redis is back: `tiaojie worker`'s own start-up (no NLP warm-up).

@@ -115,6 +115,8 @@ def test_no_final_settlement_of_a_work_injury_before_determination(chat: Chat) -
     worker = chat.login("worker", "老黄")
     worker.says("我在鑫达鞋厂上班时手被机器压伤了，厂里不管")
     worker.says("洛江区")
+    worker.says("每月五千")
+    worker.says("干了三年")
     worker.says("还在")
     worker.says("就我自己")
     employer = invite_employer(chat, worker)

@@ -239,6 +239,8 @@ def negotiation(chat: Chat) -> tuple[Person, Person]:
     worker = wechat_login(chat, "relay-worker")
     for text in ("泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四", "洛江区万安街道"):
         worker.says(text)
+    worker.says("每月八千")
+    worker.says("干了两年")
     worker.says("还在上班")
     worker.says("就我自己")
     worker.taps("consent_employer")

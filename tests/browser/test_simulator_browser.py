@@ -40,11 +40,16 @@ def hears(pane: Locator, fragment: str) -> None:
 
 
 def complaint_until_consent(page: Page) -> Locator:
-    """The worker tells the whole story (employer, place, amount) and is asked to consent."""
+    """The worker tells the whole story (employer, place, amount, wage, service) and is asked
+    to consent."""
     worker = phone(page, "劳动者")
     says(worker, "泉州鑫达鞋业有限公司拖欠我三个月工资，一共两万四")
     hears(worker, "您在哪里上班")
     says(worker, "洛江区万安街道")
+    hears(worker, "每个月工资")
+    says(worker, "每月八千")
+    hears(worker, "干了多久")
+    says(worker, "干了两年")
     taps(worker, "还在上班")
     hears(worker, "涉及几个人")
     says(worker, "就我自己")
