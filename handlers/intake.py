@@ -195,7 +195,6 @@ REINTERPRET = {
 def _facts_from(
     text: str, today: date, near: str | None = None, asking: str | None = None
 ) -> dict[str, Any]:
-    # (a county answers the place question; said in passing it only narrows the search)
     """The case facts in a message (``<name>_approx`` marks vague numbers such as 三万多)."""
     extracted = nlp.extract(text, today=today, near=near)
     alias = REINTERPRET.get(asking or "")
@@ -214,7 +213,24 @@ def _facts_from(
             found[f"{name}_approx"] = True
     if "left_date" in found:
         found["employed"] = False
+    _money_by_role(text, found)
     return found
+
+
+def _money_by_role(text: str, found: dict[str, Any]) -> None:
+    """月薪八千 in a complaint is the wage, not the sum in dispute."""
+    roles = answers.money_roles(text, strict=True)
+    wage = roles.get("monthly_wage")
+    if wage is None:
+        return
+    found["monthly_wage"] = _plain(wage.value)
+    if wage.approx:
+        found["monthly_wage_approx"] = True
+    if found.get("amount") == found["monthly_wage"]:
+        found.pop("amount")
+        found.pop("amount_approx", None)
+        if (total := roles.get("amount")) is not None:
+            found["amount"] = _plain(total.value)
 
 
 def _place(fact: nlp.Fact, answered: bool = False) -> dict[str, Any]:
@@ -392,13 +408,16 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     extras = {**_facts_from(text, today, near), **_location(inbound)}
     for name, value in extras.items():
         base = name.removesuffix("_approx")
-        if base in new_facts or base in case.facts or name in new_facts:
+        if base in new_facts or name in new_facts or not _may_fill(case.facts, name, extras):
             continue
         if slot is not None and slot.name == "place" and base == "employer":
             continue  # 晋江市池店镇 is the place, not a company called 晋江市池店
-        if base == "place" and slot is not None and slot.name != "place":
+        said_in_passing = slot is not None and slot.name != "place"
+        if base.startswith("place") and said_in_passing and not _DIVISION_WORD.search(text):
             continue  # "鸿运达鞋材 在万安那边": which 万安 is asked when the place is
         new_facts[name] = value
+        if case.facts.get(f"{base}_approx") and not extras.get(f"{base}_approx"):
+            new_facts[f"{base}_approx"] = False  # an exact figure replaced the estimate
     if (
         slot is not None
         and slot.name == "place"
@@ -412,6 +431,18 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         elif not new_facts:
             return _not_understood(case, slot, asking, inbound.received_at)
     return _advance_intake(case, new_facts, "worker answered", inbound.received_at)
+
+
+_DIVISION_WORD = re.compile(r"[省市区县镇乡旗]|街道")
+
+
+def _may_fill(known: Mapping[str, Any], name: str, extras: Mapping[str, Any]) -> bool:
+    """An extra fills a fact still unknown, or replaces an estimate with an exact figure
+    ("其实俺自己是一万三" after "一人一万多"); it never overwrites what was said exactly."""
+    base = name.removesuffix("_approx")
+    if base not in known:
+        return True
+    return bool(known.get(f"{base}_approx")) and not extras.get(f"{base}_approx")
 
 
 CONFIRM = "confirm:"  # asking: a reading the worker should confirm ("我记成大约一万，对吗？")
@@ -565,9 +596,11 @@ def _answer_to(text: str) -> str:
     return texts.QUESTION_LEGAL if _ABOUT_LAW.search(text) else texts.QUESTION_OTHER
 
 
-def facts_of(inbound: Inbound, near: str | None = None) -> dict[str, Any]:
+def facts_of(
+    inbound: Inbound, near: str | None = None, asking: str | None = None
+) -> dict[str, Any]:
     """Every fact a message states, with the phone's location."""
-    return {**_facts_from(inbound.text, _today(inbound), near), **_location(inbound)}
+    return {**_facts_from(inbound.text, _today(inbound), near, asking), **_location(inbound)}
 
 
 def answer_text(inbound: Inbound) -> str:

@@ -132,7 +132,8 @@ def detect(text: str, action: str | None) -> Intent:
 
 WORDS_PATH = Path(__file__).parent / "data" / "intents.json"
 # Wishes said in words, in the order they are tried: erasing says more than stopping.
-_PLAIN = (("erase", Intent.ERASE), ("withdraw", Intent.WITHDRAW), ("human", Intent.HUMAN))
+# Asking for a person is not stopping: "算了 这个先不问了 能找个人打电话不" wants a person.
+_PLAIN = (("erase", Intent.ERASE), ("human", Intent.HUMAN), ("withdraw", Intent.WITHDRAW))
 _CONSENT_ASKED = ("consent_employer", "consent_mediator")
 _TALK_STATES = ("intake", "awaiting_consent")
 

@@ -104,14 +104,18 @@ def _open_urgent(inbound: Inbound) -> HandlerResult:
 
 
 def place_for_route(inbound: Inbound, case: CaseView | None) -> HandlerResult | None:
-    """After an urgent hand-over without a place: the worker's answer routes the case."""
+    """After an urgent hand-over without a place: the worker's answer routes the case, and
+    whatever else it says (the employer, the sum) is kept for the mediator."""
     assert case is not None
-    found = intake.facts_of(inbound, near=case.facts.get("place_code"))
-    place = {k: v for k, v in found.items() if k in ("place", "place_code", "lat", "lng")}
-    if "place" not in place and "lat" not in place:
-        return None
-    event = CaseEvent(reason="urgent case: the place is known", facts=place, asking="")
-    where = place.get("place") or texts.PLACE_FROM_LOCATION
+    found = intake.facts_of(inbound, near=case.facts.get("place_code"), asking="place")
+    new = {k: v for k, v in found.items() if k not in case.facts}
+    if "place" not in new and "lat" not in new:
+        if not new:
+            return None
+        event = CaseEvent(reason="urgent case: facts noted", facts=new)
+        return HandlerResult(replies=(Reply(texts.URGENT_NOTED_ASK_PLACE),), event=event)
+    event = CaseEvent(reason="urgent case: the place is known", facts=new, asking="")
+    where = new.get("place") or texts.PLACE_FROM_LOCATION
     reply = Reply(texts.URGENT_PLACE_NOTED.format(place=where))
     return HandlerResult(replies=(reply,), effects=(RouteCase(),), event=event)
 

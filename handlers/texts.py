@@ -188,6 +188,7 @@ URGENT_REPLIES = {
 }
 URGENT_PERSON = "我已经请工作人员马上联系您。"
 URGENT_ASK_PLACE = "您现在在哪个城市、哪个区县？告诉我，好找离您最近的调解组织。"
+URGENT_NOTED_ASK_PLACE = "记下了。您现在在哪个城市、哪个区县？好找离您最近的调解组织。"
 URGENT_PLACE_NOTED = "好的，地点：{place}。正在请当地的调解组织尽快联系您。"
 URGENT_TO_MEDIATOR = "紧急：劳动者刚才的消息显示可能有人身安全危险，请立即联系劳动者。"
 WORK_INJURY_FIRST = (

@@ -100,9 +100,11 @@ def _before(text: str, q: Quantity) -> str:
 # Money ------------------------------------------------------------------------------------
 
 
-def money_roles(text: str) -> dict[str, Quantity]:
+def money_roles(text: str, strict: bool = False) -> dict[str, Quantity]:
     """amount (owed in all) and monthly_wage in an answer about money, by the words around
-    each figure; a bare figure is ``bare`` (the question asked decides what it is)."""
+    each figure; a bare figure is ``bare`` (the question asked decides what it is). ``strict``
+    (a whole complaint, not an answer): 工资 alone does not make a figure the monthly wage."""
+    monthly = ("money", "monthly_strict") if strict else ("money", "monthly")
     roles: dict[str, Quantity] = {}
     text = _INNER_APPROX.sub(r"\1\3\2", text)
     for q in quantities(text):
@@ -114,7 +116,7 @@ def money_roles(text: str) -> dict[str, Quantity]:
         before = _before(text, q)
         if _rule("money", "daily").search(before) or re.match(r"^(?:一天|每天|/天)", after):
             continue
-        if _rule("money", "monthly").search(before) or _rule("money", "monthly_after").match(after):
+        if _rule(*monthly).search(before) or _rule("money", "monthly_after").match(after):
             roles.setdefault("monthly_wage", q)
         elif _rule("money", "total").search(before) or re.search(r"个月的?$", before):
             roles["amount"] = q
