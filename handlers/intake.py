@@ -467,6 +467,8 @@ def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[st
     if value is None:
         return {}
     facts: dict[str, Any] = {slot.name: value}
+    if slot.name == "employed" and value is False and (left := _left_date(text, today)):
+        facts["left_date"] = left  # 十一月底辞工了: gone, and when
     if slot.name == "headcount" and (crowd := answers.people(text)) and crowd.approx:
         facts["headcount_approx"] = True
     if slot.name in ("amount", "monthly_wage"):

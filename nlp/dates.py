@@ -32,7 +32,7 @@ DATE = re.compile(
             rf"(?<![0-9年.个])(?P<m4>{_N})月(?:份)?"
             rf"(?:(?P<d4>{_N})[日号]|(?P<d4b>[0-9]{{1,2}})(?![0-9个人元块万千百天年月])"
             rf"|(?P<p4>{_PART})|(?=份)|(?<=份)|(?=[走离辞关完结不没停])|(?=\s*$))",
-            r"(?P<rw>上周|上礼拜|上星期|这周|本周|这礼拜|这星期|上上周|上上礼拜)",
+            r"(?P<rw>上上周|上上礼拜|上周|上礼拜|上星期|这周|本周|这礼拜|这星期)(?P<wd>[一二三四五六日天])?",
             r"(?P<ry3>今年|去年|前年)(?P<p5>底|初|年底|年初|年末)",
             rf"(?P<ago>{_N}|半)(?:个)?(?P<agou>月|天|年|周|礼拜|星期)(?:以)?前",
             r"(?<![0-9.])(?P<m5>[0-9]{1,2})\.(?P<d5>[0-9]{1,2})[日号]",
@@ -92,6 +92,9 @@ def _build(m: re.Match[str], today: date) -> tuple[date, str] | None:
     if g["rd"]:
         return today + timedelta(days=_DAYS[g["rd"]]), "day"
     if g["rw"]:
+        if g["wd"]:  # 上周五: that weekday of that week
+            monday = today - timedelta(days=today.weekday() + _WEEKS[g["rw"]])
+            return monday + timedelta(days="一二三四五六日天".index(g["wd"]) % 7), "day"
         return today - timedelta(days=_WEEKS[g["rw"]]), "month"
     if g["ry3"]:
         said = today.year + _YEARS[g["ry3"]]
