@@ -1,7 +1,8 @@
 """What a party wants from a message, read before anything else, in every state: danger first
 (the classifier's one urgency detector), then a tapped action, a command word, and the same
-wishes in plain words (data/intents.json): a person, stop, erase, yes or no to the consent
-being asked, a correction, a question. Only then does the stage's handler read the facts."""
+wishes in plain words (data/intents.json), in this order: erase, a correction, yes or no to
+the consent being asked, a person, stop, a question. Only then does the stage's handler read
+the facts."""
 
 from __future__ import annotations
 

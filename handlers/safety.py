@@ -54,7 +54,10 @@ def urgent(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         return _open_urgent(inbound)
     flags = case.flags if URGENT in case.flags else (*case.flags, URGENT)
     moves = _TO_PERSON.get(case.state, ())
-    place_known = bool(case.facts.get("place_code") or case.facts.get("lat"))
+    said = intake.facts_of(inbound, near=case.facts.get("place_code"))
+    new_facts = {k: v for k, v in said.items() if k not in case.facts} if moves else {}
+    known = {**case.facts, **new_facts}
+    place_known = bool(known.get("place_code") or known.get("lat"))
     effects: list[Effect] = []
     if moves:
         if case.state is CaseState.NEGOTIATING:
@@ -67,6 +70,7 @@ def urgent(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         moves=moves,
         rule=rules.EMERGENCY.code,
         flags=flags,
+        facts=new_facts or None,  # "不想活了 老板欠我两万": the claim is still recorded
         asking="" if place_known or not moves else "place",
     )
     replies = _answer(inbound, True, place_known or not moves)

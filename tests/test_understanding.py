@@ -177,6 +177,13 @@ def test_mid_intake_despair_gets_a_hotline_and_a_person_not_the_next_question() 
     assert not any("拖欠了几个月" in reply for reply in replies)
 
 
+def test_the_claim_said_in_despair_is_still_recorded() -> None:
+    worker = worker_with("泉州鑫达鞋业有限公司拖欠我工资")
+    worker.says("活不下去了 老板欠我两万块")
+    assert facts(worker)["amount"] == 20000
+    assert worker.case is not None and worker.case.state.value == "escalated"
+
+
 def test_a_first_message_in_danger_opens_the_case_and_hands_it_over() -> None:
     worker = worker_with("我要跳楼 老板欠我2万不给")
     assert worker.case is not None and worker.case.state.value == "escalated"
