@@ -45,7 +45,7 @@ FALLBACK_TEXTS = (
     "试用期被开除，说我不符合录用条件，可是没给过任何考核",
 )
 FLOOR_DB = "floor.db"
-TARGET_RATIO = 0.35  # issue 10: ≥ 35 % of bare Flask req/s
+TARGET_RATIO = 0.35  # target: ≥ 35 % of bare Flask req/s
 TARGET_P99_MS = 25.0  # at 16 connections on 2 cores
 TARGET_WORKER_RSS_MB = 200.0
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "complaints" / "dev.jsonl"
-MIN_RATIO = 0.6  # issue 4: classify ≥ 60 % of raw jieba.lcut
+MIN_RATIO = 0.6  # target: classify ≥ 60 % of raw jieba.lcut
 
 
 def load_texts(path: Path) -> list[str]:

@@ -39,7 +39,7 @@ from benchmarks.http_bench import complaint_texts
 from benchmarks.loadgen import SEQ, LoadResult, Template, load_average, run_load
 
 TOKEN = "benchtoken"
-TARGET_TIMES_WEROBOT = 2.5  # issue 10: ≥ 2.5 × WeRoBot-with-session req/s
+TARGET_TIMES_WEROBOT = 2.5  # target: ≥ 2.5 × WeRoBot-with-session req/s
 TARGET_P99_MS = 25.0
 PUSH = (
     "<xml><ToUserName><![CDATA[gh_0a1b2c3d4e5f]]></ToUserName>"

@@ -1,4 +1,4 @@
-"""Administrators' and mediators' desk API under /api/v1 (issue 8): statistics reports, the
+"""Administrators' and mediators' desk API under /api/v1: statistics reports, the
 risk ledger (风险台账) and the deadlines a person must watch."""
 
 from __future__ import annotations

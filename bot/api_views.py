@@ -141,7 +141,7 @@ def _audit_reads(
     session: Session, party: Party, cases: list[Case], what: str, now: datetime
 ) -> None:
     """Every read of a case by someone other than its worker is in the audit trail
-    (issue 10; PIPL-23: who saw what the worker shared), in one INSERT."""
+    (PIPL-23: who saw what the worker shared), in one INSERT."""
     if cases:
         queries.audit_reads(
             session, now, party.id, [c.id for c in cases], {"via": "api", "what": what}

@@ -48,13 +48,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Flask:
     runtime = runtimes.install(Runtime(settings, clock))
     app.extensions["tiaojie"] = runtime
     logs.install_request_log(app)  # method, route, status, duration, party: never bodies
-    ratelimit.install(app, runtime)  # 429 and per-surface 413 before any view (issue 10)
+    ratelimit.install(app, runtime)  # 429 and per-surface 413 before any view
     app.register_blueprint(api)
-    app.register_blueprint(admin)  # reports, risk ledger, deadlines (issue 8)
+    app.register_blueprint(admin)  # reports, risk ledger, deadlines
     app.register_blueprint(account)  # WeChat login, logout, subscriptions
     app.register_blueprint(openapi)  # /api/v1/openapi.json
     app.register_blueprint(wechat)  # /wechat/push
-    app.register_blueprint(console)  # /console: mediator and admin web pages (issue 9)
+    app.register_blueprint(console)  # /console: mediator and admin web pages
     app.register_blueprint(simulator)  # /simulator, outside production
     app.add_url_rule("/healthz", "healthz", _healthz)
     _register_errors(app)

@@ -23,7 +23,7 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-# --- privacy and limits (issue 10) -----------------------------------------------------------
+# --- privacy and limits -----------------------------------------------------------
 
 LOG_FORMATS = ("text", "json")
 
@@ -120,7 +120,7 @@ class Settings:
     max_text_chars: int = 2000  # longer chat messages are refused with a clear error
     max_body_bytes: int = 64 * 1024
     session_days: int = 30  # lifetime of a login token
-    # Privacy and limits (issue 10): requests per minute, log format, retention (bot/retention.py)
+    # Privacy and limits: requests per minute, log format, retention (bot/retention.py)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     log_format: str = "text"  # "json" in production: one JSON object a line

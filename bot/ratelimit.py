@@ -1,4 +1,4 @@
-"""Rate and size limits for every request (issue 10), shared by all processes through Redis.
+"""Rate and size limits for every request, shared by all processes through Redis.
 
 Fixed one-minute windows: one Lua call per request increments every counter the request
 touches (its party's and its IP's) and returns them; over a budget the answer is 429 with

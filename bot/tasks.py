@@ -268,7 +268,7 @@ def requeue_pending(runtime: Runtime) -> int:
     return len(pending) + len(deadlines)
 
 
-# --- retention (issue 10) --------------------------------------------------------------------
+# --- retention --------------------------------------------------------------------
 
 PURGE_HOUR = 3  # Beijing time: the quietest hour
 PURGE_LATE = timedelta(days=1)

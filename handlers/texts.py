@@ -160,7 +160,7 @@ ERRORS = {
     "already_done": "这件事已经办过了。",
     "invitation_used": "这个邀请已经使用过或已过期，请让劳动者重新发送。",
 }
-# Privacy and limits (issue 10): too many requests in a minute (bot/ratelimit.py).
+# Privacy and limits: too many requests in a minute (bot/ratelimit.py).
 ERRORS["rate_limited"] = "操作太频繁了，请{seconds}秒后再试。"
 
 # Triage: how the case will be handled, and why (every reason cites its rule).
@@ -415,7 +415,7 @@ RISK_COLLECTIVE = "集体争议（{headcount}人）"
 RISK_URGENT = "紧急情况"
 RISK_ALERT_NOTICE = "风险预警：{kind}，{place}，案件{case_id}。"
 
-# The WeChat channel (issue 7): login, customer-service chat, notifications, content security.
+# The WeChat channel: login, customer-service chat, notifications, content security.
 ERRORS.update(
     {
         "missing_code": "缺少登录凭证 code，请重新打开小程序。",
@@ -458,7 +458,7 @@ MEDIATION_NOT_PAID = (
 NOT_PAID_TO_EMPLOYER_MEDIATED = "劳动者反映调解协议第{n}期款项未收到，可能申请仲裁或支付令。"
 EMPLOYER_CONTACT_NOTED = "已记下单位的联系电话，只提供给处理案件的调解员。"
 
-# Statistics reports (统计报告), the risk ledger (风险台账) and deadline lists (issue 8).
+# Statistics reports (统计报告), the risk ledger (风险台账) and deadline lists.
 ERRORS.update(
     {
         "bad_date": "日期“{field}”格式不正确，请写成 YYYY-MM-DD，例如 2026-01-31。",
@@ -500,7 +500,7 @@ REPORT_SUMMARY = {
     "amount_paid": "已履行金额合计（元，回访确认）",
     "overdue_deadlines": "当前逾期未处理的期限数",
     "expired_deadlines": "到期触发的法定期限数（不含付款回访）",
-    "collective_cases": "集体争议案件数（10人以上，LDMAL-7）",
+    "collective_cases": "集体争议案件数（10人以上，劳动争议调解仲裁法第七条）",
     "risk_cases": "列入风险台账的案件数",
 }
 REPORT_FOLLOWUP = {
@@ -549,7 +549,7 @@ RISK_CSV_HEADERS = (
     "原因",
 )
 
-# The mediator and admin web console (issue 9): messages its code produces. The pages' static
+# The mediator and admin web console: messages its code produces. The pages' static
 # labels live in the templates (bot/templates/console/).
 CONSOLE = {
     "login_failed": "用户名或密码不正确。",

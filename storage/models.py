@@ -287,7 +287,7 @@ class RiskAlert(Base):
     created_at: Mapped[datetime]
 
 
-# --- the WeChat channel (issue 7) ------------------------------------------------------------
+# --- the WeChat channel ------------------------------------------------------------
 
 
 class CourtReferral(Base):
@@ -364,7 +364,7 @@ class OutboundDetail(Base):
     relay_words_enc: Mapped[str | None] = mapped_column(Text)  # the words as shown, encrypted
 
 
-# --- the web console (issue 9) ---------------------------------------------------------------
+# --- the web console ---------------------------------------------------------------
 
 
 class ConsoleAccount(Base):

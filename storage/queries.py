@@ -652,7 +652,7 @@ def _erase_details(session: Session, case: Case, now: datetime) -> None:
     withdraw_consents(session, case.id, now)
 
 
-# --- retention (issue 10): what the daily purge erases (bot/retention.py) --------------------
+# --- retention: what the daily purge erases (bot/retention.py) --------------------
 
 CASE_PURGED = "case_purged"  # the audit action that marks a case done (the purge is idempotent)
 RETENTION_RULE = rules.RETENTION.code  # PIPL-19: kept no longer than the purpose needs
@@ -1017,7 +1017,7 @@ def consent_recipients(session: Session, case_id: str) -> tuple[str, ...]:
     return tuple(sorted(set(session.scalars(query))))
 
 
-# --- the WeChat channel (issue 7) ------------------------------------------------------------
+# --- the WeChat channel ------------------------------------------------------------
 
 
 def wechat_party(
@@ -1277,7 +1277,7 @@ def employer_cases(session: Session, key: str | None, since: datetime) -> int:
     return int(session.scalar(query) or 0)
 
 
-# --- statistics, the risk ledger and deadline lists (issue 8) --------------------------------
+# --- statistics, the risk ledger and deadline lists --------------------------------
 
 VISIBLE_TO_ORG = ("offered", "accepted", "closed")
 
@@ -1608,7 +1608,7 @@ def visible_deadlines(
     return [(row, bool(late)) for row, late in session.execute(query)]
 
 
-# --- the web console (issue 9) ---------------------------------------------------------------
+# --- the web console ---------------------------------------------------------------
 
 HELD = "held"  # purpose of the row telling a sender their words were held (bot/outbound.py)
 HELD_DECISIONS = ("released", "dropped")  # purposes of the rows a mediator's decision makes

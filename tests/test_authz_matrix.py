@@ -292,7 +292,7 @@ ROWS = (
 NOT_AT_THE_CONSOLE = dict.fromkeys(ROLES, LOGIN)  # bearer tokens mean nothing there
 CONSOLE_PUBLIC = dict.fromkeys(ROLES, OK)
 CONSOLE_SIGNED_IN = {**NOT_AT_THE_CONSOLE, "mediator": OK, "other_mediator": OK, "admin": OK}
-# The console's administrators oversee every case (issue 9) but do not talk in it.
+# The console's administrators oversee every case but do not talk in it.
 CONSOLE_CASE_READ = {**CONSOLE_SIGNED_IN, "other_mediator": HIDDEN}
 CONSOLE_CASE_WRITE = {**CONSOLE_CASE_READ, "admin": FORBIDDEN}
 CONSOLE_ADMIN = {**NOT_AT_THE_CONSOLE, "mediator": FORBIDDEN, "other_mediator": FORBIDDEN}
@@ -750,7 +750,7 @@ def test_lists_show_case_a_only_to_its_parties(world: World) -> None:
         cases = {c["id"] for c in person.get("/api/v1/cases").get_json()["cases"]}
         assert (world.case_a in cases) == (role in parties), role
         deadlines = {d["case_id"] for d in person.get("/api/v1/deadlines").get_json()["deadlines"]}
-        # The administrators' desk watches every clock (issue 8); nobody else sees case A's.
+        # The administrators' desk watches every clock; nobody else sees case A's.
         assert (world.case_a in deadlines) <= (role in parties | {"admin"}), role
         inbox = person.get("/api/v1/inbox").get_json()["items"]
         assert (world.inbox_id in {i["id"] for i in inbox}) == (role == "worker"), role

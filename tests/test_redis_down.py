@@ -49,7 +49,7 @@ def test_messages_are_accepted_once_and_notifications_wait_for_redis(
         assert session.scalar(select(OutboundMessage.status)) == "sent"
 
 
-# --- issue 10: what needs Redis says so in Chinese; nothing accepted meanwhile is lost ------------
+# --- what needs Redis says so in Chinese; nothing accepted meanwhile is lost ------------
 
 
 def _offline(settings: Settings) -> Flask:

@@ -1,4 +1,4 @@
-"""The mediator and administrator web console (issue 9): server-rendered pages under /console.
+"""The mediator and administrator web console: server-rendered pages under /console.
 
 Mediators reach /console/ (their organization's cases); administrators also /console/admin/.
 Everything a mediator does to a case goes through the same dispatch pipeline as chat

@@ -429,7 +429,7 @@ def overrule(case_id: str) -> ResponseReturnValue:
     return _back(case_id)
 
 
-# --- held relays (content security, issue 7) -------------------------------------------------
+# --- held relays (content security) -------------------------------------------------
 
 RELAY_DECISIONS = {"release": "released", "drop": "dropped"}
 
