@@ -26,6 +26,8 @@ from bot.app import create_app
 from bot.clock import CHINA, Clock
 from bot.config import RateLimits, Settings
 from bot.runtime import Runtime
+from handlers.consent import ASKING
+from handlers.intake import SLOT_BY_NAME
 from storage.db import Store
 from storage.kv import EmbeddedRedis
 
@@ -33,21 +35,8 @@ MAX_TURNS = 40  # worker messages per dialogue, the opening included
 LOOP_ASKS = 4  # the same question asked this many times in a row is a loop
 SKIP = "跳过"
 CONFIRM = "对"  # the answer to a read-back ("confirm:<fact>")
-SLOTS = frozenset(
-    {
-        "employer",
-        "place",
-        "amount",
-        "months",
-        "monthly_wage",
-        "service_months",
-        "employed",
-        "left_date",
-        "headcount",
-        "consent_employer",
-        "consent_mediator",
-    }
-)
+# What a dialogue's `answers` can answer: the intake's questions and the two consents.
+SLOTS = frozenset(SLOT_BY_NAME) | frozenset(ASKING.values())
 FACT_KEYS = (
     "employer",
     "place_code",

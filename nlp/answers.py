@@ -17,6 +17,7 @@ from typing import Any
 
 from nlp import regions
 from nlp.numbers import parse_cn_number
+from nlp.taxonomy import load
 
 DATA_PATH = Path(__file__).parent / "data" / "answers.json"
 _CLAUSE = re.compile(r"[\s,，。;；、!！?？~～…]+")
@@ -27,8 +28,15 @@ NUMERAL = re.compile(
     rf"|(?P<range>[一二三四五六七八九](?=[二三四五六七八九](?:[十百千万]|[个人名位号天块元])))?"
     rf"(?P<cn>[{_CN}]+)"
 )
-_APPROX_AFTER = re.compile(r"^(?:多|来|余|几|出头|左右|上下|把)")
-_APPROX_BEFORE = re.compile(r"(?:大约|大概|约|差不多|将近|快|估计|可能|好像)$")
+
+
+@lru_cache(maxsize=1)
+def _approx() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The estimate markers after and before a figure, shared with nlp.extract (taxonomy)."""
+    cfg = load().extract
+    after = "|".join(map(re.escape, sorted(cfg["approx_suffixes"], key=len, reverse=True)))
+    before = "|".join(map(re.escape, sorted(cfg["approx_prefixes"], key=len, reverse=True)))
+    return re.compile(rf"^(?:{after})"), re.compile(rf"(?:{before})$")
 
 
 @lru_cache(maxsize=1)
@@ -86,8 +94,9 @@ def quantities(text: str) -> list[Quantity]:
             low = parse_cn_number(m.group("range"))
             if unit and low:
                 value = low * unit
-        approx = bool(m.group("range")) or bool(_APPROX_AFTER.match(text[m.end() :]))
-        approx = approx or bool(_APPROX_BEFORE.search(text[: m.start()]))
+        after, before = _approx()
+        approx = bool(m.group("range")) or bool(after.match(text[m.end() :]))
+        approx = approx or bool(before.search(text[: m.start()]))
         found.append(Quantity(value, approx, m.start(), m.end()))
     return found
 
