@@ -404,8 +404,9 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         return _confirmed(inbound, case, asking.removeprefix(CONFIRM))
     slot = SLOT_BY_NAME.get(asking.removeprefix(AGAIN))
     today, near = _today(inbound), case.facts.get("place_code")
-    new_facts = _slot_facts(slot, text, today, near) if slot else {}
-    extras = {**_facts_from(text, today, near), **_location(inbound)}
+    said = _facts_from(text, today, near, asking=slot.name if slot else None)
+    new_facts = _slot_facts(slot, text, today, near, said) if slot else {}
+    extras = {**said, **_location(inbound)}
     for name, value in extras.items():
         base = name.removesuffix("_approx")
         if base in new_facts or name in new_facts or not _may_fill(case.facts, name, extras):
@@ -452,10 +453,18 @@ _CONFIRMED_FACTS = ("amount", "monthly_wage")  # an estimate of these is read ba
 _CONFIRMED = re.compile(r"^(?:对|是|嗯|没错|没问题|差不多|对的|是的|大概|就这样|行|可以|好)")
 
 
-def _slot_facts(slot: Slot, text: str, today: date, near: str | None) -> dict[str, Any]:
-    """The facts an answer gives for the slot it answers (with ``<name>_approx``)."""
+def _slot_facts(
+    slot: Slot,
+    text: str,
+    today: date,
+    near: str | None,
+    said: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The facts an answer gives for the slot it answers (with ``<name>_approx``); ``said``:
+    the message's facts already read for this question, when the caller has them."""
     if slot.name == "place":
-        said = _facts_from(text, today, near, asking="place")
+        if said is None:
+            said = _facts_from(text, today, near, asking="place")
         place = {k: v for k, v in said.items() if k.startswith("place")}
         if "place" not in place and _PLACE_WORDS.search(text) and (name := _free_text(text)):
             place["place"] = name  # 万安街道 with no county known: kept as said, asked no more
