@@ -226,24 +226,28 @@ def people(text: str) -> Quantity | None:
 # A name, not a description ------------------------------------------------------------------
 
 
-def proper_name(name: str, text: str) -> bool:
+def proper_name(name: str, here: str | None) -> bool:
     """Whether a workplace named in passing has a name of its own: 泉州鑫达鞋业 and 晋江永兴鞋材厂
     do (鑫达, 永兴), 藁城塑料厂 (the place worked in and a trade), 怀孕了才发现公司 and
     一个汽车服务公司 do not. A place in the name counts as a name unless it is where the
-    message says the work is (永兴 is a county in Hunan, not the 晋江 the worker is in)."""
+    message says the work is (永兴 is a county in Hunan, not the 晋江 the worker is in).
+    ``here``: the division code the message names, if any."""
     cfg = _rules()["employer"]
-    if re.search(r"了|说|发现|到期|在|被|把|让|给|要|没", name):
+    if _re(cfg["not_proper"]).search(name):
         return False
-    here = regions.resolve(text)
-    chain = set(regions.gazetteer().chain(here.code)) if here is not None else set()
+    if len(_re(cfg["suffix"]).sub("", name)) <= 2:
+        return False  # 焦化厂, 洗车店, 派遣公司: what kind of place, not which one
+    places = regions.gazetteer()
+    chain = set(places.chain(here)) if here else set()
     rest = name
-    for mention in regions.gazetteer().mentions(name):
-        local = not chain or any(
-            code in chain or here.code in regions.gazetteer().chain(code)  # type: ignore[union-attr]
-            for code in mention.candidates
+    for mention in places.mentions(name):
+        local = bool(here) and any(
+            code in chain or here in places.chain(code) for code in mention.candidates
         )
         if local:
             rest = rest.replace(name[mention.start : mention.end], " ", 1)
+    if here and (town := places.township_in(rest, here[:6])):  # 九亭电子厂 in 松江
+        rest = rest[: town[1]] + " " * (town[2] - town[1]) + rest[town[2] :]
     rest = _re(cfg["trades"]).sub(" ", rest)
     rest = _re(cfg["fillers"]).sub(" ", rest)
     return len(re.sub(r"[\s\W\d]", "", rest)) >= 2

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from nlp.extract import headcount as extract_headcount
-from nlp.features import FOLD_PATH, Folding, NegationScope, Vocabulary, build_folding, folding, scan
+from nlp.features import FOLD_PATH, Folding, NegationScope, build_folding, folding
 from nlp.taxonomy import DATA_PATH, LABOR_CONTEXT, NOT_LABOR, Negation, Taxonomy, first_chars, load
 from nlp.tokenizer import LazySegmentation
 
@@ -284,7 +284,7 @@ def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ..
 @dataclass(frozen=True)
 class _UrgentKind:
     name: str
-    terms: Vocabulary
+    terms: re.Pattern[str] | None  # the kind's literal terms as one alternation, longest first
     patterns: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...]
 
 
@@ -301,7 +301,7 @@ def build_urgent(raw: Mapping[str, Any]) -> UrgentRules:
     kinds = tuple(
         _UrgentKind(
             name,
-            Vocabulary.of(term.lower() for term in spec.get("terms", ())),
+            _alternation(term.lower() for term in spec.get("terms", ())),
             tuple((re.compile(rx), first_chars(rx)) for rx in spec.get("patterns", ())),
         )
         for name, spec in raw["kinds"].items()
@@ -311,6 +311,12 @@ def build_urgent(raw: Mapping[str, Any]) -> UrgentRules:
     return UrgentRules(kinds, scope)
 
 
+def _alternation(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex for many literal terms: the scan runs in C, once per kind and message."""
+    ordered = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+
 @lru_cache(maxsize=1)
 def urgent_rules() -> UrgentRules:
     """The packaged urgency rules."""
@@ -318,11 +324,8 @@ def urgent_rules() -> UrgentRules:
         return build_urgent(json.load(fh))
 
 
-_NO_NEGATION = NegationScope((), 0, "", ())
-
-
 def _urgent_spans(folded: str, kind: _UrgentKind, rules: UrgentRules) -> list[tuple[int, int]]:
-    spans = [(h.start, h.end) for h in scan(folded, kind.terms, _NO_NEGATION)]
+    spans = [m.span() for m in kind.terms.finditer(folded)] if kind.terms else []
     present: set[str] | None = None
     for regex, first in kind.patterns:
         if first is not None:

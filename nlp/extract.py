@@ -307,7 +307,8 @@ def extract(text: str, today: date | None = None, near: str | None = None) -> di
     facts = _number_facts(mask_long_runs(_without_personal(text)), cfg)
     place = _place(text, near)
     employer = _employer(text, cfg) or _named_after_place(text, place, cfg)
-    if employer is not None and answers.proper_name(str(employer.value), text):
+    here = str(place.detail["code"]) if place is not None and place.detail else None
+    if employer is not None and answers.proper_name(str(employer.value), here):
         facts["employer"] = employer
     # Only a county or township can be routed to its mediation centre (design.md, routing
     # step 5): for a bare 泉州 or 安徽 intake still asks where (nlp.regions.resolve has it).
