@@ -83,11 +83,13 @@ def _positive(answer: str) -> int | float | None:
 
 def _months_answer(answer: str) -> int | float | None:
     """拖欠了几个月: "三个月", "半年", or a bare "3" (never "一万二": that is money)."""
+    money = answers.money_roles(answer)
+    if "monthly_wage" in money:
+        return None  # 一个月也就挣个五六千: a wage, not one month unpaid
     months = duration_months(answer)
     if months:
         return _plain(months)
     value = _positive(answer)
-    money = answers.money_roles(answer)
     return value if value is not None and value <= 36 and not money else None
 
 
@@ -427,11 +429,16 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     ):
         new_facts["place"] = texts.PLACE_FROM_LOCATION  # the phone's location stands in
     if slot is not None and slot.name not in new_facts:
-        if answers.is_unknown(text):
-            new_facts.update(_unknown(case, slot.name))
+        if answers.is_unknown(text) or (asking.startswith(AGAIN) and new_facts):
+            new_facts.update(_unknown(case, slot.name))  # said other things twice: move on
         elif not new_facts:
             return _not_understood(case, slot, asking, inbound.received_at)
-    return _advance_intake(case, new_facts, "worker answered", inbound.received_at)
+    result = _advance_intake(case, new_facts, "worker answered", inbound.received_at)
+    event = result.event
+    if slot is not None and event is not None and event.asking == slot.name:
+        # Other facts came, not this one: the same question once more, then it is skipped.
+        result = replace(result, event=replace(event, asking=AGAIN + slot.name))
+    return result
 
 
 _DIVISION_WORD = re.compile(r"[省市区县镇乡旗]|街道")

@@ -5,7 +5,9 @@ claim in the same message is still recorded, and nothing of it is relayed to the
 
 Handing the case to a mediation organization before the worker has answered the consent
 question rests on PIPL-13 (processing needed to protect a person's life and health in an
-emergency); the audit trail records that rule on the move.
+emergency); the audit trail records that rule on the move. Without a place the case waits
+for the worker to say where before it is routed; the urgent risk alert reaches the supervisors
+at once either way.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def urgent(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     if moves:
         if case.state is CaseState.NEGOTIATING:
             effects.append(CancelDeadlines())
-        effects.append(RouteCase())
+        if place_known:  # else the place is asked first; supervisors hear of it meanwhile
+            effects.append(RouteCase())
     elif (mediator := _mediator(case)) is not None:
         effects.append(Notify(mediator, texts.URGENT_TO_MEDIATOR))
     event = CaseEvent(
@@ -102,7 +105,7 @@ def _open_urgent(inbound: Inbound) -> HandlerResult:
     registered = [e for e in opened.effects if isinstance(e, Notify)]
     return HandlerResult(
         replies=_answer(inbound, True, place_known),
-        effects=(*registered, RouteCase()),
+        effects=(*registered, *((RouteCase(),) if place_known else ())),
         event=new,
     )
 

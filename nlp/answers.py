@@ -172,9 +172,9 @@ def _clean(clause: str, cfg: dict[str, Any]) -> str | None:
         return None
     if _re(cfg["person_name"]).search(name) or is_unknown(name):
         return None
-    place = regions.resolve(name)
-    if place is not None and place.end - place.start >= len(name) - 1:
-        return None  # 泉州丰泽区: a place, not a name
+    named = sum(m.end - m.start for m in regions.gazetteer().mentions(name))
+    if named >= len(name) - 1:
+        return None  # 泉州丰泽区 / 白沙镇: a place, not a name
     return name
 
 
