@@ -543,10 +543,16 @@ def corrected_facts(
 ) -> dict[str, Any]:
     """What a correction says, each fact read by its role; a bare sum replaces the figure it
     is closest to (两万五 corrects the amount 23000, not the wage 7000)."""
-    facts = {k: v for k, v in _facts_from(text, today, near).items() if k != "employer"}
-    if _EMPLOYER_CUE.search(text) and (name := answers.employer_name(_after_cue(text))):
+    said = _after_cue(text)  # 不是宝安 是龙岗: what is denied is not read
+    place_known = "place" in old  # a county then replaces the place, as an answer would
+    found = _facts_from(said, today, near, asking="place" if place_known else None)
+    facts = {k: v for k, v in found.items() if k != "employer"}
+    if not {"months", "service_months"} & set(facts) and (months := duration_months(said)):
+        facts[_closest_duration(months, old)] = _plain(months)  # 不对 是四个月
+    name = answers.employer_name(said) if _EMPLOYER_CUE.search(text) else None
+    if name and answers.proper_name(name, near):  # 厂里说不是他们的问题 names nobody
         facts["employer"] = name
-    roles = answers.money_roles(text)
+    roles = answers.money_roles(said)
     for role in ("amount", "monthly_wage"):
         if role in roles:
             facts[role] = _plain(roles[role].value)
@@ -558,12 +564,26 @@ def corrected_facts(
 
 
 def _after_cue(text: str) -> str:
-    """单位是宏发建材 不是那个 → 宏发建材: the part after the correction's own words."""
+    """单位是宏发建材 不是那个 → 宏发建材, 不是宝安 是龙岗 → 龙岗: what the correction says
+    instead, without its own words and without what it denies."""
     text = re.sub(
-        r"(?:刚才)?(?:说错了|搞错了|弄错了|打错了|写错了|记错了|不对)[，,。 ]*", " ", text
+        r"(?:刚才?|前面|之前|上面|我|单位|公司|厂名?|店名?|名字|名称|的)*"
+        r"(?:说错了|搞错了|弄错了|打错了|写错了|记错了|不对)[，,。 ]*",
+        " ",
+        text,
     )
-    text = re.sub(r"不是(?:那个|这个|那家|这家)[^，,。 ]*", " ", text)
-    return re.sub(r"^[\s，,。]*(?:单位|公司|厂名?|店名?|名字)(?:应该)?(?:是|叫)?", "", text.strip())
+    text = re.sub(r"不是[^，,。\s是]*", " ", text)  # 不是鞋业 / 不是那个: the name replaced
+    text = re.sub(r"^[\s，,。]*(?:单位|公司|厂名?|店名?|名字)?(?:应该)?(?:是|叫)", "", text.strip())
+    return text.strip()
+
+
+def _closest_duration(months: float, old: Mapping[str, Any]) -> str:
+    """A bare duration in a correction: the months unpaid, unless only the length of service
+    was known, or it is closer to that."""
+    known = [n for n in ("months", "service_months") if isinstance(old.get(n), int | float)]
+    if not known:
+        return "months"
+    return min(known, key=lambda n: abs(months - float(old[n])))
 
 
 def _closest(value: float, old: Mapping[str, Any]) -> str:
@@ -653,8 +673,8 @@ def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     new_facts = corrected_facts(
         answer_text(inbound), case.facts, _today(inbound), case.facts.get("place_code")
     )
-    if not new_facts:
-        return consent.reask(inbound, case)
+    if all(case.facts.get(name) == value for name, value in new_facts.items()):
+        return consent.reask(inbound, case)  # nothing new: the consent is still the question
     return _advance_intake(case, new_facts, "worker corrected the facts", inbound.received_at)
 
 

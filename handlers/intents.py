@@ -110,7 +110,7 @@ COMMANDS: dict[str, Intent] = {
     "还没收到": Intent.NOT_PAID,
 }
 
-_TRIM = " \t\r\n。．.!！~～,，、"
+_TRIM = "…⋯ \t\r\n。．.!！~～,，、"
 
 
 # Commands that lead a longer message: "调解成功：单位支付两万，月底前付清".
@@ -158,6 +158,8 @@ def consent_answer(text: str) -> bool | None:
     if not text:
         return None
     words = _words()
+    if words["consent_if"].search(text):  # 要是他不理咋办: a question, not an answer
+        return None
     if words["consent_yes_start"].search(text):  # 可以 但别说是我找的: yes, with a wish
         return True
     if words["consent_no"].search(text):

@@ -84,8 +84,12 @@ def quantities(text: str) -> list[Quantity]:
     found = []
     for m in NUMERAL.finditer(text):
         raw = m.group("arabic") or m.group("cn")
-        if not raw or (raw in ("十", "百", "千", "万") and not m.group("range")):
+        bare_unit = raw in ("十", "百", "千", "万") and not m.group("range")
+        if bare_unit and m.start() and text[m.start() - 1] == "几" and raw == "十":
+            found.append(Quantity(20, True, m.start() - 1, m.end()))  # 几十个人: twenty or more
             continue
+        if bare_unit and not (raw in ("十", "百") and re.match(r"[几多来余]", text[m.end() :])):
+            continue  # 十几个人 / 百来号人: ten, a hundred or more
         value = parse_cn_number(raw)
         if value is None or (isinstance(value, float) and value != value):
             continue
@@ -183,7 +187,8 @@ def _clean(clause: str, cfg: dict[str, Any]) -> str | None:
 
 def employed(text: str) -> bool | None:
     """Still working there (True), left (False), or not said (None). The first cue decides:
-    "还在 月底走" is still there; a leaving still to come ("月底就不让来了") is too."""
+    "还在 月底走" is still there; a leaving still to come ("月底就不让来了") is too; being on
+    leave ("在家养伤") is still being there, a leaving said with it is not."""
     still = _rule("employed", "still").search(text)
     gone = _rule("employed", "gone").search(text)
     if gone and (still is None or gone.start() < still.start()):
@@ -191,7 +196,11 @@ def employed(text: str) -> bool | None:
             return True
         # 还没离开, 没走: a leaving denied is still being there
         return bool(re.search(r"(?:还没|没有?|不是|不会)$", text[: gone.start()]))
-    return True if still else None
+    if still:
+        return True
+    # 在家养伤 / 放假了等通知: on leave is still employed, unless a leaving is said as well
+    # ("休产假的时候被辞了")
+    return True if _rule("employed", "on_leave").search(text) else None
 
 
 # People in the dispute ----------------------------------------------------------------------
@@ -202,28 +211,64 @@ def people(text: str) -> Quantity | None:
     hundreds ("厂里三百多人 这回就开了我一个"); the size of the workplace is not a headcount."""
     cfg = _rules()["people"]
     alone = _re(cfg["alone"]).search(text)
-    if alone:
+    if alone and not _re(cfg["with_others"]).match(text[alone.end() :]):  # 就我跟我老伴俩人
         return Quantity(1, False, alone.start(), alone.end())
     best = None
     for q in quantities(text):
-        after = text[q.end : q.end + 3]
-        if not re.match(
-            r"(?:多|来|几|余)?(?:个|名|位|号)?(?:人|工友|工人|员工|同事|兄弟|老乡|师傅|个|名|位|号)",
-            after,
-        ) and not re.fullmatch(r"\s*", text[q.end :]):
+        if not isinstance(q.value, int) or q.value < 1 or not _counts_people(text, q, cfg):
             continue
-        if not isinstance(q.value, int) or q.value < 1:
+        if workplace_size(text, q.start, q.end):
             continue
-        rest_of_clause = _CLAUSE.split(text[q.end :])[0]
-        if _re(cfg["size_cue"]).search(_before(text, q)) and not _re(cfg["group_cue"]).search(
-            rest_of_clause
-        ):
-            continue  # 厂里两百多人: the size of the workplace
         best = best or q
     return best
 
 
+_PERSON = re.compile(r"(?:多|来|几|余)?(?:个|名|位|号)?(?:人|工友|工人|员工|同事|兄弟|老乡|师傅)")
+_CLASSIFIER = re.compile(r"(?:多|来|几|余)?(?:个|名|位|号)")
+_BARE_END = re.compile(r"(?:多|来|几|余|左右|上下)?(?:[\s，,。!！?？~～]|$)")
+
+
+def _counts_people(text: str, q: Quantity, cfg: dict[str, Any]) -> bool:
+    """十二个人 / 五个都没拿到 / 我们仨 / a bare 八十多: people; 一个班组 / 三个月: not."""
+    rest = text[q.end :]
+    if _PERSON.match(rest) or _BARE_END.match(rest):
+        return True
+    classifier = _CLASSIFIER.match(rest)
+    if classifier is not None:  # 五个都没拿到, not 一个小组 / 三个月
+        return bool(_re(cfg["after_count"]).match(rest[classifier.end() :]))
+    return bool(_re(cfg["group_then_count"]).search(text[: q.start]))  # 我们仨辞的时候
+
+
+def workplace_size(text: str, start: int, end: int) -> bool:
+    """Whether the people counted at text[start:end] are the size of the workplace ("厂里两百多人
+    就开了我一个") rather than those in the dispute ("厂里两百多人都没拿到")."""
+    cfg = _rules()["people"]
+    rest_of_clause = _CLAUSE.split(text[end:])[0]
+    before = _CLAUSE.split(text[:start])[-1]
+    if _re(cfg["group_cue"]).search(rest_of_clause):
+        return False
+    # 鸿达五金厂一百多号人 老板就把我一个开了: the worker alone is in the dispute
+    return bool(_re(cfg["size_cue"]).search(before) or _re(cfg["alone"]).search(text[end:]))
+
+
 # A name, not a description ------------------------------------------------------------------
+
+
+_FACILITY = re.compile(r"厂|工厂|车间|店|工地")
+_FACILITY_END = re.compile(r"(?:厂|厂子|工厂|车间|店|工地)$")
+_DIVISION_END = re.compile(r"(?:省|市|区|县|旗|镇|乡|街道|开发区|新区)$")
+
+
+def place_in_name(text: str, start: int, end: int) -> bool:
+    """Whether the place named at text[start:end] is part of a company's name: 永兴鞋业 and
+    长安汽配 are companies (a bare place name, then an industry); 晋江鞋厂, 昆山电子厂, 永兴县
+    and 东莞长安电子厂 name places."""
+    said = text[start:end]
+    if _DIVISION_END.search(said) or len(regions.gazetteer().mentions(said)) > 1:
+        return False  # 东莞长安电子厂: a factory in 东莞长安, named by the place it is in
+    industry = _rule("employer", "industry_after_place").match(text, end)
+    # 昆山电子厂: an electronics factory in 昆山, a description rather than a name
+    return industry is not None and not _FACILITY.match(text, industry.end())
 
 
 def proper_name(name: str, here: str | None) -> bool:
@@ -248,6 +293,8 @@ def proper_name(name: str, here: str | None) -> bool:
             rest = rest.replace(name[mention.start : mention.end], " ", 1)
     if here and (town := places.township_in(rest, here[:6])):  # 九亭电子厂 in 松江
         rest = rest[: town[1]] + " " * (town[2] - town[1]) + rest[town[2] :]
+    elif (town := places.unique_township(rest)) and town[1] == 0 and _FACILITY_END.search(name):
+        rest = " " * town[2] + rest[town[2] :]  # 小榄灯饰厂: the one 小榄 in China, a trade
     rest = _re(cfg["trades"]).sub(" ", rest)
     rest = _re(cfg["fillers"]).sub(" ", rest)
     return len(re.sub(r"[\s\W\d]", "", rest)) >= 2

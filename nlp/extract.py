@@ -234,7 +234,13 @@ def _date_facts(text: str, today: date, cfg: dict[str, Any]) -> dict[str, Fact]:
 
 
 def _place(text: str, near: str | None) -> Fact | None:
-    place = regions.resolve(text, near)
+    place, looked_up = regions.resolve(text, near), text
+    while place is not None and answers.place_in_name(looked_up, place.start, place.end):
+        # 永兴鞋业: a company's name, not the county 永兴; look past it
+        looked_up = (
+            looked_up[: place.start] + "　" * (place.end - place.start) + looked_up[place.end :]
+        )
+        place = regions.resolve(looked_up, near)
     if place is None:
         return None
     detail = {**place.as_dict(), "display": place.display}
@@ -265,6 +271,7 @@ def _number_facts(text: str, cfg: dict[str, Any]) -> dict[str, Fact]:
         kind = _duration_kind(text, fact, cfg)
         if kind is not None:
             facts.setdefault(kind, replace(fact, name=kind))
+    heads = [h for h in heads if not answers.workplace_size(text, h.start, h.end)]
     if heads:
         facts["headcount"] = max(heads, key=lambda f: (f.value, -f.start))
     return facts

@@ -13,6 +13,7 @@ import gzip
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 DATA_PATH = Path(__file__).parent / "data" / "regions.tsv.gz"
@@ -181,6 +182,32 @@ class Gazetteer:
             end,
             ambiguous,
         )
+
+    def unique_township(self, text: str) -> tuple[str, int, int] | None:
+        """(code, start, end) of the first township the text names by a short name that only
+        one township in the country has (九亭, 小榄); a short name shared by several (永兴,
+        长安) may as well be a brand, and is not taken."""
+        unique = self._unique_township_index
+        for start in range(len(text) - 1):
+            for size in (3, 2):
+                code = unique.get(text[start : start + size])
+                if code is not None:
+                    return code, start, start + size
+        return None
+
+    @cached_property
+    def _unique_township_index(self) -> dict[str, str]:
+        seen: dict[str, str | None] = {}
+        for county, entries in self.townships.items():
+            if len(county) != 6:
+                continue
+            for short, code in entries:
+                seen[short] = code if short not in seen else None
+        return {
+            short: code
+            for short, code in seen.items()
+            if code is not None and short not in self.index
+        }
 
     def township_in(self, text: str, scope: str) -> tuple[str, int, int] | None:
         """(code, start, end) of a division inside `scope` (a county's or city's code) that the

@@ -1,0 +1,139 @@
+"""Transcripts of answers read for the question asked: who is in the dispute, whether the worker
+is still there, a company whose name holds a place, corrections that say what they replace,
+and consent given or refused in everyday words.
+"""
+
+from __future__ import annotations
+
+from tests.support.stub import StubWorker
+from tests.test_understanding import TODAY, answer, facts, reach_consent, worker_with
+
+# People in the dispute ------------------------------------------------------------------------
+
+
+def test_a_bare_figure_answers_how_many_people() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "headcount", "六十多")
+    assert facts(worker)["headcount"] == 60
+    assert facts(worker)["headcount_approx"] is True
+
+
+def test_the_workers_own_group_counts_not_the_workplace() -> None:
+    cases = {
+        "厂里三百来号人 就我们仨没拿到": 3,
+        "我和我媳妇两个": 2,
+        "我们一个小组九个人 都没给": 9,
+        "线上有七个 我只问我自己的": 1,
+        "俺": 1,
+    }
+    for said, expected in cases.items():
+        worker = worker_with("鸿达五金厂拖欠工资两个月")
+        answer(worker, "headcount", said)
+        assert facts(worker)["headcount"] == expected, said
+
+
+def test_the_size_of_the_workplace_in_an_opening_is_no_headcount() -> None:
+    worker = worker_with("鸿达五金厂一百多号人 老板就把我一个开了")
+    assert "headcount" not in facts(worker) or facts(worker)["headcount"] == 1
+    assert "collective" not in (worker.case.flags if worker.case else ())
+
+
+def test_ten_or_more_said_loosely_is_a_collective_dispute() -> None:
+    worker = worker_with("鸿达五金厂俺们十几号工人 仨月没开支了")
+    assert facts(worker)["headcount"] == 10
+    assert worker.case is not None and "collective" in worker.case.flags
+
+
+# Still working there --------------------------------------------------------------------------
+
+
+def test_on_leave_is_still_there_and_a_sealed_factory_is_gone() -> None:
+    cases = {
+        "在家养着伤呢 厂里说工资照发": True,
+        "请了假在家": True,
+        "厂门都被法院封了": False,
+        "休病假那阵子被辞了": False,
+    }
+    for said, expected in cases.items():
+        worker = worker_with("鸿达五金厂拖欠工资两个月")
+        answer(worker, "employed", said)
+        assert facts(worker)["employed"] is expected, said
+
+
+# Names that hold a place ----------------------------------------------------------------------
+
+
+def test_a_company_named_after_a_county_is_not_that_county() -> None:
+    worker = worker_with("长安汽配拖欠我两个月工资")  # 长安: a brand here, not 西安长安区
+    assert "place" not in facts(worker)
+    answer(worker, "place", "东莞长安镇")
+    assert facts(worker)["place_code"] == "441900119"
+
+
+def test_a_trade_in_a_well_known_township_is_asked_for_its_name() -> None:
+    worker = worker_with("九亭电子厂 辞职后最后一个月工钱不给")
+    assert "employer" not in facts(worker)
+    answer(worker, "employer", "沪芯电子")
+    assert facts(worker)["employer"] == "沪芯电子"
+
+
+# Corrections ----------------------------------------------------------------------------------
+
+
+def test_a_name_corrected_against_the_wrong_one() -> None:
+    worker = worker_with("拖欠工资两个月")
+    answer(worker, "employer", "金鹏五金")
+    worker.says("厂名我打错了 应该是金鹏机械 不是五金那家")
+    assert facts(worker)["employer"] == "金鹏机械"
+    worker.says("公司叫金鹏机械 隔壁那家才是五金")
+    assert facts(worker)["employer"] == "金鹏机械"
+
+
+def test_a_place_corrected_against_the_wrong_one() -> None:
+    worker = worker_with("金鹏机械拖欠工资两个月")
+    answer(worker, "place", "深圳宝安区")
+    worker.says("哎说错了 不是宝安 是龙华")
+    assert facts(worker)["place_code"] == "440309"
+    assert "龙华" in str(facts(worker)["place"])
+
+
+def test_a_duration_corrected() -> None:
+    worker = worker_with("金鹏机械拖欠三个月工资")
+    worker.says("不对 是五个月 这个月的也没发")
+    assert facts(worker)["months"] == 5
+
+
+def test_a_remark_at_the_consent_question_renames_nobody() -> None:
+    worker = worker_with("泉州鑫达鞋业有限公司拖欠我三个月工资 一共两万四")
+    reach_consent(worker)
+    worker.says("公司里说这不关他们的事")
+    assert facts(worker)["employer"] == "泉州鑫达鞋业有限公司"
+
+
+# Consent in words -----------------------------------------------------------------------------
+
+
+def test_yes_in_few_words() -> None:
+    for said in ("需要的", "要 麻烦了", "👌", "……好吧"):
+        worker = worker_with("泉州鑫达鞋业有限公司拖欠我三个月工资 一共两万四")
+        reach_consent(worker)
+        worker.says(said)
+        assert worker.case is not None and worker.case.state.value == "negotiating", said
+
+
+def test_no_point_in_asking_the_employer_offers_a_mediator() -> None:
+    for said in ("老板早没影了", "电话打不通 人也找不到", "他们肯定不认账", "找了好几次了"):
+        worker = worker_with("泉州鑫达鞋业有限公司拖欠我三个月工资 一共两万四")
+        reach_consent(worker)
+        worker.says(said)
+        assert worker.case is not None and worker.case.asking == "consent_mediator", said
+
+
+def test_a_what_if_question_at_consent_is_not_a_refusal() -> None:
+    worker: StubWorker = worker_with("泉州鑫达鞋业有限公司拖欠我三个月工资 一共两万四")
+    reach_consent(worker)
+    worker.says("万一他不理你们咋办")
+    assert worker.case is not None and worker.case.asking is not None
+    assert worker.case.asking.endswith("consent_employer")
+    assert worker.case.state.value == "awaiting_consent"
+    assert TODAY.year == 2026
