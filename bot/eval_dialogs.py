@@ -176,6 +176,7 @@ def answer_for(asking: str, answers: Mapping[str, str]) -> str:
     """The worker's words for the question asked."""
     if asking.startswith("confirm:"):
         return CONFIRM
+    asking = asking.removeprefix("again:")  # asked back once: the same answer, as people do
     if asking in SLOTS and answers.get(asking):
         return str(answers[asking])
     return SKIP

@@ -573,6 +573,8 @@ def _after_cue(text: str) -> str:
         text,
     )
     text = re.sub(r"不是[^，,。\s是]*", " ", text)  # 不是鞋业 / 不是那个: the name replaced
+    # 六千八是之前算的: the figure called old is not the new one
+    text = re.sub(r"[^，,。\s]*是(?:之前|以前|原来|上次|早先|先前)[^，,。\s]*", " ", text)
     text = re.sub(r"^[\s，,。]*(?:单位|公司|厂名?|店名?|名字)?(?:应该)?(?:是|叫)", "", text.strip())
     return text.strip()
 

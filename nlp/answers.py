@@ -234,9 +234,12 @@ def _counts_people(text: str, q: Quantity, cfg: dict[str, Any]) -> bool:
     if _PERSON.match(rest) or _BARE_END.match(rest):
         return True
     classifier = _CLASSIFIER.match(rest)
-    if classifier is not None:  # 五个都没拿到, not 一个小组 / 三个月
-        return bool(_re(cfg["after_count"]).match(rest[classifier.end() :]))
-    return bool(_re(cfg["group_then_count"]).search(text[: q.start]))  # 我们仨辞的时候
+    after = rest[classifier.end() :] if classifier is not None else rest
+    if _re(cfg["not_people_after"]).match(after):
+        return False  # 一个小组 / 三个月
+    if classifier is not None and _re(cfg["after_count"]).match(after):
+        return True  # 五个都没拿到
+    return bool(_re(cfg["group_then_count"]).search(text[: q.start]))  # 我们三个老的 / 我们仨辞的
 
 
 def workplace_size(text: str, start: int, end: int) -> bool:

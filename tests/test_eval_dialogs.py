@@ -165,3 +165,10 @@ def test_the_held_out_fifth_is_fixed_by_the_id() -> None:
     assert len(held) + len(tuned) == 50 and held
     for row in held:
         assert int(hashlib.sha1(row["id"].encode()).hexdigest(), 16) % 5 == 0
+
+
+def test_a_question_asked_back_gets_the_same_answer_again() -> None:
+    said = {"amount": "九千二"}
+    assert dialogs.answer_for("amount", said) == "九千二"
+    assert dialogs.answer_for("again:amount", said) == "九千二"
+    assert dialogs.answer_for("again:months", said) == dialogs.SKIP
