@@ -89,6 +89,8 @@ def _months_answer(answer: str) -> int | float | None:
     months = duration_months(answer)
     if months:
         return _plain(months)
+    if named := answers.months_named(answer):
+        return named  # 就上个月的: one month
     value = _positive(answer)
     return value if value is not None and value <= 36 and not money else None
 
@@ -602,8 +604,8 @@ def asks_something(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     text = answer_text(inbound)
     note = Reply(_answer_to(text))
     if case.state is not CaseState.INTAKE:
-        reask = consent.reask(inbound, replace(case, asking=consent.asked(case)))
-        return replace(reask, replies=(note, *reask.replies), event=None)
+        reask = consent.reask(inbound, case)  # asked back once, then taken as not now
+        return replace(reask, replies=(note, *reask.replies))
     slot = SLOT_BY_NAME.get((case.asking or "").removeprefix(AGAIN))
     today, near = _today(inbound), case.facts.get("place_code")
     if slot is None or _slot_facts(slot, text, today, near) or answers.is_unknown(text):

@@ -181,6 +181,9 @@ def understand(inbound: Inbound, case: CaseView | None) -> Intent:
     if talking and said("correction", text):  # 不对，是三万二: a correction, not a "no"
         return Intent.CORRECTION
     asked = (case.asking or "").removeprefix("again:") if case else ""
+    if asked in _CONSENT_ASKED and said("mediator_wish", text):
+        # 你们能不能先找调解的: not the employer, a mediator (offered next, with what is shared)
+        return Intent.AGREE if asked == "consent_mediator" else Intent.CONSENT_DECLINE
     if asked in _CONSENT_ASKED:  # 不用了 / 算了 to "may we contact …" is a no, not a withdrawal
         yes = consent_answer(text)
         if yes is not None:

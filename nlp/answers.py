@@ -138,6 +138,17 @@ def money_roles(text: str, strict: bool = False) -> dict[str, Quantity]:
     return roles
 
 
+_MONTH_NAMED = re.compile(
+    r"(?<![0-9一二三四五六七八九十])(?:上上个?|上个?|这个?|本|[0-9]{1,2}|十[一二]|[一二三四五六七八九十])月(?!薪|工资|底薪)"
+)
+
+
+def months_named(text: str) -> int | None:
+    """The months an answer names one by one: "就上个月的" is one, "10月跟11月的" two."""
+    named = {m.group() for m in _MONTH_NAMED.finditer(text)}
+    return len(named) or None
+
+
 # Employer ---------------------------------------------------------------------------------
 
 
@@ -214,12 +225,20 @@ def people(text: str) -> Quantity | None:
     if alone and not _re(cfg["with_others"]).match(text[alone.end() :]):  # 就我跟我老伴俩人
         return Quantity(1, False, alone.start(), alone.end())
     best = None
+    money = {
+        q.start
+        for role, q in money_roles(text).items()
+        if role != "bare" or q.value >= 1000 or re.match(r"[块元]", text[q.end : q.end + 1])
+    }
     for q in quantities(text):
         if not isinstance(q.value, int) or q.value < 1 or not _counts_people(text, q, cfg):
             continue
+        if q.start in money:
+            continue  # 一个月六千五: a wage said for the wrong question, not 6500 people
         if workplace_size(text, q.start, q.end):
             continue
-        best = best or q
+        if best is None or (best.approx and not q.approx):
+            best = q  # 十几个 我们组14个: the exact figure said after the estimate
     return best
 
 

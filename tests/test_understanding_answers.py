@@ -137,3 +137,57 @@ def test_a_what_if_question_at_consent_is_not_a_refusal() -> None:
     assert worker.case.asking.endswith("consent_employer")
     assert worker.case.state.value == "awaiting_consent"
     assert TODAY.year == 2026
+
+
+# Answers to another question, or to none ------------------------------------------------------
+
+
+def test_a_wage_given_for_the_headcount_is_no_crowd() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "headcount", "一个月七千二")
+    assert facts(worker).get("headcount") != 7200
+    assert worker.case is not None and "collective" not in worker.case.flags
+
+
+def test_a_department_is_not_a_wish_for_a_person() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "headcount", "我们客服部五个人")
+    assert facts(worker)["headcount"] == 5
+
+
+def test_the_months_named_one_by_one() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资")
+    answer(worker, "months", "就十月那个月的")
+    assert facts(worker)["months"] == 1
+
+
+def test_still_there_in_cantonese() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "employed", "仲喺度返紧工")
+    assert facts(worker)["employed"] is True
+
+
+def test_wanting_a_mediator_at_the_employer_question_declines_the_employer() -> None:
+    worker = worker_with("泉州鑫达鞋业有限公司拖欠我三个月工资 一共两万四")
+    reach_consent(worker)
+    worker.says("我不敢自己跟老板讲 直接交给调解员行不行")
+    assert worker.case is not None and worker.case.asking == "consent_mediator"
+    worker.says("好")
+    assert worker.case.state.value != "awaiting_consent"
+
+
+def test_a_question_asked_again_and_again_at_consent_does_not_loop() -> None:
+    worker = worker_with("泉州鑫达鞋业有限公司拖欠我三个月工资 一共两万四")
+    reach_consent(worker)
+    seen = set()
+    for _ in range(4):
+        worker.says("这个要花钱吗")
+        assert worker.case is not None
+        seen.add((worker.case.state.value, worker.case.asking))
+    assert len(seen) > 1  # the question is answered, then the conversation moves on
+
+
+def test_stopping_said_mid_sentence() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    worker.says("刚才老板打电话说明天就给 那就先不用了")
+    assert ("确认撤回", "withdraw_confirm") in worker.options
