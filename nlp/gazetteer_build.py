@@ -7,7 +7,8 @@ rebuild from the same input gives the same bytes. The parent of a division follo
 code (township 9 digits → first 6; county → first 4 + "00"; city → first 2 + "0000"), which
 the build checks. Aliases are the short forms people type (泉州 for 泉州市, 洛江 for 洛江区);
 a short form that is an ordinary word in jieba's dictionary (和平, 城关) is left out, so it
-needs its suffix to match. See data/SOURCES.md.
+needs its suffix to match, unless data/place_words.txt lists it as a place people type (常熟).
+See data/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾�
 CITY_SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
 COUNTY_SUFFIX = re.compile(r"(自治县|自治旗|新区|林区|特区|区|县|市|旗)$")
 # Ethnic names inside 自治州/自治县 names: 恩施土家族苗族自治州 → 恩施.
-ETHNIC = re.compile(r"([\u4e00-\u9fff]{1,4}?族)+$")
+# The 55 minority nationalities' names, longest first (互助土族 → 互助, not the empty string).
+_NATIONALITIES = (
+    "柯尔克孜|乌孜别克|维吾尔|哈萨克|达斡尔|塔吉克|俄罗斯|鄂温克|塔塔尔|鄂伦春|蒙古|布依|朝鲜|土家|哈尼|傈僳|高山|拉祜|东乡|纳西|景颇|仫佬|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|德昂|保安|裕固|独龙|赫哲|门巴|珞巴|基诺|回|藏|苗|彝|壮|满|侗|瑶|白|傣|黎|佤|畲|水|土|羌|怒|京"
+)
+ETHNIC = re.compile(rf"(?:(?:{_NATIONALITIES})族)+$")
 COMMON_FREQ = 30  # jieba words rarer than this are never treated as common
 # Part-of-speech tags of ordinary words: 复兴 (a), 正定 (d), 大名 (m), 遵化 (v) need their suffix.
 COMMON_TAGS = {"a", "ad", "an", "b", "c", "d", "f", "m", "p", "q", "r", "t", "u", "v", "vn", "z"}
@@ -60,9 +65,20 @@ def aliases(name: str, level: str, common: dict[str, tuple[int, str]]) -> list[s
     stem = _stem(name, level)
     if len(stem) < 2 or stem == name:
         return []
-    if level == "county" and _is_common(stem, common):
-        return []
-    return [stem]
+    # 互助县 for 互助土族自治县, 恩施州 for 恩施土家族苗族自治州: the suffix makes it a place
+    suffixed = [stem + name[-1]] if name.endswith(("自治县", "自治州")) else []
+    if level == "county" and _is_common(stem, common) and stem not in place_words():
+        return suffixed
+    return [stem, *suffixed]
+
+
+PLACE_WORDS = Path(__file__).parent / "data" / "place_words.txt"
+
+
+def place_words() -> frozenset[str]:
+    """Short county names kept although jieba lists them as ordinary words (常熟, 即墨)."""
+    lines = PLACE_WORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and line[0] != "#")
 
 
 def _is_common(word: str, common: dict[str, tuple[int, str]]) -> bool:

@@ -10,6 +10,7 @@ employer's place); what stays ambiguous falls back to what all candidates share,
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ LEVELS = ("province", "city", "county", "township")
 # City-level rows that are not places (municipalities' 市辖区, 省直辖县级行政区划 …).
 VIRTUAL = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 MIN_ALIAS = 2
+_DIVISION_SUFFIX = re.compile(r"(?:省|市|区|县|旗|州|盟|镇|乡|街道|苏木)$")
 # A township is often named without its suffix (万安 for 万安街道, 大圩 for 大圩镇). Such a
 # short name is far too common on its own (城南, 新华) to be a mention; it counts only inside
 # a county or city that the message or the case already names.
@@ -159,9 +161,13 @@ class Gazetteer:
                     size = n
                     break
             if size:
-                entries = self.index[text[i : i + size]]
+                name = text[i : i + size]
+                entries = self.index[name]
                 codes = tuple(dict.fromkeys(code for code, _ in entries))
-                found.append(Mention(i, i + size, codes, any(full for _, full in entries)))
+                # 奶牛场, 林场: a township's official name that is an ordinary word does not
+                # outrank a short form (双阳的奶牛场 is in 双阳区)
+                full = any(full for _, full in entries) and bool(_DIVISION_SUFFIX.search(name))
+                found.append(Mention(i, i + size, codes, full))
             i += size or 1
         return found
 
@@ -281,6 +287,8 @@ class Gazetteer:
                 return None
             return self.place(shared, mention.start, mention.end, ambiguous=True)
         unsupported = best_rank[0] == 0 and best_rank[1] == 0
+        if unsupported and not mention.full and all(len(c) == 9 for c in mention.candidates):
+            return None  # 在奶牛场干活: a word that is also some township's name, nothing more
         return self._deepest(best, mentions, unsupported and len(mention.candidates) > 1)
 
     def _rank(

@@ -191,3 +191,30 @@ def test_stopping_said_mid_sentence() -> None:
     worker = worker_with("鸿达五金厂拖欠工资两个月")
     worker.says("刚才老板打电话说明天就给 那就先不用了")
     assert ("确认撤回", "withdraw_confirm") in worker.options
+
+
+# Places as workers name them ------------------------------------------------------------------
+
+
+def test_county_names_that_are_also_words_are_places() -> None:
+    cases = {
+        "常熟 虞山那边": "320581",
+        "即墨": "370215",
+        "湖北仙桃": "429004",
+        "大冶市": "420281",
+    }
+    for said, code in cases.items():
+        worker = worker_with("鸿达五金厂拖欠工资两个月")
+        answer(worker, "place", said)
+        assert str(facts(worker)["place_code"]).startswith(code), said
+
+
+def test_autonomous_counties_by_their_short_names() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "place", "长阳县 龙舟坪")
+    assert str(facts(worker)["place_code"]).startswith("420528")
+
+
+def test_a_word_that_is_also_a_townships_name_is_no_place() -> None:
+    worker = worker_with("在林场干活 老板欠了俩月工钱")
+    assert "place" not in facts(worker)
