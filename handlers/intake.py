@@ -251,6 +251,21 @@ def _place(fact: nlp.Fact, answered: bool = False) -> dict[str, Any]:
     return {"place": name, **({"place_code": code} if code else {})}
 
 
+_TOWN_BOUNDARY = re.compile(r"(?:镇|乡|街道|那边|这边|那块|附近|一带|的|$|[\s，,。])")
+
+
+def _one_of_a_kind(answer: str) -> str | None:
+    """A township the answer names alone by a short name no other township has (燕郊, 小榄),
+    said as a word of its own."""
+    found = nlp.regions.gazetteer().unique_township(answer)
+    if found is None:
+        return None
+    code, start, end = found
+    if start and not re.match(r"[\s，,。在是]", answer[start - 1]):
+        return None
+    return code if _TOWN_BOUNDARY.match(answer, end) else None
+
+
 def place_name(code: str) -> str:
     """The official full name of a division code (福建省泉州市洛江区)."""
     return nlp.regions.gazetteer().place(code, 0, 0, ambiguous=False).display
@@ -475,6 +490,8 @@ def _slot_facts(
         if said is None:
             said = _facts_from(text, today, near, asking="place")
         place = {k: v for k, v in said.items() if k.startswith("place")}
+        if "place" not in place and not near and (town := _one_of_a_kind(text)):
+            place = {"place": place_name(town), "place_code": town}  # 燕郊: only one in China
         if "place" not in place and _PLACE_WORDS.search(text) and (name := _free_text(text)):
             place["place"] = name  # 万安街道 with no county known: kept as said, asked no more
         return place

@@ -22,6 +22,10 @@ LEVELS = ("province", "city", "county", "township")
 # City-level rows that are not places (municipalities' 市辖区, 省直辖县级行政区划 …).
 VIRTUAL = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 MIN_ALIAS = 2
+# Parts of a township's name that say what kind of place it is (工业园街道), not which one.
+_GENERIC = re.compile(
+    r"工业|开发|园区|新区|新城|高新|经济|科技|物流|港区|口岸|农场|林场|牧场|车站|市场|城区"
+)
 _DIVISION_SUFFIX = re.compile(r"(?:省|市|区|县|旗|州|盟|镇|乡|街道|苏木)$")
 # A township is often named without its suffix (万安 for 万安街道, 大圩 for 大圩镇). Such a
 # short name is far too common on its own (城南, 新华) to be a mention; it counts only inside
@@ -196,8 +200,8 @@ class Gazetteer:
         unique = self._unique_township_index
         for start in range(len(text) - 1):
             for size in (3, 2):
-                code = unique.get(text[start : start + size])
-                if code is not None:
+                name = text[start : start + size]
+                if len(name) == size and (code := unique.get(name)) is not None:
                     return code, start, start + size
         return None
 
@@ -212,7 +216,7 @@ class Gazetteer:
         return {
             short: code
             for short, code in seen.items()
-            if code is not None and short not in self.index
+            if code is not None and short not in self.index and not _GENERIC.search(short)
         }
 
     def township_in(self, text: str, scope: str) -> tuple[str, int, int] | None:

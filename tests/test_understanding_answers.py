@@ -218,3 +218,9 @@ def test_autonomous_counties_by_their_short_names() -> None:
 def test_a_word_that_is_also_a_townships_name_is_no_place() -> None:
     worker = worker_with("在林场干活 老板欠了俩月工钱")
     assert "place" not in facts(worker)
+
+
+def test_a_township_known_across_the_country_by_its_short_name() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "place", "在燕郊那边")
+    assert facts(worker)["place_code"] == "131082109"
