@@ -566,25 +566,37 @@ def corrected_facts(
     place_known = "place" in old  # a county then replaces the place, as an answer would
     found = _facts_from(said, today, near, asking="place" if place_known else None)
     facts = {k: v for k, v in found.items() if k != "employer"}
-    if not {"months", "service_months"} & set(facts) and (months := duration_months(said)):
+    money = answers.money_roles(said)
+    if not ({"months", "service_months"} & set(facts) or money) and (
+        months := duration_months(said)
+    ):
         facts[_closest_duration(months, old)] = _plain(months)  # 不对 是四个月
     name = answers.employer_name(said) if _EMPLOYER_CUE.search(text) else None
     if name and answers.proper_name(name, near):  # 厂里说不是他们的问题 names nobody
         facts["employer"] = name
-    roles = answers.money_roles(said)
     for role in ("amount", "monthly_wage"):
-        if role in roles:
-            facts[role] = _plain(roles[role].value)
-    if "bare" in roles and "amount" not in roles and "monthly_wage" not in roles:
-        value = roles["bare"].value
+        if role in money:
+            facts[role] = _plain(money[role].value)
+    if "bare" in money and "amount" not in money and "monthly_wage" not in money:
+        figure = money["bare"]
         facts.pop("amount", None)
-        facts[_closest(value, old)] = _plain(value)
+        before = text[: max(text.find(said[figure.start : figure.end]), 0)]
+        named = _WAGE_NAMED.search(before) and not _TOTAL_NAMED.search(before)  # 工资说错了
+        facts["monthly_wage" if named else _closest(figure.value, old)] = _plain(figure.value)
+    if "left_date" in old and "left_date" not in facts and (left := _left_date(said, today)):
+        facts["left_date"] = left  # 说错了 是十月底走的
     return facts
+
+
+_WAGE_NAMED = re.compile(r"工资|月薪|底薪|每个?月|一个月")
+_TOTAL_NAMED = re.compile(r"欠|拖|一共|总共|加起来|总数|金额")
 
 
 def _after_cue(text: str) -> str:
     """单位是宏发建材 不是那个 → 宏发建材, 不是宝安 是龙岗 → 龙岗: what the correction says
     instead, without its own words and without what it denies."""
+    # 2w4是我算错了: the figure said to be wrong is not the new one
+    text = re.sub(r"[^，,。\s]*是?我?(?:算错|说错|记错|搞错|弄错|写错|打错)了?", " ", text)
     text = re.sub(
         r"(?:刚才?|前面|之前|上面|我|单位|公司|厂名?|店名?|名字|名称|的)*"
         r"(?:说错了|搞错了|弄错了|打错了|写错了|记错了|不对)[，,。 ]*",

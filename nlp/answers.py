@@ -203,7 +203,8 @@ def employed(text: str) -> bool | None:
     still = _rule("employed", "still").search(text)
     gone = _rule("employed", "gone").search(text)
     if gone and (still is None or gone.start() < still.start()):
-        if _rule("employed", "future").search(text[: gone.start()]):
+        future = _rule("employed", "future").search(text[: gone.start()])
+        if future and not gone.group().startswith("没"):  # 过完年就没去了: past, not planned
             return True
         # 还没离开, 没走: a leaving denied is still being there
         return bool(re.search(r"(?:还没|没有?|不是|不会)$", text[: gone.start()]))

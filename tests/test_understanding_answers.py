@@ -224,3 +224,37 @@ def test_a_township_known_across_the_country_by_its_short_name() -> None:
     worker = worker_with("鸿达五金厂拖欠工资两个月")
     answer(worker, "place", "在燕郊那边")
     assert facts(worker)["place_code"] == "131082109"
+
+
+# Leaving, in the words people use --------------------------------------------------------------
+
+
+def test_leaving_said_many_ways() -> None:
+    cases = {
+        "早就不去了": False,
+        "俾人炒咗": False,
+        "上礼拜让我回家了": False,
+        "下个月十号起就不用去了": True,
+        "老板让我年底走": True,
+        "还干着呢": True,
+        "过完年就没再去了": False,
+    }
+    for said, expected in cases.items():
+        worker = worker_with("鸿达五金厂拖欠工资两个月")
+        answer(worker, "employed", said)
+        assert facts(worker).get("employed") is expected, said
+
+
+def test_told_not_to_come_tomorrow_has_left_this_month() -> None:
+    worker = worker_with("鸿达五金厂老板今天微信说明天不用来了 工资也不结")
+    assert facts(worker)["employed"] is False
+    assert facts(worker)["left_date"] == "2026-12-08"
+
+
+def test_corrections_that_name_the_wrong_figure() -> None:
+    worker = worker_with("鸿达五金厂拖欠我两个月工资 一共1w2")
+    worker.says("1w2是我记错了 应该是一万四")
+    assert facts(worker)["amount"] == 14000
+    worker.says("还有工资说错了 一个月是七千")
+    assert facts(worker)["monthly_wage"] == 7000
+    assert facts(worker)["amount"] == 14000
