@@ -174,8 +174,8 @@ class Harness:
 
 def answer_for(asking: str, answers: Mapping[str, str]) -> str:
     """The worker's words for the question asked."""
-    if asking.startswith("confirm:"):
-        return CONFIRM
+    if asking.startswith("confirm:"):  # a read-back: the figure the worker knows, else yes
+        return str(answers.get(asking.removeprefix("confirm:")) or CONFIRM)
     asking = asking.removeprefix("again:")  # asked back once: the same answer, as people do
     if asking in SLOTS and answers.get(asking):
         return str(answers[asking])

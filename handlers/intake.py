@@ -177,9 +177,23 @@ SLOT_BY_NAME = {slot.name: slot for slot in SLOTS}
 def missing_slot(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> Slot | None:
     """The first fact still unknown for these dispute types (a skipped fact counts as known)."""
     for slot in SLOTS:
-        if slot.name not in facts and slot.needed(dispute_types, facts):
+        if (slot.name not in facts or _unconfirmed(facts, slot.name)) and slot.needed(
+            dispute_types, facts
+        ):
             return slot
     return None
+
+
+ESTIMATE_CONFIRMED = "confirmed"  # <name>_approx once the worker has let an estimate stand
+
+
+def _unconfirmed(facts: Mapping[str, Any], name: str) -> bool:
+    """An estimate said in passing ("干了一年多") that the worker has not been asked about."""
+    return (
+        name in _CONFIRMED_FACTS
+        and facts.get(name) is not None
+        and facts.get(f"{name}_approx") is True
+    )
 
 
 def question(slot: Slot) -> Reply:
@@ -333,6 +347,10 @@ def next_step(
         if slot.name == "place" and len(code) == 6 and not code.endswith("00"):
             ask = Reply(texts.ASK_TOWNSHIP.format(county=place_name(code)))
             return (ask,), CaseEvent(reason="asking", asking=slot.name)
+        if slot.name in facts:  # 一年多: read back, so that the exact figure can be said
+            value = texts.fact_value(slot.name, facts[slot.name])
+            ask = Reply(texts.CONFIRM_APPROX.format(value=value))
+            return (ask,), CaseEvent(reason="asking", asking=CONFIRM + slot.name)
         return (question(slot),), CaseEvent(reason="asking", asking=slot.name)
     decision = triage.decide(types, flags, facts, today)
     consent_reply, asking = consent.ask(worker_name, types, facts, decision)
@@ -473,7 +491,8 @@ def _may_fill(known: Mapping[str, Any], name: str, extras: Mapping[str, Any]) ->
 CONFIRM = "confirm:"  # asking: a reading the worker should confirm ("我记成大约一万，对吗？")
 AGAIN = "again:"  # asking: the question was asked back once already
 _PLACE_WORDS = re.compile(r"(?:省|市|区|县|镇|乡|街道|村|开发区|园区)$")
-_CONFIRMED_FACTS = ("amount", "monthly_wage")  # an estimate of these is read back
+# An estimate of these is read back, so that the worker can say the exact figure.
+_CONFIRMED_FACTS = ("amount", "monthly_wage", "months", "service_months")
 _CONFIRMED = re.compile(r"^(?:对|是|嗯|没错|没问题|差不多|对的|是的|大概|就这样|行|可以|好)")
 
 
@@ -533,10 +552,15 @@ def _confirmed(inbound: Inbound, case: CaseView, name: str) -> HandlerResult:
     text = answer_text(inbound).strip(_TRIM)
     slot = SLOT_BY_NAME[name]
     given = _slot_facts(slot, text, _today(inbound), case.facts.get("place_code"))
+    kept = {f"{name}_approx": ESTIMATE_CONFIRMED}
+    # 对 / 七千左右 again / 说不清: the estimate stands
+    if given.get(name) == case.facts.get(name) or answers.is_unknown(text):
+        return _advance_intake(case, kept, "worker confirmed a reading", inbound.received_at)
     if given and not _CONFIRMED.match(text):
+        given.setdefault(f"{name}_approx", False)  # the exact figure replaces the estimate
         return _advance_intake(case, given, "worker corrected a reading", inbound.received_at)
     if _CONFIRMED.match(text):
-        return _advance_intake(case, {}, "worker confirmed a reading", inbound.received_at)
+        return _advance_intake(case, kept, "worker confirmed a reading", inbound.received_at)
     event = CaseEvent(reason="reading not confirmed", asking=name)
     return HandlerResult(replies=(Reply(texts.ASK[name], slot.options),), event=event)
 
@@ -547,6 +571,9 @@ def correct_fact(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     text = answer_text(inbound)
     today, near = _today(inbound), case.facts.get("place_code")
     new_facts = corrected_facts(text, case.facts, today, near)
+    for name in _CONFIRMED_FACTS:  # 是两万五: an exact figure, no estimate to read back
+        if name in new_facts and case.facts.get(f"{name}_approx"):
+            new_facts.setdefault(f"{name}_approx", False)
     if not new_facts:
         if case.state is CaseState.INTAKE:
             return answer(inbound, case)

@@ -129,7 +129,9 @@ def money_roles(text: str, strict: bool = False) -> dict[str, Quantity]:
         before = _before(text, q)
         if _rule("money", "daily").search(before) or re.match(r"^(?:一天|每天|/天)", after):
             continue
-        if _rule(*monthly).search(before) or _rule("money", "monthly_after").match(after):
+        if re.search(r"个月的$|[两俩仨三四五六七八九十几0-9]个?月的?(?:工资|工钱|钱)$", before):
+            roles["amount"] = q  # 最后一个月的四千二 / 三个月的工资一万二: pay owed
+        elif _rule(*monthly).search(before) or _rule("money", "monthly_after").match(after):
             roles.setdefault("monthly_wage", q)
         elif _rule("money", "total").search(before) or re.search(r"个月的?$", before):
             roles["amount"] = q

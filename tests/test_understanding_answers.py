@@ -258,3 +258,47 @@ def test_corrections_that_name_the_wrong_figure() -> None:
     worker.says("还有工资说错了 一个月是七千")
     assert facts(worker)["monthly_wage"] == 7000
     assert facts(worker)["amount"] == 14000
+
+
+# Estimates said in passing are read back -------------------------------------------------------
+
+
+def test_an_estimate_in_the_opening_is_read_back_and_the_exact_figure_taken() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资 我在那干了两年多")
+    for _ in range(8):
+        assert worker.case is not None
+        if worker.case.asking == "confirm:service_months":
+            break
+        worker.says("跳过")
+    else:
+        raise AssertionError("the estimate was never read back")
+    worker.says("两年零五个月")
+    assert facts(worker)["service_months"] == 29
+    assert facts(worker)["service_months_approx"] is False
+
+
+def test_an_estimate_let_stand_is_asked_once() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资 我在那干了两年多")
+    asked = 0
+    for _ in range(10):
+        assert worker.case is not None
+        if worker.case.asking == "confirm:service_months":
+            asked += 1
+            worker.says("差不多吧 记不清了")
+        elif worker.case.asking:
+            worker.says("跳过")
+    assert asked == 1
+    assert facts(worker)["service_months"] == 24
+
+
+def test_a_correction_is_exact_and_not_read_back() -> None:
+    worker = worker_with("鸿达五金厂拖欠我五个月工资 两万多")
+    worker.says("刚才说错了 是两万五")
+    assert facts(worker)["amount"] == 25000
+    assert worker.case is not None and worker.case.asking != "confirm:amount"
+
+
+def test_the_last_months_pay_is_the_sum_owed() -> None:
+    worker = worker_with("鸿达五金厂不签自愿离职就不发工资")
+    answer(worker, "amount", "就最后一个月的五千三")
+    assert facts(worker)["amount"] == 5300
