@@ -28,10 +28,13 @@ def deadline_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def escalated_message(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """After an urgent hand-over the worker's answer may be the place still missing."""
+    """After an urgent hand-over the worker's answer may be the place still missing, or one of
+    the facts the mediator will want."""
     assert case is not None
     if case.asking == "place" and (routed := safety.place_for_route(inbound, case)):
         return routed
+    if (case.asking or "").removeprefix(intake.AGAIN) in intake.SLOT_BY_NAME:
+        return intake.noted_for_mediator(inbound, case)  # the facts, told while waiting
     return mediation.party_says(inbound, case)
 
 
@@ -40,6 +43,8 @@ def escalated_agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     assert case is not None
     if case.asking == consent.ASKING[consent.MEDIATOR]:
         return consent.to_mediator(inbound, case)
+    if (case.asking or "").removeprefix(intake.AGAIN) in intake.SLOT_BY_NAME:
+        return intake.noted_for_mediator(inbound, case)  # 是的 to 还在上班吗
     return mediation.party_says(inbound, case)
 
 

@@ -435,10 +435,30 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     volunteered for what is still unknown (an extra never overwrites: only a correction does).
     An answer that does not fit is asked back once, then the question is skipped."""
     assert case is not None
-    text = answer_text(inbound)
     asking = case.asking or ""
     if asking.startswith(CONFIRM):
         return _confirmed(inbound, case, asking.removeprefix(CONFIRM))
+    slot, new_facts, how = _read_answer(inbound, case)
+    if slot is not None and how == _RETRY:
+        return _ask_back(slot)
+    result = _advance_intake(case, new_facts, f"worker answered ({how})", inbound.received_at)
+    if how == _SKIPPED:
+        result = replace(result, replies=(Reply(texts.SKIPPING), *result.replies))
+    event = result.event
+    if slot is not None and event is not None and event.asking == slot.name:
+        # Other facts came, not this one: the same question once more, then it is skipped.
+        result = replace(result, event=replace(event, asking=AGAIN + slot.name))
+    return result
+
+
+_READ, _RETRY, _SKIPPED = "read", "asked back", "skipped"
+
+
+def _read_answer(inbound: Inbound, case: CaseView) -> tuple[Slot | None, dict[str, Any], str]:
+    """The facts of an answer to the question being asked (``case.asking``), and whether it was
+    read, is to be asked back once, or was not understood twice and is skipped."""
+    text = answer_text(inbound)
+    asking = case.asking or ""
     slot = SLOT_BY_NAME.get(asking.removeprefix(AGAIN))
     today, near = _today(inbound), case.facts.get("place_code")
     said = _facts_from(text, today, near, asking=slot.name if slot else None)
@@ -466,14 +486,48 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     if slot is not None and slot.name not in new_facts:
         if answers.is_unknown(text) or (asking.startswith(AGAIN) and new_facts):
             new_facts.update(_unknown(case, slot.name))  # said other things twice: move on
+        elif not new_facts and asking.startswith(AGAIN):
+            return slot, _unknown(case, slot.name), _SKIPPED
         elif not new_facts:
-            return _not_understood(case, slot, asking, inbound.received_at)
-    result = _advance_intake(case, new_facts, "worker answered", inbound.received_at)
-    event = result.event
-    if slot is not None and event is not None and event.asking == slot.name:
-        # Other facts came, not this one: the same question once more, then it is skipped.
-        result = replace(result, event=replace(event, asking=AGAIN + slot.name))
-    return result
+            return slot, {}, _RETRY
+    return slot, new_facts, _READ
+
+
+def _ask_back(slot: Slot) -> HandlerResult:
+    """An answer that does not fit: the question once more, in one short line."""
+    retry = texts.NOT_UNDERSTOOD_ANSWER.format(question=texts.ASK[slot.name])
+    event = CaseEvent(reason="answer not understood", asking=AGAIN + slot.name)
+    return HandlerResult(replies=(Reply(retry, slot.options),), event=event)
+
+
+def noted_for_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """After an urgent hand-over the worker may still tell the facts, so that the mediator
+    need not ask again: each answer is kept and the next question asked, with no triage
+    and no move (the case is already with a person)."""
+    assert case is not None
+    slot, new_facts, how = _read_answer(inbound, case)
+    if slot is not None and how == _RETRY:
+        return _ask_back(slot)
+    facts = {**case.facts, **new_facts}
+    following = handover_question(case.dispute_types, facts)
+    if following is None:
+        reply, asking = Reply(texts.URGENT_FACTS_DONE), ""
+    else:
+        reply, asking = Reply(texts.ASK[following.name], following.options), following.name
+    event = CaseEvent(
+        reason=f"urgent case: facts noted for the mediator ({how})",
+        facts=new_facts or None,
+        flags=_flags(case.flags, facts),
+        asking=asking,
+    )
+    return HandlerResult(replies=(reply,), event=event)
+
+
+def handover_question(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> Slot | None:
+    """The next fact a mediator will want that the worker has not told (estimates stand)."""
+    return next(
+        (s for s in SLOTS if s.name not in facts and s.needed(dispute_types, facts)), None
+    )
 
 
 _DIVISION_WORD = re.compile(r"[省市区县镇乡旗]|街道")
@@ -533,18 +587,6 @@ def _slot_facts(
         if slot.name == "amount" and "monthly_wage" in roles:
             facts["monthly_wage"] = _plain(roles["monthly_wage"].value)
     return facts
-
-
-def _not_understood(case: CaseView, slot: Slot, asking: str, now: datetime) -> HandlerResult:
-    """Ask back once in one short question; a second miss skips it (no endless loop)."""
-    if asking.startswith(AGAIN):
-        result = _advance_intake(
-            case, _unknown(case, slot.name), "answer not understood twice", now
-        )
-        return replace(result, replies=(Reply(texts.SKIPPING), *result.replies))
-    retry = texts.NOT_UNDERSTOOD_ANSWER.format(question=texts.ASK[slot.name])
-    event = CaseEvent(reason="answer not understood", asking=AGAIN + slot.name)
-    return HandlerResult(replies=(Reply(retry, slot.options),), event=event)
 
 
 def _confirmed(inbound: Inbound, case: CaseView, name: str) -> HandlerResult:
@@ -715,7 +757,8 @@ def skip(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     if asking not in SLOT_BY_NAME:
         return HandlerResult(replies=(Reply(texts.HELP),))
     if (case.asking or "").startswith(CONFIRM):  # an estimate not confirmed stays an estimate
-        return _advance_intake(case, {}, "worker skipped a confirmation", inbound.received_at)
+        kept = {f"{asking}_approx": ESTIMATE_CONFIRMED}
+        return _advance_intake(case, kept, "worker skipped a confirmation", inbound.received_at)
     return _advance_intake(case, _unknown(case, asking), "worker skipped", inbound.received_at)
 
 

@@ -12,6 +12,9 @@ at once either way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from handlers import intake, rules, texts
 from handlers.states import CaseState
 from handlers.types import (
@@ -68,16 +71,32 @@ def urgent(inbound: Inbound, case: CaseView | None) -> HandlerResult:
             effects.append(RouteCase())
     elif (mediator := _mediator(case)) is not None:
         effects.append(Notify(mediator, texts.URGENT_TO_MEDIATOR))
+    replies = _answer(inbound, True, place_known or not moves)
+    asking = "" if place_known or not moves else "place"
+    if moves and place_known and case.state is CaseState.INTAKE:
+        more, asking = _more(case.dispute_types, known)
+        replies = (*replies, *more)
     event = CaseEvent(
         reason="urgent: a person now",
         moves=moves,
         rule=rules.EMERGENCY.code,
         flags=flags,
         facts=new_facts or None,  # "不想活了 老板欠我两万": the claim is still recorded
-        asking="" if place_known or not moves else "place",
+        asking=asking,
     )
-    replies = _answer(inbound, True, place_known or not moves)
     return HandlerResult(replies=replies, effects=tuple(effects), event=event)
+
+
+def _more(
+    dispute_types: tuple[str, ...], facts: Mapping[str, Any]
+) -> tuple[tuple[Reply, ...], str]:
+    """Once the case is on its way to a person: the facts a mediator will want, offered to
+    tell meanwhile, one question at a time (intake.noted_for_mediator reads the answers)."""
+    slot = intake.handover_question(dispute_types, facts)
+    if slot is None:
+        return (), ""
+    ask = Reply(texts.URGENT_MORE + texts.ASK[slot.name], slot.options)
+    return (ask,), slot.name
 
 
 def _open_urgent(inbound: Inbound) -> HandlerResult:
@@ -91,6 +110,7 @@ def _open_urgent(inbound: Inbound) -> HandlerResult:
     flags = tuple(event.flags or ())
     flags = flags if URGENT in flags else (*flags, URGENT)
     place_known = bool(facts.get("place_code") or facts.get("lat"))
+    more, asking = _more(types, facts) if place_known else ((), "place")
     new = CaseEvent(
         reason="urgent first message: a person now",
         open_case=True,
@@ -100,11 +120,11 @@ def _open_urgent(inbound: Inbound) -> HandlerResult:
         flags=flags,
         facts=facts,
         explanation=event.explanation,
-        asking="" if place_known else "place",
+        asking=asking,
     )
     registered = [e for e in opened.effects if isinstance(e, Notify)]
     return HandlerResult(
-        replies=_answer(inbound, True, place_known),
+        replies=(*_answer(inbound, True, place_known), *more),
         effects=(*registered, *((RouteCase(),) if place_known else ())),
         event=new,
     )
@@ -121,10 +141,11 @@ def place_for_route(inbound: Inbound, case: CaseView | None) -> HandlerResult | 
             return None
         event = CaseEvent(reason="urgent case: facts noted", facts=new)
         return HandlerResult(replies=(Reply(texts.URGENT_NOTED_ASK_PLACE),), event=event)
-    event = CaseEvent(reason="urgent case: the place is known", facts=new, asking="")
+    more, asking = _more(case.dispute_types, {**case.facts, **new})
+    event = CaseEvent(reason="urgent case: the place is known", facts=new, asking=asking)
     where = new.get("place") or texts.PLACE_FROM_LOCATION
     reply = Reply(texts.URGENT_PLACE_NOTED.format(place=where))
-    return HandlerResult(replies=(reply,), effects=(RouteCase(),), event=event)
+    return HandlerResult(replies=(reply, *more), effects=(RouteCase(),), event=event)
 
 
 def _mediator(case: CaseView) -> str | None:

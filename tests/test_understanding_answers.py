@@ -302,3 +302,32 @@ def test_the_last_months_pay_is_the_sum_owed() -> None:
     worker = worker_with("鸿达五金厂不签自愿离职就不发工资")
     answer(worker, "amount", "就最后一个月的五千三")
     assert facts(worker)["amount"] == 5300
+
+
+# After an urgent hand-over ---------------------------------------------------------------------
+
+
+def test_after_the_crisis_reply_the_facts_can_still_be_told() -> None:
+    worker = StubWorker(TODAY)
+    replies = worker.says("讨工钱被老板叫人打了 头上流血 在郑州金水区的工地")
+    assert any("110" in reply for reply in replies)
+    assert worker.case is not None and worker.case.state.value == "escalated"
+    assert worker.case.asking == "employer"
+    worker.says("宏泰建筑")
+    assert facts(worker)["employer"] == "宏泰建筑"
+    for _ in range(10):
+        if not worker.case.asking:
+            break
+        worker.says("跳过")
+    assert worker.case.asking in ("", None)
+    assert worker.case.state.value == "escalated"
+    assert any("都记下了" in reply for reply in worker.replies)
+
+
+def test_the_place_first_then_the_facts() -> None:
+    worker = StubWorker(TODAY)
+    worker.says("老板三个月不给钱 我真的不想活了")
+    assert worker.case is not None and worker.case.asking == "place"
+    worker.says("东莞长安镇")
+    assert facts(worker)["place_code"] == "441900119"
+    assert worker.case.asking == "employer"
