@@ -83,7 +83,11 @@ def quantities(text: str) -> list[Quantity]:
     text = _INNER_APPROX.sub(r"\1\3\2", text)
     found = []
     for m in NUMERAL.finditer(text):
-        raw = m.group("arabic") or m.group("cn")
+        raw, end = m.group("arabic") or m.group("cn"), m.end()
+        if raw and re.search(r"[千万百].*[一二两三四五六七八九]一$", raw) and re.match(
+            r"[个天年月次共下]", text[end:]
+        ):
+            raw, end = raw[:-1], end - 1  # 四千八一个月: 一个月 is not the numeral's last digit
         bare_unit = raw in ("十", "百", "千", "万") and not m.group("range")
         if bare_unit and m.start() and text[m.start() - 1] == "几" and raw == "十":
             found.append(Quantity(20, True, m.start() - 1, m.end()))  # 几十个人: twenty or more
@@ -99,9 +103,9 @@ def quantities(text: str) -> list[Quantity]:
             if unit and low:
                 value = low * unit
         after, before = _approx()
-        approx = bool(m.group("range")) or bool(after.match(text[m.end() :]))
+        approx = bool(m.group("range")) or bool(after.match(text[end:]))
         approx = approx or bool(before.search(text[: m.start()]))
-        found.append(Quantity(value, approx, m.start(), m.end()))
+        found.append(Quantity(value, approx, m.start(), end))
     return found
 
 
@@ -280,7 +284,7 @@ def workplace_size(text: str, start: int, end: int) -> bool:
 
 
 _FACILITY = re.compile(r"厂|工厂|车间|店|工地")
-_FACILITY_END = re.compile(r"(?:厂|厂子|工厂|车间|店|工地)$")
+_FACILITY_END = re.compile(r"(?:厂|厂子|工厂|车间|店|工地|馆|铺|行)$")
 _DIVISION_END = re.compile(r"(?:省|市|区|县|旗|镇|乡|街道|开发区|新区)$")
 
 
@@ -320,6 +324,19 @@ def proper_name(name: str, here: str | None) -> bool:
         rest = rest[: town[1]] + " " * (town[2] - town[1]) + rest[town[2] :]
     elif (town := places.unique_township(rest)) and town[1] == 0 and _FACILITY_END.search(name):
         rest = " " * town[2] + rest[town[2] :]  # 小榄灯饰厂: the one 小榄 in China, a trade
+    bare = _FACILITY_END.sub("", rest)  # 打火机 in 邵东打火机厂: before the trade words go
     rest = _re(cfg["trades"]).sub(" ", rest)
     rest = _re(cfg["fillers"]).sub(" ", rest)
-    return len(re.sub(r"[\s\W\d]", "", rest)) >= 2
+    core = re.sub(r"[\s\W\d]", "", rest)
+    if _FACILITY_END.search(name) and _common_word(re.sub(r"[\s\W\d]", "", bare)):
+        return False  # 邵东打火机厂, 牛肉面馆: what it makes or sells, not which one
+    return len(core) >= 2
+
+
+_COMMON_FREQ = 20  # a word this frequent in jieba's dictionary is an ordinary word, not a brand
+
+
+def _common_word(word: str) -> bool:
+    from nlp.tokenizer import lexicon  # jieba only when a name is checked
+
+    return 2 <= len(word) <= 4 and lexicon().tokenizer.FREQ.get(word, 0) >= _COMMON_FREQ

@@ -29,8 +29,13 @@ _ARABIC = r"(?>[0-9０-９]+(?:,[0-9]{3})*(?:\.[0-9０-９]+)?)"
 # A numeral must start with a digit (or 十/几十) so words like 万一 are not numbers.
 NUMBER = re.compile(
     rf"(?:几(?=[十百千万])|{_ARABIC}|[{_DIG}十拾])(?:{_ARABIC}|[{_DIG}十拾百佰千仟万萬亿億])*+"
-    r"(?:[kKwWｋＫｗＷ](?![a-zA-Z]))?"
+    r"(?:[kKwWｋＫｗＷ](?:[0-9](?![0-9]))?(?![a-zA-Z]))?"  # 2w4: 24000
 )
+# 四千八一个月: the 一 that starts "一个月" is not the numeral's last digit.
+_CONDITION_BEFORE = re.compile(r"(?:(?:不|没|未)(?:干|做|上)?(?:满|够)|不到)$")
+_CONDITION_AFTER = re.compile(r"的?(?:才|就|以后|之后|后|再|退|给|还|发|转正|交)")
+_COUNTED_ONE = re.compile(r"[个天年月次共下]")
+_ABBREVIATED_ONE = re.compile(r"[千万百].*[一二两三四五六七八九]一$")  # 四千八一, not 十一
 # 17年3月 / 19年的3月 are dates, not durations.
 _DATE_TAIL = re.compile(r"的?[0-9０-９一二三四五六七八九十]{1,3}月")
 _MONEY_MAGNITUDE = set("千仟万萬亿億kKwWｋＫｗＷ")
@@ -72,7 +77,9 @@ def _cfg() -> dict[str, Any]:
 def _numbers(text: str, cfg: dict[str, Any]) -> Iterator[_Num]:
     """Yield every parseable numeral with its approx markers."""
     for m in NUMBER.finditer(text):
-        raw = m.group()
+        raw, end = m.group(), m.end()
+        if _ABBREVIATED_ONE.search(raw) and _COUNTED_ONE.match(text, end):
+            raw, end = raw[:-1], end - 1
         before = text[max(0, m.start() - 3) : m.start()]
         approx = raw.startswith("几") or any(before.endswith(p) for p in cfg["approx_prefixes"])
         value = parse_cn_number("一" + raw[1:] if raw.startswith("几") else raw)
@@ -80,7 +87,6 @@ def _numbers(text: str, cfg: dict[str, Any]) -> Iterator[_Num]:
             value, approx = _DIGIT_ORDER.index(raw[0]) + 1, True
         if value is None:
             continue
-        end = m.end()
         suffix = next((s for s in cfg["approx_suffixes"] if text.startswith(s, end)), "")
         yield _Num(value, approx or bool(suffix), m.start(), end + len(suffix), raw)
 
@@ -184,6 +190,10 @@ def _employer(text: str, cfg: dict[str, Any]) -> Fact | None:
 
 def _duration_kind(text: str, fact: Fact, cfg: dict[str, Any]) -> str | None:
     """months (of unpaid wages), service_months, or None when the words do not say."""
+    if _CONDITION_BEFORE.search(text[: fact.start]) or (
+        text[: fact.start].endswith("满") and _CONDITION_AFTER.match(text, fact.end)
+    ):
+        return None  # 干不满一年不给 / 干满一年才退: a condition, not the time worked or owed
     before = _clause(text[max(0, fact.start - cfg["duration_window"]) : fact.start], cfg, tail=True)
     after = _clause(text[fact.end : fact.end + cfg["duration_window"]], cfg, tail=False)
     if any(cue in before or cue in after for cue in cfg["arrears_cues"]):

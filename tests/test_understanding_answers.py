@@ -331,3 +331,31 @@ def test_the_place_first_then_the_facts() -> None:
     worker.says("东莞长安镇")
     assert facts(worker)["place_code"] == "441900119"
     assert worker.case.asking == "employer"
+
+
+def test_numbers_run_together_with_a_count() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "monthly_wage", "四千八一个月")
+    assert facts(worker)["monthly_wage"] == 4800
+    other = worker_with("鸿达五金厂欠我2w4 四个月了")
+    assert facts(other)["amount"] == 24000
+
+
+def test_a_condition_is_not_the_time_worked_or_owed() -> None:
+    worker = worker_with("面馆老板说干不满一年 押的两个月工资不给")
+    assert facts(worker).get("months") != 12
+    assert "service_months" not in facts(worker)
+
+
+def test_leaving_said_with_its_date() -> None:
+    for said in ("上个月二十号就不让我去了", "十月份就没做了", "12月1号叫我别来了"):
+        worker = worker_with("鸿达五金厂拖欠工资两个月")
+        answer(worker, "employed", said)
+        assert facts(worker)["employed"] is False, said
+        assert facts(worker).get("left_date"), said
+
+
+def test_what_a_workplace_makes_is_not_its_name() -> None:
+    for opening in ("邵东打火机厂欠了我三个月的钱", "在一家牛肉面馆拉面 老板欠俩月工钱"):
+        worker = worker_with(opening)
+        assert "employer" not in facts(worker), opening
