@@ -166,6 +166,8 @@ def employer_name(text: str) -> str | None:
     named = _named_by_cue(text, cfg)
     if named:
         return named
+    if _re(cfg["no_company"]).search(text) and (person := _person_named(text, cfg)):
+        return person  # 老板叫王建国 没有公司: the boss himself employs
     for clause in _CLAUSE.split(text):
         name = _clean(clause, cfg)
         if name:
@@ -183,6 +185,17 @@ def _named_by_cue(text: str, cfg: dict[str, Any]) -> str | None:
             if name:
                 found = name
     return found
+
+
+def _person_named(text: str, cfg: dict[str, Any]) -> str | None:
+    """The person named after 老板叫 / 老板是 (王建国), for a boss without a company."""
+    for m in re.finditer(cfg["name_cue"], text):
+        if not _re(cfg["person_cue"]).search(text[: m.end()]):
+            continue
+        name = _CLAUSE.split(text[m.end() :])[0]
+        if 2 <= len(name) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", name):
+            return name
+    return None
 
 
 def _clean(clause: str, cfg: dict[str, Any]) -> str | None:
@@ -231,7 +244,7 @@ def people(text: str) -> Quantity | None:
     alone = _re(cfg["alone"]).search(text)
     if alone and not _re(cfg["with_others"]).match(text[alone.end() :]):  # 就我跟我老伴俩人
         return Quantity(1, False, alone.start(), alone.end())
-    best = None
+    best, groups = None, []
     money = {
         q.start
         for role, q in money_roles(text).items()
@@ -244,8 +257,12 @@ def people(text: str) -> Quantity | None:
             continue  # 一个月六千五: a wage said for the wrong question, not 6500 people
         if workplace_size(text, q.start, q.end):
             continue
+        groups.append(q)
         if best is None or (best.approx and not q.approx):
             best = q  # 十几个 我们组14个: the exact figure said after the estimate
+    if len(groups) > 1 and _re(cfg["summed"]).search(text) and not any(g.approx for g in groups):
+        total = sum(int(g.value) for g in groups)  # 后厨仨 前厅五个 都没给
+        return Quantity(total, False, groups[0].start, groups[-1].end)
     return best
 
 
@@ -265,7 +282,8 @@ def _counts_people(text: str, q: Quantity, cfg: dict[str, Any]) -> bool:
         return False  # 一个小组 / 三个月
     if classifier is not None and _re(cfg["after_count"]).match(after):
         return True  # 五个都没拿到
-    return bool(_re(cfg["group_then_count"]).search(text[: q.start]))  # 我们三个老的 / 我们仨辞的
+    counted = classifier is not None or text[q.start : q.end] in ("俩", "仨")  # not 我们四川
+    return counted and bool(_re(cfg["group_then_count"]).search(text[: q.start]))
 
 
 def workplace_size(text: str, start: int, end: int) -> bool:

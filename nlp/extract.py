@@ -33,6 +33,7 @@ NUMBER = re.compile(
 )
 # 四千八一个月: the 一 that starts "一个月" is not the numeral's last digit.
 _CONDITION_BEFORE = re.compile(r"(?:(?:不|没|未)(?:干|做|上)?(?:满|够)|不到)$")
+_CONDITION_VERB = re.compile(r"(?:满|(?:再|在)(?:干|做|上|等))$")  # 再干一个月就给: 在 as typed
 _CONDITION_AFTER = re.compile(r"的?(?:才|就|以后|之后|后|再|退|给|还|发|转正|交)")
 _COUNTED_ONE = re.compile(r"[个天年月次共下]")
 _ABBREVIATED_ONE = re.compile(r"[千万百].*[一二两三四五六七八九]一$")  # 四千八一, not 十一
@@ -136,6 +137,9 @@ def _money(text: str, n: _Num, cfg: dict[str, Any]) -> tuple[int, Fact] | None:
     unit = _after(text, n.end, cfg["money_units"])
     if not unit and _after(text, n.end, cfg["measure_words"]):
         return None
+    near = text[max(0, n.start - 4) : n.start]
+    if any(w in near for w in cfg["money_on_hand"]):
+        return None  # 兜里就剩二十块: what the worker has left, not what is owed
     fact = Fact("amount", round(n.value), n.approx, n.start, n.end + len(unit))
     if unit or _MONEY_MAGNITUDE & set(n.raw):
         return 0, fact
@@ -190,8 +194,9 @@ def _employer(text: str, cfg: dict[str, Any]) -> Fact | None:
 
 def _duration_kind(text: str, fact: Fact, cfg: dict[str, Any]) -> str | None:
     """months (of unpaid wages), service_months, or None when the words do not say."""
-    if _CONDITION_BEFORE.search(text[: fact.start]) or (
-        text[: fact.start].endswith("满") and _CONDITION_AFTER.match(text, fact.end)
+    before_it = text[: fact.start]
+    if _CONDITION_BEFORE.search(before_it) or (
+        _CONDITION_VERB.search(before_it) and _CONDITION_AFTER.match(text, fact.end)
     ):
         return None  # 干不满一年不给 / 干满一年才退: a condition, not the time worked or owed
     before = _clause(text[max(0, fact.start - cfg["duration_window"]) : fact.start], cfg, tail=True)

@@ -267,9 +267,21 @@ class Gazetteer:
         mentions = self.mentions(text)
         if not mentions:
             return None
+        rest = "".join(
+            "　" if any(m.start <= i < m.end for m in mentions) else c for i, c in enumerate(text)
+        )
+        # 朝阳望京: of the places called 朝阳 (a city in 辽宁, districts in 北京 and 长春), the
+        # one with a township the text names, before any broader reading.
+        local = {
+            code
+            for m in mentions
+            if len(m.candidates) > 1
+            for code in m.candidates
+            if len(code) == 6 and not code.endswith("00") and self.township_in(rest, code)
+        }
         ranked = sorted(
             (
-                (self._rank(code, m, mentions, near), code, m)
+                (self._rank(code, m, mentions, near, code in local), code, m)
                 for m in mentions
                 for code in m.candidates
             ),
@@ -278,10 +290,6 @@ class Gazetteer:
         )
         best_rank, best, mention = ranked[0]
         tied = [code for rank, code, m in ranked if rank == best_rank and m is mention]
-        # 朝阳 望京: of the same-named counties, the one with a township the text names.
-        rest = "".join(
-            "　" if any(m.start <= i < m.end for m in mentions) else c for i, c in enumerate(text)
-        )
         named = [code for code in tied if self.township_in(rest, code)]
         if len(tied) > 1 and len(named) == 1:
             return self._deepest(named[0], mentions, ambiguous=False)
@@ -290,15 +298,21 @@ class Gazetteer:
             if shared is None:
                 return None
             return self.place(shared, mention.start, mention.end, ambiguous=True)
-        unsupported = best_rank[0] == 0 and best_rank[1] == 0
+        unsupported = best_rank[0] == 0 and best_rank[1] == 0 and best_rank[2] == 0
         if unsupported and not mention.full and all(len(c) == 9 for c in mention.candidates):
             return None  # 在奶牛场干活: a word that is also some township's name, nothing more
         return self._deepest(best, mentions, unsupported and len(mention.candidates) > 1)
 
     def _rank(
-        self, code: str, mention: Mention, mentions: list[Mention], near: str | None
-    ) -> tuple[int, int, int, int, int]:
-        """(mentions on the same chain, prefix shared with `near`, full name, -depth, -start)."""
+        self,
+        code: str,
+        mention: Mention,
+        mentions: list[Mention],
+        near: str | None,
+        names_township: bool = False,
+    ) -> tuple[int, int, int, int, int, int]:
+        """(mentions on the same chain, a township of it named, prefix shared with `near`,
+        full name, -depth, -start)."""
         chain = set(self.chain(code))
         support = sum(
             any(c in chain or code in self.chain(c) for c in other.candidates)
@@ -309,7 +323,8 @@ class Gazetteer:
         # Without other evidence, a province or city is a safer reading than one of many
         # same-named counties: prefer the broader division, then the official name.
         # Among unrelated places the first one named wins, so the answer is predictable.
-        return (support, shared, int(mention.full), -len(self.chain(code)), -mention.start)
+        depth = -len(self.chain(code))
+        return (support, int(names_township), shared, int(mention.full), depth, -mention.start)
 
     def _deepest(self, code: str, mentions: list[Mention], ambiguous: bool) -> Place:
         """Extend `code` with the most specific mentioned division on its chain."""

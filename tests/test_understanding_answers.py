@@ -359,3 +359,29 @@ def test_what_a_workplace_makes_is_not_its_name() -> None:
     for opening in ("邵东打火机厂欠了我三个月的钱", "在一家牛肉面馆拉面 老板欠俩月工钱"):
         worker = worker_with(opening)
         assert "employer" not in facts(worker), opening
+
+
+def test_a_boss_without_a_company_is_the_employer() -> None:
+    worker = worker_with("给人种大棚 老板欠了俩月工钱")
+    answer(worker, "employer", "就是老板个人 他叫刘长贵 没有公司")
+    assert facts(worker)["employer"] == "刘长贵"
+
+
+def test_groups_added_up_and_a_province_is_no_number() -> None:
+    cases = {"后厨四个 前厅六个 都没拿到": 10, "我们湖南来的九个人": 9, "十五个保洁员": 15}
+    for said, expected in cases.items():
+        worker = worker_with("鸿达五金厂拖欠工资两个月")
+        answer(worker, "headcount", said)
+        assert facts(worker)["headcount"] == expected, said
+
+
+def test_money_in_the_pocket_is_not_owed() -> None:
+    worker = worker_with("工钱没拿到 口袋里就剩三十块了 在西宁火车站")
+    assert facts(worker).get("amount") != 30
+
+
+def test_a_place_denied_in_the_answer_is_not_taken() -> None:
+    worker = worker_with("我在宝安一个鞋厂 老板欠俩月工资")
+    worker.says("跳过")  # the employer
+    worker.says("哦不是宝安 是龙岗 坂田那边 我记混了")
+    assert facts(worker)["place_code"] == "440307013"
