@@ -104,8 +104,8 @@ def test_unpaid_instalment_escalates_with_the_payment_order_hint(chat: Chat) -> 
     employer.says("确认协议")
     advance(worker, "P40D")
     worker.says("没收到")
-    worker.hears("ECNMR-12")
-    worker.hears("支付令（LDMAL-16）")
+    worker.hears("您可以申请调解或仲裁（《企业劳动争议协商调解规定》）")
+    worker.hears("支付令（《劳动争议调解仲裁法》第十六条）")
     assert worker.case["state"] == "escalated"
     chat.run_jobs()
     assert any("未收到" in i["text"] for i in employer.inbox())

@@ -20,7 +20,8 @@ def test_dismissed_worker_hears_n_and_2n_with_the_figures_used(chat: Chat) -> No
     worker.says("就我自己")
     worker.hears("经济补偿约18000元")
     worker.hears("3个月 × 月工资6000元")
-    worker.hears("约36000元（LCL-87）")
+    worker.hears("按《劳动合同法》第四十七条，经济补偿约18000元")
+    worker.hears("约36000元（《劳动合同法》第八十七条）")
     [n] = worker.case["triage"]["calculations"]
     assert n["inputs"]["monthly_wage"] == 6000 and n["inputs"]["service_months"] == 30
 
@@ -35,7 +36,7 @@ def test_worker_who_left_thirteen_months_ago_is_warned_of_the_limitation(chat: C
     worker.says(_thirteen_months_ago(chat))
     worker.says("就我一个")
     worker.hears("离职已经13个月")
-    worker.hears("LDMAL-27")
+    worker.hears("《劳动争议调解仲裁法》第二十七条")
 
 
 def test_worker_still_employed_gets_no_limitation_warning(chat: Chat) -> None:
@@ -46,7 +47,7 @@ def test_worker_still_employed_gets_no_limitation_warning(chat: Chat) -> None:
     worker.says("干了一年")
     worker.says("还在上班")
     worker.says("就我自己")
-    assert not any("LDMAL-27" in reply for reply in worker.replies)
+    assert not any("时效" in reply for reply in worker.replies)
 
 
 def test_worker_corrects_an_amount_before_consenting(chat: Chat) -> None:
@@ -73,7 +74,7 @@ def test_work_injury_gets_the_determination_step_explained(chat: Chat) -> None:
     worker.says("还在")
     worker.says("就我自己")
     worker.hears("工伤认定")
-    worker.hears("WIIR-17")
+    worker.hears("《工伤保险条例》第十七条")
 
 
 def _thirteen_months_ago(chat: Chat) -> str:
