@@ -72,6 +72,7 @@ def test_factory_wage_case_goes_to_the_street_centre_with_reasons(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
     worker = escalate_silent_employer(chat)
+    worker.hears("我来为您找合适的调解组织")
     worker.hears(f"已为您转交：{WANAN}")
     worker.hears("由当地乡镇（街道）调解中心就近处理")
     worker.hears("3个工作日内决定是否受理（《企业劳动争议协商调解规定》）")

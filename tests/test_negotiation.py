@@ -100,6 +100,9 @@ def test_employer_silent_for_five_days_escalates_naming_the_regulation(chat: Cha
     assert case["state"] == "escalated" and case["deadlines"] == []
     inbox = [i["text"] for i in worker.inbox()]
     assert any("5日内未答复" in t and "《企业劳动争议协商调解规定》" in t for t in inbox)
+    # Nothing went to a mediator yet: the worker is asked first, and not told it was transferred.
+    assert any("需要您同意" in t for t in inbox)
+    assert not any("已为您转交" in t or "已为您申请" in t for t in inbox)
 
 
 def test_an_answer_stops_the_clock_so_day_five_changes_nothing(chat: Chat) -> None:

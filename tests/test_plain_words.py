@@ -163,6 +163,20 @@ def test_the_mediation_agreement_names_the_law_in_words(
     assert not [reply for reply in employer.replies if codes_in(reply)]
 
 
+def test_no_organization_found_is_said_as_it_is(chat: Chat) -> None:
+    worker = chat.login("worker", "老许")
+    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("洛江区")
+    worker.says("每月三千七")
+    worker.says("干了三年")
+    worker.says("还在干")
+    worker.hears("集体争议（《劳动争议调解仲裁法》第七条）")
+    worker.says("同意")
+    worker.hears("我来为您找合适的调解组织")
+    worker.hears("暂时没找到可以受理的调解组织")
+    assert not any("已为您申请" in r or "已为您转交" in r for r in worker.replies)
+
+
 def _printed_lines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every line the agreement PDF prints, as given to reportlab."""
     printed: list[str] = []
