@@ -28,7 +28,7 @@ DISPUTE_NAMES: dict[str, str] = {
     "no_contract": "未签劳动合同",
     "social_insurance": "社保",
     "work_injury": "工伤",
-    "labor_relation": "劳动关系认定",
+    "labor_relation": "确认劳动关系",
     "leave_hours": "休息休假和工时",
     "dispatch": "劳务派遣",
     "other": "其他劳动问题",
@@ -171,8 +171,10 @@ ROUTE_NEGOTIATE = "建议先和单位协商：由我把您的诉求转给单位�
 ROUTE_ESCALATE = "建议直接交给调解组织处理，原因：{reasons}。"
 REASON_COLLECTIVE = "涉及10人以上，属于集体争议（{law}）"
 REASON_URGENT = "情况紧急，需要尽快有人介入"
-REASON_PLATFORM = "平台用工的劳动关系需要专门的调解组织认定"
-REASON_LABOR_RELATION = "劳动关系还不明确，需要调解组织帮助认定"
+REASON_PLATFORM = "平台用工纠纷由专门的调解组织处理，调解员可以帮双方理清用工关系"
+REASON_LABOR_RELATION = (
+    "劳动关系还不明确，调解员可以帮双方先理清；是否存在劳动关系，最终由劳动仲裁或法院认定"
+)
 REASON_WORKER_ASKED = "您要求由调解员人工处理（{law}）"
 # Urgent (handlers/safety.py): the danger's own line first, then who will call, then where.
 URGENT_REPLIES = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 import string
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 from bot import pdf
 from bot.clock import CHINA, Clock
 from bot.runtime import Runtime
-from handlers import rules, texts
+from handlers import rules, texts, triage
 from tests.chat import Chat
 from tests.test_mediation import mediation_recorded, quanzhou  # noqa: F401 (fixture)
 from tests.test_negotiation import complain, invite_employer
@@ -123,6 +123,14 @@ def test_no_code_hands_a_rule_code_to_a_text() -> None:
             where = f"{path.relative_to(ROOT)}:{line}"
             assert not (isinstance(value, ast.Attribute) and value.attr == "code"), where
             assert not keyword.startswith(("rule", "seed")), where
+
+
+def test_an_unclear_labour_relation_is_decided_by_arbitration_or_a_court_not_the_mediator() -> None:
+    decision = triage.decide(("labor_relation",), ("platform",), {}, date(2026, 11, 16))
+    said = triage.explain(decision)
+    assert "最终由劳动仲裁或法院认定" in said and "理清" in said
+    assert "调解组织认定" not in said and "帮助认定" not in said
+    assert texts.DISPUTE_NAMES["labor_relation"] == "确认劳动关系"  # LDMAL-2 (1), as the law says
 
 
 def test_the_settlement_and_its_pdf_name_the_law_in_words(
