@@ -39,6 +39,32 @@ class Calculation:
 
 
 @dataclass(frozen=True)
+class Leaving:
+    """Why the job ended, and what that means for economic compensation."""
+
+    compensation_due: bool  # LCL-46: N is owed
+    maybe_unlawful: bool  # the employer ended it: without lawful grounds 2N instead (LCL-87)
+
+
+# facts["left_reason"] → what it means. A reason not known (not asked, not said) is None, and
+# the worker is told plainly that N depends on it.
+LEAVING: dict[str, Leaving] = {
+    "dismissed": Leaving(True, True),  # 单位辞退、开除 (LCL-39..41)
+    "laid_off": Leaving(True, True),  # 裁员 (LCL-41)
+    "agreed": Leaving(True, False),  # 单位提出、双方协商解除 (LCL-36, LCL-46 (2))
+    "contract_ended": Leaving(True, False),  # 合同到期单位不续签 (LCL-46 (5))
+    "forced": Leaving(True, False),  # 单位欠薪、不交社保等，被迫辞职 (LCL-38, LCL-46 (1))
+    "employer_closed": Leaving(True, False),  # 单位破产、关闭、被吊销执照 (LCL-46 (6))
+    "resigned": Leaving(False, False),  # 自己辞职 (LCL-37): no N
+}
+
+
+def leaving(reason: object) -> Leaving | None:
+    """What a stated reason for leaving means; None when it is not known."""
+    return LEAVING.get(reason) if isinstance(reason, str) else None
+
+
+@dataclass(frozen=True)
 class LocalWages:
     minimum: int | None  # monthly minimum wage applying to the place, yuan
     minimum_source: str  # which tier, or why unknown

@@ -259,9 +259,22 @@ LIMITATION_WARNING = (
     "提醒：您离职已经{months}个月了。申请劳动仲裁的时效一般是一年，从离职之日起算（{law}），"
     "请尽快处理；向单位提出协商或申请调解都会中断时效。"
 )
-CALC_COMPENSATION = (
-    "按{law}，经济补偿约{amount}元（工作年限折算{years}个月 × 月工资{base}元）。"
-    "如果单位是违法解除，可以主张二倍，即约{double}元（{double_law}）。"
+CALC_COMPENSATION = "按{law}，经济补偿约{amount}元（工作年限折算{years}个月 × 月工资{base}元）。"
+CALC_UNLAWFUL = (
+    "如果单位解除没有合法理由，属于违法解除，可以改为要二倍赔偿金，约{double}元（{law}）。"
+)
+# Why the job ended is not known: say what N depends on (LCL-46) instead of promising it.
+CALC_COMPENSATION_DEPENDS = (
+    "有没有经济补偿，要看您是怎么离开的（{law}）：被辞退、裁员、合同到期单位不续签，"
+    "或因单位欠薪、不交社保被迫辞职的，约{amount}元（工作年限折算{years}个月 × 月工资{base}元）；"
+    "自己主动辞职的，一般没有。"
+)
+CALC_UNLAWFUL_IF_DISMISSED = (
+    "如果是被单位辞退，而且辞退没有合法理由，可以改为要二倍赔偿金，约{double}元（{law}）。"
+)
+CALC_RESIGNED = (
+    "自己辞职的，一般没有经济补偿（{law}）。如果是因为单位欠薪、不交社保等才辞职，"
+    "可以要经济补偿，约{amount}元（{law2}）。"
 )
 CALC_DOUBLE_WAGE = (
     "没签书面劳动合同的，从第二个月起每月可多要一倍工资，最多11个月（{law}）："

@@ -6,7 +6,7 @@ Each reason carries the rule it applies (PIPL-24: an automated decision explains
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -131,26 +131,19 @@ def calculate(
     place = facts.get("place_code")
     results: list[calculators.Calculation] = []
     if wage and service and "termination_compensation" in dispute_types:
-        results.append(calculators.economic_compensation(wage, service, place))
+        n = calculators.economic_compensation(wage, service, place)
+        reason = {"left_reason": facts.get("left_reason")}  # None: not known, and said so
+        results.append(replace(n, inputs={**n.inputs, **reason}))
     if wage and service and "no_contract" in dispute_types:
         results.append(calculators.double_wage(wage, service))
     return tuple(results)
 
 
 def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple[str, ...]:
-    lines = []
+    lines: list[str] = []
     for calc in results:
         if calc.name == "economic_compensation":
-            lines.append(
-                texts.CALC_COMPENSATION.format(
-                    law=rules.BY_CODE[calc.rule].law,
-                    amount=calc.amount,
-                    years=_months_text(calc.inputs["years"]),
-                    base=round(calc.inputs["base"]),
-                    double=2 * calc.amount,
-                    double_law=rules.UNLAWFUL_TERMINATION.law,
-                )
-            )
+            lines.extend(_compensation(calc))
         elif calc.name == "double_wage":
             lines.append(
                 texts.CALC_DOUBLE_WAGE.format(
@@ -161,6 +154,26 @@ def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple
                 )
             )
     return (*lines, texts.CALC_NOTE) if lines else ()
+
+
+def _compensation(calc: calculators.Calculation) -> tuple[str, ...]:
+    """N only as far as the reason for leaving makes it due (LCL-46); 2N only where the
+    employer ended the job and may have done so unlawfully (LCL-87)."""
+    figures = {
+        "amount": calc.amount,
+        "years": _months_text(calc.inputs["years"]),
+        "base": round(calc.inputs["base"]),
+    }
+    double = {"double": 2 * calc.amount, "law": rules.UNLAWFUL_TERMINATION.law}
+    why = calculators.leaving(calc.inputs.get("left_reason"))
+    if why is None:
+        depends = texts.CALC_COMPENSATION_DEPENDS.format(law=rules.COMPENSATION_DUE.law, **figures)
+        return depends, texts.CALC_UNLAWFUL_IF_DISMISSED.format(**double)
+    if not why.compensation_due:
+        law2 = rules.WORKER_MAY_TERMINATE.law
+        return (texts.CALC_RESIGNED.format(law=rules.COMPENSATION_DUE.law, law2=law2, **figures),)
+    due = texts.CALC_COMPENSATION.format(law=rules.BY_CODE[calc.rule].law, **figures)
+    return (due, texts.CALC_UNLAWFUL.format(**double)) if why.maybe_unlawful else (due,)
 
 
 def _overtime(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:
