@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from handlers import rules
+from handlers import rules, texts
 
 DATA = Path(__file__).with_name("data")
 WORKING_DAYS_PER_MONTH = 21.75  # 劳社部发〔2008〕3号: monthly wage / 21.75 = daily wage
@@ -69,6 +69,7 @@ class LocalWages:
     minimum: int | None  # monthly minimum wage applying to the place, yuan
     minimum_source: str  # which tier, or why unknown
     average_monthly: int | None  # local average monthly wage (for the 3× cap)
+    average_source: str = ""  # whose average it is, or why there is none
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -93,21 +94,27 @@ def _average_by_province() -> dict[str, int]:
     }
 
 
+@cache
+def _province_names() -> dict[str, str]:
+    return {r["province_code"]: r["province"] for r in _rows("average_wage.csv")}
+
+
 def local_wages(admin_code: str | None) -> LocalWages:
     """The figures for a place (any admin code: province, city, county or township)."""
     if not admin_code or len(admin_code) < 6:
-        return LocalWages(None, "地点未知", None)
+        return LocalWages(None, "地点未知", None, "地点未知")
     province = admin_code[:2] + "0000"
     row = _minimum_by_province().get(province)
     average = _average_by_province().get(province)
+    source = _province_names().get(province, "") if average else "无该省数据"
     if row is None:
-        return LocalWages(None, "无该省数据", average)
+        return LocalWages(None, "无该省数据", average, source)
     tier = _tier_by_area().get(admin_code[:6]) or _tier_by_area().get(admin_code[:4] + "00")
     if tier and tier.isdigit() and row.get(f"tier{tier}"):
-        return LocalWages(int(row[f"tier{tier}"]), f"{row['province']}第{tier}档", average)
+        return LocalWages(int(row[f"tier{tier}"]), f"{row['province']}第{tier}档", average, source)
     # Tier of the place unknown: the lowest tier, so that the floor never overstates a claim.
     tiers = [int(row[f"tier{i}"]) for i in range(1, 5) if row.get(f"tier{i}")]
-    return LocalWages(min(tiers), f"{row['province']}最低一档（所在档位未知）", average)
+    return LocalWages(min(tiers), f"{row['province']}最低一档（所在档位未知）", average, source)
 
 
 def compensation_years(service_months: float) -> float:
@@ -123,13 +130,15 @@ def economic_compensation(
     and then at most 12 years."""
     local = local_wages(admin_code)
     base, years = float(monthly_wage), compensation_years(service_months)
-    notes = []
+    notes = []  # what the worker is told about the figures used, or missing
     if local.minimum and base < local.minimum:
         base = local.minimum
-        notes.append(f"月工资低于当地最低工资，按{local.minimum}元计")
+        notes.append(texts.CALC_RAISED_TO_MINIMUM.format(minimum=local.minimum))
     if local.average_monthly and base > 3 * local.average_monthly:
         base, years = 3 * local.average_monthly, min(years, COMPENSATION_CAP_YEARS)
-        notes.append(f"超过当地平均工资3倍，基数按{base}元、年限最多12年计")
+        notes.append(texts.CALC_CAPPED.format(source=local.average_source, base=base))
+    if not local.average_monthly:
+        notes.append(texts.CALC_NO_AVERAGE)
     inputs = {
         "monthly_wage": monthly_wage,
         "service_months": service_months,
@@ -137,6 +146,8 @@ def economic_compensation(
         "base": base,
         "minimum_wage": local.minimum,
         "minimum_source": local.minimum_source,
+        "average_monthly": local.average_monthly,
+        "average_source": local.average_source,
         "notes": notes,
     }
     return Calculation(

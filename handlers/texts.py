@@ -276,6 +276,13 @@ CALC_RESIGNED = (
     "自己辞职的，一般没有经济补偿（{law}）。如果是因为单位欠薪、不交社保等才辞职，"
     "可以要经济补偿，约{amount}元（{law2}）。"
 )
+# What the compensation figures rest on, or lack (calculators.economic_compensation).
+CALC_RAISED_TO_MINIMUM = "月工资低于当地最低工资，按{minimum}元计"
+CALC_CAPPED = "月工资超过{source}月平均工资的3倍，基数按{base}元、年限最多按12年计"
+CALC_NO_AVERAGE = (
+    "没有当地月平均工资的数据，没按“不超过当地月平均工资3倍”封顶，工资较高的实际可能更少"
+)
+CALC_FIGURES = "说明：{notes}。"
 CALC_DOUBLE_WAGE = (
     "没签书面劳动合同的，从第二个月起每月可多要一倍工资，最多11个月（{law}）："
     "约{amount}元（{months}个月 × {wage}元）。"

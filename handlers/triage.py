@@ -165,15 +165,19 @@ def _compensation(calc: calculators.Calculation) -> tuple[str, ...]:
         "base": round(calc.inputs["base"]),
     }
     double = {"double": 2 * calc.amount, "law": rules.UNLAWFUL_TERMINATION.law}
+    notes = calc.inputs.get("notes") or ()
+    said = (texts.CALC_FIGURES.format(notes="；".join(notes)),) if notes else ()
     why = calculators.leaving(calc.inputs.get("left_reason"))
     if why is None:
         depends = texts.CALC_COMPENSATION_DEPENDS.format(law=rules.COMPENSATION_DUE.law, **figures)
-        return depends, texts.CALC_UNLAWFUL_IF_DISMISSED.format(**double)
+        return depends, *said, texts.CALC_UNLAWFUL_IF_DISMISSED.format(**double)
     if not why.compensation_due:
         law2 = rules.WORKER_MAY_TERMINATE.law
-        return (texts.CALC_RESIGNED.format(law=rules.COMPENSATION_DUE.law, law2=law2, **figures),)
+        resigned = texts.CALC_RESIGNED.format(law=rules.COMPENSATION_DUE.law, law2=law2, **figures)
+        return resigned, *said
     due = texts.CALC_COMPENSATION.format(law=rules.BY_CODE[calc.rule].law, **figures)
-    return (due, texts.CALC_UNLAWFUL.format(**double)) if why.maybe_unlawful else (due,)
+    unlawful = (texts.CALC_UNLAWFUL.format(**double),) if why.maybe_unlawful else ()
+    return due, *said, *unlawful
 
 
 def _overtime(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:
