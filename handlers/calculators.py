@@ -44,12 +44,13 @@ class Leaving:
 
     compensation_due: bool  # LCL-46: N is owed
     maybe_unlawful: bool  # the employer ended it: without lawful grounds 2N instead (LCL-87)
+    for_fault: bool = False  # the employer may claim the worker's fault: then no N (LCL-39)
 
 
 # facts["left_reason"] → what it means. A reason not known (not asked, not said) is None, and
 # the worker is told plainly that N depends on it.
 LEAVING: dict[str, Leaving] = {
-    "dismissed": Leaving(True, True),  # 单位辞退、开除 (LCL-39..41)
+    "dismissed": Leaving(True, True, for_fault=True),  # 单位辞退、开除 (LCL-39..41)
     "laid_off": Leaving(True, True),  # 裁员 (LCL-41)
     "agreed": Leaving(True, False),  # 单位提出、双方协商解除 (LCL-36, LCL-46 (2))
     "contract_ended": Leaving(True, False),  # 合同到期单位不续签 (LCL-46 (5))

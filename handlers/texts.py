@@ -260,12 +260,13 @@ LIMITATION_WARNING = (
     "请尽快处理；向单位提出协商或申请调解都会中断时效。"
 )
 CALC_COMPENSATION = "按{law}，经济补偿约{amount}元（工作年限折算{years}个月 × 月工资{base}元）。"
+CALC_FAULT = "单位如果说是您严重违纪等过错才辞退，要看理由是否属实，属实的没有经济补偿（{law}）。"
 CALC_UNLAWFUL = (
     "如果单位解除没有合法理由，属于违法解除，可以改为要二倍赔偿金，约{double}元（{law}）。"
 )
 # Why the job ended is not known: say what N depends on (LCL-46) instead of promising it.
 CALC_COMPENSATION_DEPENDS = (
-    "有没有经济补偿，要看您是怎么离开的（{law}）：被辞退、裁员、合同到期单位不续签，"
+    "有没有经济补偿，要看您是怎么离开的（{law}）：被辞退（因严重违纪等过错的除外）、裁员、合同到期单位不续签，"
     "或因单位欠薪、不交社保被迫辞职的，约{amount}元（工作年限折算{years}个月 × 月工资{base}元）；"
     "自己主动辞职的，一般没有。"
 )

@@ -176,8 +176,9 @@ def _compensation(calc: calculators.Calculation) -> tuple[str, ...]:
         resigned = texts.CALC_RESIGNED.format(law=rules.COMPENSATION_DUE.law, law2=law2, **figures)
         return resigned, *said
     due = texts.CALC_COMPENSATION.format(law=rules.BY_CODE[calc.rule].law, **figures)
+    fault = texts.CALC_FAULT.format(law=rules.DISMISSAL_FOR_FAULT.law)
     unlawful = (texts.CALC_UNLAWFUL.format(**double),) if why.maybe_unlawful else ()
-    return due, *said, *unlawful
+    return due, *said, *((fault,) if why.for_fault else ()), *unlawful
 
 
 def _overtime(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:

@@ -141,6 +141,10 @@ def test_a_worker_forced_out_by_unpaid_wages_gets_n_but_no_2n() -> None:
 def test_a_dismissed_worker_gets_n_and_hears_of_2n_if_the_dismissal_was_unlawful() -> None:
     said = _compensation_notes("dismissed")
     assert "按《劳动合同法》第四十七条，经济补偿约18000元" in said
+    assert (
+        "严重违纪等过错才辞退，要看理由是否属实，属实的没有经济补偿（《劳动合同法》第三十九条）"
+        in said
+    )
     assert "如果单位解除没有合法理由，属于违法解除，可以改为要二倍赔偿金，约36000元" in said
 
 
