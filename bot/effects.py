@@ -262,7 +262,7 @@ def _offer_case(ctx: Context, route: Route) -> None:
             disputes="、".join(texts.DISPUTE_NAMES.get(t, t) for t in case.dispute_types),
             place=case.facts.get("place") or "",
             date=texts.china_date(due),
-            rule=rules.ORG_ACCEPTANCE.code,
+            law=rules.ORG_ACCEPTANCE.law,
         )
         _notify(ctx, Notify(mediator.party_id, offered))
     alternatives = "、".join(o.name for o in route.alternatives) or texts.NO_ALTERNATIVES
@@ -271,7 +271,7 @@ def _offer_case(ctx: Context, route: Route) -> None:
         texts.ROUTE_CHOSEN.format(
             org=route.org.name,
             reasons="；".join(r.text for r in route.reasons),
-            rule=rules.ORG_ACCEPTANCE.code,
+            law=rules.ORG_ACCEPTANCE.law,
             alternatives=alternatives,
         ),
     )

@@ -62,7 +62,10 @@ def case_summary(
         "dispute_types": list(case.dispute_types),
         "flags": list(case.flags),
         "facts": dict(case.facts),
-        "deadlines": [{"kind": d.kind, "due_at": iso(d.due_at), "rule": d.rule} for d in deadlines],
+        "deadlines": [
+            {"kind": d.kind, "due_at": iso(d.due_at), "rule": d.rule, "law": rules.law_of(d.rule)}
+            for d in deadlines
+        ],
         "my_role": role,
         "route": _route(session, case),
         "closed_reason": closed_reason(session, case),

@@ -55,7 +55,7 @@ ON_DUE: dict[tuple[str, CaseState], Handler] = {
     ("negotiation", S.NEGOTIATING): negotiation.negotiation_period_over,  # ECNMR-12
     ("instalment", S.FOLLOWUP): followup.instalment_due,  # 回访
     ("org_acceptance", S.ESCALATED): mediation.acceptance_period_over,  # ECNMR-19
-    ("mediation", S.MEDIATING): mediation.mediation_period_over,  # LDMAL-14
+    ("mediation", S.MEDIATING): mediation.mediation_period_over,  # LDMAL-14.3
 }
 
 ROUTES: dict[RouteKey, Handler] = {

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from handlers import rules
+from handlers import rules, texts
 
 DATA = Path(__file__).with_name("data")
 WORKING_DAYS_PER_MONTH = 21.75  # 劳社部发〔2008〕3号: monthly wage / 21.75 = daily wage
@@ -39,10 +39,38 @@ class Calculation:
 
 
 @dataclass(frozen=True)
+class Leaving:
+    """Why the job ended, and what that means for economic compensation."""
+
+    compensation_due: bool  # LCL-46: N is owed
+    maybe_unlawful: bool  # the employer ended it: without lawful grounds 2N instead (LCL-87)
+    for_fault: bool = False  # the employer may claim the worker's fault: then no N (LCL-39)
+
+
+# facts["left_reason"] → what it means. A reason not known (not asked, not said) is None, and
+# the worker is told plainly that N depends on it.
+LEAVING: dict[str, Leaving] = {
+    "dismissed": Leaving(True, True, for_fault=True),  # 单位辞退、开除 (LCL-39..41)
+    "laid_off": Leaving(True, True),  # 裁员 (LCL-41)
+    "agreed": Leaving(True, False),  # 单位提出、双方协商解除 (LCL-36, LCL-46 (2))
+    "contract_ended": Leaving(True, False),  # 合同到期单位不续签 (LCL-46 (5))
+    "forced": Leaving(True, False),  # 单位欠薪、不交社保等，被迫辞职 (LCL-38, LCL-46 (1))
+    "employer_closed": Leaving(True, False),  # 单位破产、关闭、被吊销执照 (LCL-46 (6))
+    "resigned": Leaving(False, False),  # 自己辞职 (LCL-37): no N
+}
+
+
+def leaving(reason: object) -> Leaving | None:
+    """What a stated reason for leaving means; None when it is not known."""
+    return LEAVING.get(reason) if isinstance(reason, str) else None
+
+
+@dataclass(frozen=True)
 class LocalWages:
     minimum: int | None  # monthly minimum wage applying to the place, yuan
     minimum_source: str  # which tier, or why unknown
     average_monthly: int | None  # local average monthly wage (for the 3× cap)
+    average_source: str = ""  # whose average it is, or why there is none
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -67,21 +95,27 @@ def _average_by_province() -> dict[str, int]:
     }
 
 
+@cache
+def _province_names() -> dict[str, str]:
+    return {r["province_code"]: r["province"] for r in _rows("average_wage.csv")}
+
+
 def local_wages(admin_code: str | None) -> LocalWages:
     """The figures for a place (any admin code: province, city, county or township)."""
     if not admin_code or len(admin_code) < 6:
-        return LocalWages(None, "地点未知", None)
+        return LocalWages(None, "地点未知", None, "地点未知")
     province = admin_code[:2] + "0000"
     row = _minimum_by_province().get(province)
     average = _average_by_province().get(province)
+    source = _province_names().get(province, "") if average else "无该省数据"
     if row is None:
-        return LocalWages(None, "无该省数据", average)
+        return LocalWages(None, "无该省数据", average, source)
     tier = _tier_by_area().get(admin_code[:6]) or _tier_by_area().get(admin_code[:4] + "00")
     if tier and tier.isdigit() and row.get(f"tier{tier}"):
-        return LocalWages(int(row[f"tier{tier}"]), f"{row['province']}第{tier}档", average)
+        return LocalWages(int(row[f"tier{tier}"]), f"{row['province']}第{tier}档", average, source)
     # Tier of the place unknown: the lowest tier, so that the floor never overstates a claim.
     tiers = [int(row[f"tier{i}"]) for i in range(1, 5) if row.get(f"tier{i}")]
-    return LocalWages(min(tiers), f"{row['province']}最低一档（所在档位未知）", average)
+    return LocalWages(min(tiers), f"{row['province']}最低一档（所在档位未知）", average, source)
 
 
 def compensation_years(service_months: float) -> float:
@@ -97,13 +131,15 @@ def economic_compensation(
     and then at most 12 years."""
     local = local_wages(admin_code)
     base, years = float(monthly_wage), compensation_years(service_months)
-    notes = []
+    notes = []  # what the worker is told about the figures used, or missing
     if local.minimum and base < local.minimum:
         base = local.minimum
-        notes.append(f"月工资低于当地最低工资，按{local.minimum}元计")
+        notes.append(texts.CALC_RAISED_TO_MINIMUM.format(minimum=local.minimum))
     if local.average_monthly and base > 3 * local.average_monthly:
         base, years = 3 * local.average_monthly, min(years, COMPENSATION_CAP_YEARS)
-        notes.append(f"超过当地平均工资3倍，基数按{base}元、年限最多12年计")
+        notes.append(texts.CALC_CAPPED.format(source=local.average_source, base=base))
+    if not local.average_monthly:
+        notes.append(texts.CALC_NO_AVERAGE)
     inputs = {
         "monthly_wage": monthly_wage,
         "service_months": service_months,
@@ -111,6 +147,8 @@ def economic_compensation(
         "base": base,
         "minimum_wage": local.minimum,
         "minimum_source": local.minimum_source,
+        "average_monthly": local.average_monthly,
+        "average_source": local.average_source,
         "notes": notes,
     }
     return Calculation(

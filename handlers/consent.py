@@ -104,7 +104,7 @@ def to_employer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     now = inbound.received_at
     clock = deadlines.schedule("employer_answer", now)
     reply = texts.INVITATION_READY.format(
-        date=texts.china_date(clock.due_at), rule=rules.EMPLOYER_ANSWER.code
+        date=texts.china_date(clock.due_at), law=rules.EMPLOYER_ANSWER.law
     )
     return HandlerResult(
         replies=(Reply(reply),),
@@ -230,7 +230,7 @@ def ask_for_human(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """转人工 (PIPL-24): the worker wants a person. Mediation is the route; consent first."""
     assert case is not None
     reason = triage.Reason(
-        texts.REASON_WORKER_ASKED.format(rule=rules.HUMAN_REVIEW.code), rules.HUMAN_REVIEW.code
+        texts.REASON_WORKER_ASKED.format(law=rules.HUMAN_REVIEW.law), rules.HUMAN_REVIEW.code
     )
     decision = triage.Decision(triage.ESCALATE, (reason,))
     reply, asking = ask(case.worker_name, case.dispute_types, case.facts, decision)

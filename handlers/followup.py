@@ -99,7 +99,7 @@ def not_paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     number = _asked_instalment(case) or _first_unpaid(case) or 1
     if case.agreement and case.agreement.get("kind") == "mediation":
         return _mediation_agreement_not_performed(case, number)
-    text = texts.NOT_PAID.format(rule=rules.NEGOTIATION_FAILED.code, rule2=rules.PAYMENT_ORDER.code)
+    text = texts.NOT_PAID.format(law=rules.NEGOTIATION_FAILED.law, law2=rules.PAYMENT_ORDER.law)
     notices: tuple[Any, ...] = ()
     if case.employer_id:
         notices = (Notify(case.employer_id, texts.NOT_PAID_TO_EMPLOYER.format(n=number)),)
@@ -113,7 +113,7 @@ def _mediation_agreement_not_performed(case: CaseView, number: int) -> HandlerRe
     """LDMAL-15: arbitration; LDMAL-16: for pay, injury costs or compensation, a 支付令 from the
     court on the 调解协议书 itself."""
     text = texts.MEDIATION_NOT_PAID.format(
-        rule=rules.ARBITRATION_AFTER_MEDIATION.code, rule2=rules.PAYMENT_ORDER.code
+        law=rules.ARBITRATION_AFTER_MEDIATION.law, law2=rules.PAYMENT_ORDER.law
     )
     effects: list[Any] = [CancelDeadlines()]
     if case.employer_id:

@@ -61,16 +61,16 @@ def accept(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     received = datetime.fromisoformat(str(case.assignment["offered_at"]))
     due = received + timedelta(days=MEDIATION_DAYS)
     date = texts.china_date(due)
-    rule = rules.MEDIATION_PERIOD.code
+    rule = rules.MEDIATION_PERIOD
     told = texts.ACCEPTED_TO_PARTIES.format(
-        org=case.assignment["org_name"], mediator=inbound.sender_name, date=date, rule=rule
+        org=case.assignment["org_name"], mediator=inbound.sender_name, date=date, law=rule.law
     )
     return HandlerResult(
-        replies=(Reply(texts.ACCEPTED_TO_MEDIATOR.format(date=date, rule=rule)),),
+        replies=(Reply(texts.ACCEPTED_TO_MEDIATOR.format(date=date, law=rule.law)),),
         effects=(
             DecideAssignment("accepted"),
             CancelDeadlines(("org_acceptance",)),
-            ScheduleDeadline("mediation", due, rule, remind_at=due - timedelta(days=2)),
+            ScheduleDeadline("mediation", due, rule.code, remind_at=due - timedelta(days=2)),
             *(Notify(p, told) for p in _parties(case)),
         ),
         event=CaseEvent(
@@ -262,10 +262,10 @@ def agreement_text(case: CaseView, proposal: Mapping[str, Any], mediator: str) -
         disputes="、".join(texts.DISPUTE_NAMES[t] for t in case.dispute_types),
         total=proposal["total"],
         schedule=settlement.agreement_schedule(proposal),
-        rule=rules.MEDIATION_AGREEMENT.code,
-        rule_order=rules.PAYMENT_ORDER.code,
-        rule_review=rules.ARBITRAL_REVIEW.code,
-        rule_court=rules.JUDICIAL_CONFIRMATION.code,
+        law=rules.MEDIATION_AGREEMENT.law,
+        law_order=rules.PAYMENT_ORDER.law,
+        law_review=rules.ARBITRAL_REVIEW.law,
+        law_court=rules.JUDICIAL_CONFIRMATION.law,
         case_id=case.id,
     )
 
@@ -287,8 +287,8 @@ def mediation_period_over(inbound: Inbound, case: CaseView | None) -> HandlerRes
 def _advise_arbitration(case: CaseView, template: str, reason: str, sender: str) -> HandlerResult:
     commission = commission_for(case.facts.get("place_code")) or texts.COMMISSION_UNKNOWN
     text = template.format(
-        rule=rules.MEDIATION_PERIOD.code,
-        rule21=rules.COMPETENT_COMMISSION.code,
+        law=rules.MEDIATION_PERIOD.law,
+        law21=rules.COMPETENT_COMMISSION.law,
         commission=commission,
     )
     mediator = _mediator(case)

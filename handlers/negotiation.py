@@ -93,37 +93,37 @@ def employer_confirms(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 def employer_refuses(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """拒绝协商: negotiation ends; the worker may apply for mediation (ECNMR-12)."""
     assert case is not None
-    rule = rules.NEGOTIATION_FAILED.code
+    rule = rules.NEGOTIATION_FAILED
     return _escalate(
         case,
         "employer refused to negotiate",
-        rule,
-        worker_text=texts.EMPLOYER_REFUSED.format(rule=rule),
-        replies=(Reply(texts.EMPLOYER_REFUSAL_NOTED.format(rule=rule)),),
+        rule.code,
+        worker_text=texts.EMPLOYER_REFUSED.format(law=rule.law),
+        replies=(Reply(texts.EMPLOYER_REFUSAL_NOTED.format(law=rule.law)),),
     )
 
 
 def answer_period_over(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """ECNMR-8: no answer within 5 days counts as unwillingness to negotiate."""
     assert case is not None
-    rule = rules.EMPLOYER_ANSWER.code
+    rule = rules.EMPLOYER_ANSWER
     return _escalate(
         case,
         "employer silent for 5 days",
-        rule,
-        worker_text=texts.EMPLOYER_SILENT.format(rule=rule),
+        rule.code,
+        worker_text=texts.EMPLOYER_SILENT.format(law=rule.law),
     )
 
 
 def negotiation_period_over(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """The negotiation deadline (a setting) passed without agreement: on to mediation."""
     assert case is not None
-    rule = rules.NEGOTIATION_FAILED.code
+    rule = rules.NEGOTIATION_FAILED
     return _escalate(
         case,
         "negotiation deadline passed",
-        rule,
-        worker_text=texts.NEGOTIATION_TIMEOUT.format(rule=rule),
+        rule.code,
+        worker_text=texts.NEGOTIATION_TIMEOUT.format(law=rule.law),
     )
 
 

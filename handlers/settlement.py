@@ -219,7 +219,7 @@ def accept(inbound: Inbound, case: CaseView, role: str) -> HandlerResult | None:
         return None
     if "work_injury" in case.dispute_types:
         # WIIR: no full-and-final injury settlement before 工伤认定 and disability grading.
-        text = texts.INJURY_NO_FINAL_SETTLEMENT.format(rule=rules.WORK_INJURY_DETERMINATION.code)
+        text = texts.INJURY_NO_FINAL_SETTLEMENT.format(law=rules.WORK_INJURY_DETERMINATION.law)
         return HandlerResult(replies=(Reply(text),))
     text = agreement_text(case, proposal)
     who = texts.ROLE_NAMES[role]
@@ -243,8 +243,8 @@ def agreement_text(case: CaseView, proposal: Mapping[str, Any]) -> str:
         disputes="、".join(texts.DISPUTE_NAMES[t] for t in case.dispute_types),
         total=proposal["total"],
         schedule=agreement_schedule(proposal),
-        rule_breach=rules.NEGOTIATION_FAILED.code,
-        rule_binding=rules.SETTLEMENT_BINDING.code,
+        law_breach=rules.NEGOTIATION_FAILED.law,
+        law_binding=rules.SETTLEMENT_BINDING.law,
         case_id=case.id,
     )
 
@@ -307,9 +307,9 @@ def _settle(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
     mediation = agreement.get("kind") == "mediation"
     if mediation:
         text = texts.MEDIATION_SETTLED.format(
-            rule=rules.MEDIATION_AGREEMENT.code,
-            review=rules.ARBITRAL_REVIEW.code,
-            court=rules.JUDICIAL_CONFIRMATION.code,
+            law=rules.MEDIATION_AGREEMENT.law,
+            law_review=rules.ARBITRAL_REVIEW.law,
+            law_court=rules.JUDICIAL_CONFIRMATION.law,
         )
         rule = rules.MEDIATION_AGREEMENT.code
         extra: list[Any] = [
@@ -319,7 +319,7 @@ def _settle(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
         ]
     else:
         text = texts.SETTLED.format(
-            rule=rules.SETTLEMENT_BINDING.code, rule2=rules.NEGOTIATION_FAILED.code
+            law=rules.SETTLEMENT_BINDING.law, law2=rules.NEGOTIATION_FAILED.law
         )
         rule, extra = rules.SETTLEMENT_BINDING.code, []
     effects: list[Any] = [

@@ -1,6 +1,9 @@
 """Every sentence a person reads, in one place: short, plain Simplified Chinese for a phone screen.
 
 Placeholders use str.format names. Keep each message under ~120 characters where possible.
+A law is named in words, never by its rule code: ``{law}`` placeholders (law, law2, …) take
+``Rule.law`` (handlers/rules.py), e.g. 《劳动争议调解仲裁法》第十四条; the codes stay in data,
+logs, the API's machine fields and the mediator console.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ DISPUTE_NAMES: dict[str, str] = {
     "no_contract": "未签劳动合同",
     "social_insurance": "社保",
     "work_injury": "工伤",
-    "labor_relation": "劳动关系认定",
+    "labor_relation": "确认劳动关系",
     "leave_hours": "休息休假和工时",
     "dispatch": "劳务派遣",
     "other": "其他劳动问题",
@@ -163,14 +166,16 @@ ERRORS = {
 # Privacy and limits: too many requests in a minute (bot/ratelimit.py).
 ERRORS["rate_limited"] = "操作太频繁了，请{seconds}秒后再试。"
 
-# Triage: how the case will be handled, and why (every reason cites its rule).
-ROUTE_NEGOTIATE = "建议先和单位协商：由我把您的诉求转给单位，单位应在5日内答复（{rule}）。"
+# Triage: how the case will be handled, and why (each reason keeps its rule code in the data).
+ROUTE_NEGOTIATE = "建议先和单位协商：由我把您的诉求转给单位。按{law}，单位应在5日内答复。"
 ROUTE_ESCALATE = "建议直接交给调解组织处理，原因：{reasons}。"
-REASON_COLLECTIVE = "涉及10人以上，属于集体争议（{rule}）"
+REASON_COLLECTIVE = "涉及10人以上，属于集体争议（{law}）"
 REASON_URGENT = "情况紧急，需要尽快有人介入"
-REASON_PLATFORM = "平台用工的劳动关系需要专门的调解组织认定"
-REASON_LABOR_RELATION = "劳动关系还不明确，需要调解组织帮助认定"
-REASON_WORKER_ASKED = "您要求由调解员人工处理（{rule}）"
+REASON_PLATFORM = "平台用工纠纷由专门的调解组织处理，调解员可以帮双方理清用工关系"
+REASON_LABOR_RELATION = (
+    "劳动关系还不明确，调解员可以帮双方先理清；是否存在劳动关系，最终由劳动仲裁或法院认定"
+)
+REASON_WORKER_ASKED = "您要求由调解员人工处理（{law}）"
 # Urgent (handlers/safety.py): the danger's own line first, then who will call, then where.
 URGENT_REPLIES = {
     "self_harm": (
@@ -195,7 +200,7 @@ URGENT_FACTS_DONE = "好的，都记下了。调解员会尽快联系您，有�
 URGENT_TO_MEDIATOR = "紧急：劳动者刚才的消息显示可能有人身安全危险，请立即联系劳动者。"
 WORK_INJURY_FIRST = (
     "受了工伤，先要做工伤认定：单位应在事故后30日内申请，单位不申请的，"
-    "您或家属可以在1年内向当地人社局申请（{rule}）。认定和伤残鉴定之前，"
+    "您或家属可以在1年内向当地人社局申请（{law}）。认定和伤残鉴定之前，"
     "不要签“一次性了结”的私了协议。"
 )
 
@@ -216,9 +221,9 @@ THE_EMPLOYER = "单位"
 SHARED_NAME = "您的称呼：{name}"
 INVITATION_READY = (
     "好的。请在“我的案件”里点“邀请单位”，把邀请转发给单位负责人。"
-    "单位应在{date}前答复；逾期不答复视为不愿协商，我会帮您转交调解组织（{rule}）。"
+    "单位应在{date}前答复，逾期不答复视为不愿协商（{law}），到时可以交给调解组织处理。"
 )
-ESCALATED_TO_MEDIATION = "好的，已为您申请调解，调解组织受理后调解员会联系您。"
+ESCALATED_TO_MEDIATION = "好的，我来为您找合适的调解组织。"
 
 # Negotiation (协商).
 EMPLOYER_JOINED = "{employer}已加入协商，对方的答复会第一时间转给您。"
@@ -230,16 +235,16 @@ RELAY_FROM_EMPLOYER = "单位回复：{text}"
 RELAY_FROM_WORKER = "劳动者：{text}"
 RELAYED = "已转达。"
 WAITING_FOR_EMPLOYER = "单位还没有加入协商。您的话我记下了，单位加入后会看到。"
-EMPLOYER_REFUSED = "单位拒绝协商。您可以申请调解，我已为您转交调解组织（{rule}）。"
-EMPLOYER_REFUSAL_NOTED = "已记录您拒绝协商。劳动者可以申请调解或仲裁（{rule}）。"
-EMPLOYER_SILENT = "单位5日内未答复，视为不愿协商（{rule}）。已为您转交调解组织。"
-NEGOTIATION_TIMEOUT = "协商期限已到仍未达成一致（{rule}），已为您转交调解组织。"
+EMPLOYER_REFUSED = "单位拒绝协商。按{law}，您可以申请调解或仲裁。"
+EMPLOYER_REFUSAL_NOTED = "已记录您拒绝协商。按{law}，劳动者可以申请调解或仲裁。"
+EMPLOYER_SILENT = "单位5日内未答复，按{law}视为不愿协商，您可以申请调解或仲裁。"
+NEGOTIATION_TIMEOUT = "协商期限已到，仍未达成一致。按{law}，您可以申请调解或仲裁。"
 DEADLINE_REMINDER = "提醒：{label}将在{date}到期，到期后{after}。"
 DEADLINE_REMINDER_PLAIN = "提醒：{label}将在{date}到期。"
-AFTER_EMPLOYER_ANSWER = "视为单位不愿协商，案件将转交调解组织"
-AFTER_NEGOTIATION = "案件将转交调解组织"
+AFTER_EMPLOYER_ANSWER = "视为单位不愿协商，可以交给调解组织处理"
+AFTER_NEGOTIATION = "可以交给调解组织处理"
 WORKER_WITHDREW_TO_EMPLOYER = "劳动者已撤回本次协商，案件结束。"
-MEDIATION_REQUESTED_TO_EMPLOYER = "劳动者已申请调解，案件将由调解组织处理，调解员会与您联系。"
+MEDIATION_REQUESTED_TO_EMPLOYER = "劳动者已申请调解，正在联系调解组织；受理后调解员会与您联系。"
 
 # Deletion of personal data (PIPL-47).
 ERASE_ASK = "确定要删除您的信息吗？删除后聊天记录和案件细节都无法恢复，进行中的案件会结束。"
@@ -253,19 +258,40 @@ ERASE_CANCELLED = "好的，您的信息保持不变。"
 
 # Limitation (LDMAL-27) and what the law gives (calculators, LCL).
 LIMITATION_WARNING = (
-    "提醒：您离职已经{months}个月了。申请劳动仲裁的时效一般是一年，从离职之日起算（{rule}），"
+    "提醒：您离职已经{months}个月了。申请劳动仲裁的时效一般是一年，从离职之日起算（{law}），"
     "请尽快处理；向单位提出协商或申请调解都会中断时效。"
 )
-CALC_COMPENSATION = (
-    "按{rule}，经济补偿约{amount}元（工作年限折算{years}个月 × 月工资{base}元）。"
-    "如果单位是违法解除，可以主张二倍，即约{double}元（{double_rule}）。"
+CALC_COMPENSATION = "按{law}，经济补偿约{amount}元（工作年限折算{years}个月 × 月工资{base}元）。"
+CALC_FAULT = "单位如果说是您严重违纪等过错才辞退，要看理由是否属实，属实的没有经济补偿（{law}）。"
+CALC_UNLAWFUL = (
+    "如果单位解除没有合法理由，属于违法解除，可以改为要二倍赔偿金，约{double}元（{law}）。"
 )
+# Why the job ended is not known: say what N depends on (LCL-46) instead of promising it.
+CALC_COMPENSATION_DEPENDS = (
+    "有没有经济补偿，要看您是怎么离开的（{law}）：被辞退（因严重违纪等过错的除外）、裁员、合同到期单位不续签，"
+    "或因单位欠薪、不交社保被迫辞职的，约{amount}元（工作年限折算{years}个月 × 月工资{base}元）；"
+    "自己主动辞职的，一般没有。"
+)
+CALC_UNLAWFUL_IF_DISMISSED = (
+    "如果是被单位辞退，而且辞退没有合法理由，可以改为要二倍赔偿金，约{double}元（{law}）。"
+)
+CALC_RESIGNED = (
+    "自己辞职的，一般没有经济补偿（{law}）。如果是因为单位欠薪、不交社保等才辞职，"
+    "可以要经济补偿，约{amount}元（{law2}）。"
+)
+# What the compensation figures rest on, or lack (calculators.economic_compensation).
+CALC_RAISED_TO_MINIMUM = "月工资低于当地最低工资，按{minimum}元计"
+CALC_CAPPED = "月工资超过{source}月平均工资的3倍，基数按{base}元、年限最多按12年计"
+CALC_NO_AVERAGE = (
+    "没有当地月平均工资的数据，没按“不超过当地月平均工资3倍”封顶，工资较高的实际可能更少"
+)
+CALC_FIGURES = "说明：{notes}。"
 CALC_DOUBLE_WAGE = (
-    "没签书面劳动合同的，从第二个月起每月可多要一倍工资，最多11个月（{rule}）："
+    "没签书面劳动合同的，从第二个月起每月可多要一倍工资，最多11个月（{law}）："
     "约{amount}元（{months}个月 × {wage}元）。"
 )
 CALC_OVERTIME = (
-    "加班费参考（{rule}）：工作日加班每小时约{workday}元，休息日约{rest_day}元，"
+    "加班费参考（{law}）：工作日加班每小时约{workday}元，休息日约{rest_day}元，"
     "法定节假日约{holiday}元（按月工资{wage}元计算）。"
 )
 CALC_NOTE = "以上按您提供的信息估算，供协商参考；实际金额以双方核实为准。"
@@ -284,13 +310,13 @@ CONFIRM_LABEL = "确认协议"
 CONFIRMED_WAITING = "已确认。等对方也确认后，协议生效。"
 CONFIRMED_OTHER = "{who}已确认和解协议，请您核对后回复“确认协议”。"
 SETTLED = (
-    "双方都已确认，和解协议生效，对双方都有约束力（{rule}）。"
-    "我会在每期付款日提醒并回访，单位不按约付款的，可以申请调解或仲裁（{rule2}）。"
+    "双方都已确认，和解协议生效，对双方都有约束力（{law}）。"
+    "我会在每期付款日提醒并回访，单位不按约付款的，可以申请调解或仲裁（{law2}）。"
 )
 NO_DRAFT = "现在还没有待确认的协议。"
 ALREADY_CONFIRMED = "您已经确认过了，等对方确认。"
 INJURY_NO_FINAL_SETTLEMENT = (
-    "工伤案件在工伤认定和伤残鉴定之前，不宜签一次性了结的协议，以免少拿赔偿（{rule}）。"
+    "工伤案件在工伤认定和伤残鉴定之前，不宜签一次性了结的协议，以免少拿赔偿（{law}）。"
     "建议先做工伤认定，我可以帮您转交调解组织。"
 )
 AGREEMENT_TEXT = """和解协议
@@ -300,8 +326,8 @@ AGREEMENT_TEXT = """和解协议
 经双方协商一致，达成如下协议：
 一、用人单位向劳动者支付{total}元（人民币），支付方式：{schedule}。
 二、用人单位按期足额支付后，双方就上述争议事项不再主张其他权利。
-三、用人单位未按约定支付的，劳动者可以依法申请调解或者仲裁（{rule_breach}）。
-四、本协议经双方确认后生效，对双方具有约束力，双方应当履行（{rule_binding}）。
+三、用人单位未按约定支付的，劳动者可以依法申请调解或者仲裁（{law_breach}）。
+四、本协议经双方确认后生效，对双方具有约束力，双方应当履行（{law_binding}）。
 协议编号：{case_id}"""
 
 # Follow-up (回访) on payments.
@@ -311,10 +337,10 @@ NOT_PAID_LABEL = "没收到"
 PAYMENT_NOTED = "好的，已记录第{n}期已收到。"
 ALL_PAID = "所有款项都已收到，案件办结。感谢您的信任！"
 NOT_PAID = (
-    "单位没有按和解协议付款。您可以申请调解或仲裁（{rule}），已为您转交调解组织。"
-    "达成调解协议后单位仍不支付工资等款项的，可以凭调解协议向法院申请支付令（{rule2}）。"
+    "单位没有按和解协议付款。按{law}，您可以申请调解或仲裁。"
+    "达成调解协议后单位仍不支付工资等款项的，可以凭调解协议向法院申请支付令（{law2}）。"
 )
-NOT_PAID_TO_EMPLOYER = "劳动者反映第{n}期款项未收到，案件已转交调解组织。"
+NOT_PAID_TO_EMPLOYER = "劳动者反映第{n}期款项未收到，可能申请调解或仲裁。"
 PAYMENT_WHICH = "请问是哪一期？回复“已收到”或“没收到”即可。"
 PDF_CONFIRMED = "已在线确认：{who}"
 PDF_EFFECTIVE = "生效时间：{at}（北京时间）"
@@ -345,20 +371,21 @@ TERMS_REFUSED = "已告诉对方您不接受这个方案。您也可以直接说
 TERMS_REFUSED_NOTICE = "{who}不接受方案：{text}"
 PAYMENT_DUE_ASK_UNDATED = "回访：按协议，第{n}期{amount}元应已支付。请问收到了吗？"
 
-# Routing to a mediation organization (design.md, routing policy); each reason cites its rule.
-ROUTE_CHOICE = "这是您选择的调解组织（{rule}）"
-ROUTE_COLLECTIVE = "涉及10人以上的集体争议，由{where}处理，并纳入风险台账（{rule}、{seed}）"
+# Routing to a mediation organization (design.md, routing policy); each reason keeps its rule
+# code in the data, and the worker reads the law in words where it matters.
+ROUTE_CHOICE = "这是您选择的调解组织"
+ROUTE_COLLECTIVE = "涉及10人以上的集体争议，由{where}处理（{law}）"
 ROUTE_URGENT = "情况紧急，由{where}尽快介入"
 WHERE_COUNTY = "区县劳动人事争议仲裁院调解中心"
 WHERE_TOWNSHIP = "当地乡镇（街道）调解中心"
-ROUTE_ENTERPRISE = "单位设有企业劳动争议调解委员会（{rule}），您也可以选择其他组织"
-ROUTE_PLATFORM = "平台用工争议由新就业形态劳动争议调解组织处理（{seed}）"
-ROUTE_TOWNSHIP = "您在{place}工作，由当地乡镇（街道）调解中心就近处理（{rule}）"
-ROUTE_COUNTY = "由所在区县的劳动人事争议仲裁院调解中心处理（{rule}）"
+ROUTE_ENTERPRISE = "单位设有企业劳动争议调解委员会，您也可以选择其他组织"
+ROUTE_PLATFORM = "平台用工争议由新就业形态劳动争议调解组织处理"
+ROUTE_TOWNSHIP = "您在{place}工作，由当地乡镇（街道）调解中心就近处理"
+ROUTE_COUNTY = "由所在区县的劳动人事争议仲裁院调解中心处理"
 ROUTE_NEAREST = "离您最近的同类调解组织（约{km}公里）"
 ROUTE_CHOSEN = (
     "已为您转交：{org}。\n理由：{reasons}。\n"
-    "{org}应在3个工作日内决定是否受理（{rule}）。也可以回复“换一个”选择：{alternatives}"
+    "{org}应在3个工作日内决定是否受理（{law}）。也可以回复“换一个”选择：{alternatives}"
 )
 ROUTE_NONE = "抱歉，暂时没找到可以受理的调解组织。请拨打12333咨询，我们也会尽快人工处理。"
 
@@ -366,13 +393,13 @@ ROUTE_NONE = "抱歉，暂时没找到可以受理的调解组织。请拨打123
 ESCALATION_NEEDS_CONSENT = (
     "可以转交调解组织处理。需要您同意把案件信息提供给调解员，同意请回复“同意转调解”。"
 )
-CASE_OFFERED = "新案件待受理：{disputes}，{place}。请在{date}前决定是否受理（{rule}）。"
+CASE_OFFERED = "新案件待受理：{disputes}，{place}。请在{date}前决定是否受理（{law}）。"
 ACCEPT_LABEL = "受理"
 DECLINE_LABEL = "不受理"
 OFFER_OPTIONS_HINT = "请选择是否受理这个案件。"
-ACCEPTED_TO_MEDIATOR = "已受理。调解期限到{date}（{rule}）。您的回复会同时转给劳动者和单位。"
+ACCEPTED_TO_MEDIATOR = "已受理。调解期限到{date}（{law}）。您的回复会同时转给劳动者和单位。"
 ACCEPTED_TO_PARTIES = (
-    "{org}已受理您的案件，调解员{mediator}会在这里和您联系。调解期限到{date}（{rule}）。"
+    "{org}已受理您的案件，调解员{mediator}会在这里和您联系。调解期限到{date}（{law}）。"
 )
 DECLINED_TO_MEDIATOR = "已退回，案件会转给下一个调解组织。"
 RELAY_FROM_MEDIATOR = "调解员{name}：{text}"
@@ -390,24 +417,24 @@ MEDIATION_AGREEMENT_TEXT = """调解协议书
 经调解，双方自愿达成如下协议：
 一、用人单位向劳动者支付{total}元（人民币），支付方式：{schedule}。
 二、用人单位按期足额支付后，双方就上述争议事项不再主张其他权利。
-三、本协议自双方当事人签名、调解员签名并加盖调解组织印章后生效，对双方具有约束力（{rule}）。
-四、用人单位未按期支付劳动报酬、工伤医疗费、经济补偿或者赔偿金的，劳动者可以持本协议书向人民法院申请支付令（{rule_order}）。
-五、双方可以自协议生效之日起15日内共同申请仲裁审查确认（{rule_review}），或者30日内共同向人民法院申请司法确认（{rule_court}）。
+三、本协议自双方当事人签名、调解员签名并加盖调解组织印章后生效，对双方具有约束力（{law}）。
+四、用人单位未按期支付劳动报酬、工伤医疗费、经济补偿或者赔偿金的，劳动者可以持本协议书向人民法院申请支付令（{law_order}）。
+五、双方可以自协议生效之日起15日内共同申请仲裁审查确认（{law_review}），或者30日内共同向人民法院申请司法确认（{law_court}）。
 协议编号：{case_id}"""
 MEDIATION_SETTLED = (
-    "调解协议已经双方确认，由调解组织盖章后生效（{rule}）。可以在15日内共同申请仲裁审查确认（{review}），"
-    "或30日内申请司法确认（{court}）。我会在每期付款日回访。"
+    "调解协议已经双方确认，由调解组织盖章后生效（{law}）。可以在15日内共同申请仲裁审查确认（{law_review}），"
+    "或30日内申请司法确认（{law_court}）。我会在每期付款日回访。"
 )
 MEDIATION_FAILED_TEXT = (
-    "调解未能达成协议。您可以申请劳动仲裁（{rule}），"
-    "由劳动合同履行地或用人单位所在地的仲裁委员会管辖（{rule21}）：{commission}。"
+    "调解未能达成协议。您可以申请劳动仲裁（{law}），"
+    "由劳动合同履行地或用人单位所在地的仲裁委员会管辖（{law21}）：{commission}。"
 )
 MEDIATION_TIMEOUT = (
     "调解组织收到申请已满15日，仍未达成调解协议。"
-    "您可以申请劳动仲裁（{rule}），管辖：{commission}（{rule21}）。"
+    "您可以申请劳动仲裁（{law}），管辖：{commission}（{law21}）。"
 )
 COMMISSION_UNKNOWN = "劳动合同履行地或用人单位所在地的劳动人事争议仲裁委员会"
-CONFIRMATION_REMINDER = "提醒：调解协议共同申请{what}的期限到{date}（{rule}）。"
+CONFIRMATION_REMINDER = "提醒：调解协议共同申请{what}的期限到{date}（{law}）。"
 ARBITRAL_REVIEW_NAME = "仲裁审查确认"
 JUDICIAL_CONFIRMATION_NAME = "司法确认"
 ORG_CHOICES = "可以换成以下调解组织，请选择："
@@ -454,8 +481,8 @@ OUTCOME_WITHDRAWN_LABEL = "申请人撤回"
 MEDIATION_WITHDRAWN = "调解员已记录：申请人撤回调解申请，案件结束。"
 PLACE_FROM_LOCATION = "手机定位的位置"
 MEDIATION_NOT_PAID = (
-    "单位没有按调解协议付款。您可以申请劳动仲裁（{rule}）；拖欠的是工资、工伤医疗费、"
-    "经济补偿或赔偿金的，也可以持调解协议书直接向法院申请支付令（{rule2}）。"
+    "单位没有按调解协议付款。您可以申请劳动仲裁（{law}）；拖欠的是工资、工伤医疗费、"
+    "经济补偿或赔偿金的，也可以持调解协议书直接向法院申请支付令（{law2}）。"
 )
 NOT_PAID_TO_EMPLOYER_MEDIATED = "劳动者反映调解协议第{n}期款项未收到，可能申请仲裁或支付令。"
 EMPLOYER_CONTACT_NOTED = "已记下单位的联系电话，只提供给处理案件的调解员。"

@@ -6,7 +6,7 @@ Each reason carries the rule it applies (PIPL-24: an automated decision explains
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -38,12 +38,12 @@ class Decision:
 
 
 # Flags and dispute types that send a case straight to a mediation organization, in order.
-ESCALATION_RULES: tuple[tuple[str, str, str | None], ...] = (
-    # (flag or dispute type, reason text, rule code)
-    ("collective", texts.REASON_COLLECTIVE, rules.COLLECTIVE.code),  # LDMAL-7 + seeds' 风险台账
+ESCALATION_RULES: tuple[tuple[str, str, rules.Rule | None], ...] = (
+    # (flag or dispute type, reason text, rule)
+    ("collective", texts.REASON_COLLECTIVE, rules.COLLECTIVE),  # LDMAL-7 + seeds' 风险台账
     ("urgent", texts.REASON_URGENT, None),
     ("platform", texts.REASON_PLATFORM, None),
-    ("labor_relation", texts.REASON_LABOR_RELATION, rules.LABOUR_DISPUTE_SCOPE.code),
+    ("labor_relation", texts.REASON_LABOR_RELATION, rules.LABOUR_DISPUTE_SCOPE),
 )
 
 
@@ -55,7 +55,7 @@ def decide(
     gives."""
     present = set(dispute_types) | set(flags)
     reasons = tuple(
-        Reason(text.format(rule=rule), rule)
+        Reason(text.format(law=rule.law), rule.code) if rule else Reason(text)
         for name, text, rule in ESCALATION_RULES
         if name in present
     )
@@ -69,7 +69,7 @@ def decide(
     if reasons:
         return Decision(ESCALATE, reasons, notes, calculations)
     negotiate = Reason(
-        texts.ROUTE_NEGOTIATE.format(rule=rules.EMPLOYER_ANSWER.code), rules.NEGOTIATION.code
+        texts.ROUTE_NEGOTIATE.format(law=rules.EMPLOYER_ANSWER.law), rules.NEGOTIATION.code
     )
     return Decision(NEGOTIATE, (negotiate,), notes, calculations)
 
@@ -78,7 +78,7 @@ def _notes(present: set[str]) -> tuple[str, ...]:
     notes = []  # (urgent help is given at once, in the first reply: intake.open_case)
     if "work_injury" in present:
         # WIIR-17: the employer applies within 30 days; otherwise the worker within 1 year.
-        notes.append(texts.WORK_INJURY_FIRST.format(rule=rules.WORK_INJURY_DETERMINATION.code))
+        notes.append(texts.WORK_INJURY_FIRST.format(law=rules.WORK_INJURY_DETERMINATION.law))
     return tuple(notes)
 
 
@@ -115,7 +115,7 @@ def _limitation(facts: Mapping[str, Any], today: date) -> tuple[str, ...]:
     months = months_since(str(facts["left_date"]), today)
     if months is None or months < LIMITATION_WARN_MONTHS:
         return ()
-    return (texts.LIMITATION_WARNING.format(months=months, rule=rules.LIMITATION.code),)
+    return (texts.LIMITATION_WARNING.format(months=months, law=rules.LIMITATION.law),)
 
 
 def _number(facts: Mapping[str, Any], name: str) -> float | None:
@@ -131,30 +131,23 @@ def calculate(
     place = facts.get("place_code")
     results: list[calculators.Calculation] = []
     if wage and service and "termination_compensation" in dispute_types:
-        results.append(calculators.economic_compensation(wage, service, place))
+        n = calculators.economic_compensation(wage, service, place)
+        reason = {"left_reason": facts.get("left_reason")}  # None: not known, and said so
+        results.append(replace(n, inputs={**n.inputs, **reason}))
     if wage and service and "no_contract" in dispute_types:
         results.append(calculators.double_wage(wage, service))
     return tuple(results)
 
 
 def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple[str, ...]:
-    lines = []
+    lines: list[str] = []
     for calc in results:
         if calc.name == "economic_compensation":
-            lines.append(
-                texts.CALC_COMPENSATION.format(
-                    rule=calc.rule,
-                    amount=calc.amount,
-                    years=_months_text(calc.inputs["years"]),
-                    base=round(calc.inputs["base"]),
-                    double=2 * calc.amount,
-                    double_rule=rules.UNLAWFUL_TERMINATION.code,
-                )
-            )
+            lines.extend(_compensation(calc))
         elif calc.name == "double_wage":
             lines.append(
                 texts.CALC_DOUBLE_WAGE.format(
-                    rule=calc.rule,
+                    law=rules.BY_CODE[calc.rule].law,
                     amount=calc.amount,
                     months=calc.inputs["months_counted"],
                     wage=round(calc.inputs["monthly_wage"]),
@@ -163,13 +156,38 @@ def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple
     return (*lines, texts.CALC_NOTE) if lines else ()
 
 
+def _compensation(calc: calculators.Calculation) -> tuple[str, ...]:
+    """N only as far as the reason for leaving makes it due (LCL-46); 2N only where the
+    employer ended the job and may have done so unlawfully (LCL-87)."""
+    figures = {
+        "amount": calc.amount,
+        "years": _months_text(calc.inputs["years"]),
+        "base": round(calc.inputs["base"]),
+    }
+    double = {"double": 2 * calc.amount, "law": rules.UNLAWFUL_TERMINATION.law}
+    notes = calc.inputs.get("notes") or ()
+    said = (texts.CALC_FIGURES.format(notes="；".join(notes)),) if notes else ()
+    why = calculators.leaving(calc.inputs.get("left_reason"))
+    if why is None:
+        depends = texts.CALC_COMPENSATION_DEPENDS.format(law=rules.COMPENSATION_DUE.law, **figures)
+        return depends, *said, texts.CALC_UNLAWFUL_IF_DISMISSED.format(**double)
+    if not why.compensation_due:
+        law2 = rules.WORKER_MAY_TERMINATE.law
+        resigned = texts.CALC_RESIGNED.format(law=rules.COMPENSATION_DUE.law, law2=law2, **figures)
+        return resigned, *said
+    due = texts.CALC_COMPENSATION.format(law=rules.BY_CODE[calc.rule].law, **figures)
+    fault = texts.CALC_FAULT.format(law=rules.DISMISSAL_FOR_FAULT.law)
+    unlawful = (texts.CALC_UNLAWFUL.format(**double),) if why.maybe_unlawful else ()
+    return due, *said, *((fault,) if why.for_fault else ()), *unlawful
+
+
 def _overtime(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:
     """劳动法-44 rates per hour, when the monthly wage is known."""
     wage = _number(facts, "monthly_wage")
     if not wage or "overtime" not in dispute_types:
         return ()
     rates = calculators.overtime_hourly(wage)
-    return (texts.CALC_OVERTIME.format(rule=rules.OVERTIME.code, wage=round(wage), **rates),)
+    return (texts.CALC_OVERTIME.format(law=rules.OVERTIME.law, wage=round(wage), **rates),)
 
 
 def _months_text(years: float) -> str:

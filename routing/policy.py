@@ -107,9 +107,7 @@ def _candidates(request: Request, directory: Directory) -> Iterator[Candidate]:
     if "collective" in flags:
         reason = Reason(
             rules.COLLECTIVE.code,
-            texts.ROUTE_COLLECTIVE.format(
-                where=where, rule=rules.COLLECTIVE.code, seed=rules.RISK_LEDGER.code
-            ),
+            texts.ROUTE_COLLECTIVE.format(where=where, law=rules.COLLECTIVE.law),
         )
         yield from _by_place(request, directory, first_to, "collective", reason)
     if "urgent" in flags:
@@ -121,27 +119,21 @@ def _candidates(request: Request, directory: Directory) -> Iterator[Candidate]:
             Reason(None, texts.ROUTE_URGENT.format(where=where)),
         )
     for org in directory.of_employer(request.employer):
-        reason = Reason(
-            rules.MEDIATION_ORGS.code, texts.ROUTE_ENTERPRISE.format(rule=rules.MEDIATION_ORGS.code)
-        )
+        reason = Reason(rules.MEDIATION_ORGS.code, texts.ROUTE_ENTERPRISE)
         yield Candidate(org, "enterprise", (reason,))
     if "platform" in flags:
-        reason = Reason(
-            rules.RISK_LEDGER.code, texts.ROUTE_PLATFORM.format(seed=rules.RISK_LEDGER.code)
-        )
+        reason = Reason(rules.RISK_LEDGER.code, texts.ROUTE_PLATFORM)
         yield from _by_place(request, directory, PLATFORM, "platform", reason)
         yield from _by_place(request, directory, INDUSTRY, "platform", reason)
     place = request.place_name or ""
     township = Reason(
         rules.MEDIATION_ORGS.code,
-        texts.ROUTE_TOWNSHIP.format(place=place, rule=rules.MEDIATION_ORGS.code),
+        texts.ROUTE_TOWNSHIP.format(place=place),
     )
     yield from _by_place(request, directory, TOWNSHIP, "township", township, covering_only=True)
     if request.place_code is None:  # only a shared location: the nearest centre is the local one
         yield from _by_place(request, directory, TOWNSHIP, "nearest", township)
-    county = Reason(
-        rules.MEDIATION_ORGS.code, texts.ROUTE_COUNTY.format(rule=rules.MEDIATION_ORGS.code)
-    )
+    county = Reason(rules.MEDIATION_ORGS.code, texts.ROUTE_COUNTY)
     yield from _by_place(request, directory, ARBITRATION, "county", county)
     yield from _by_place(request, directory, TOWNSHIP, "nearest", township)
 
@@ -149,9 +141,7 @@ def _candidates(request: Request, directory: Directory) -> Iterator[Candidate]:
 def _choice(request: Request, directory: Directory) -> Iterator[Candidate]:
     org = directory.orgs.get(request.chosen_org_id or "")
     if org is not None:
-        reason = Reason(
-            rules.MEDIATION_ORGS.code, texts.ROUTE_CHOICE.format(rule=rules.MEDIATION_ORGS.code)
-        )
+        reason = Reason(rules.MEDIATION_ORGS.code, texts.ROUTE_CHOICE)
         yield Candidate(org, "choice", (reason,))
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers import calculators as calc
+from handlers import texts, triage
 
 
 @pytest.mark.parametrize(
@@ -44,6 +47,18 @@ def test_a_high_wage_is_capped_at_three_times_the_average_and_twelve_years() -> 
     cap = 3 * (129220 // 12)
     assert result.inputs["base"] == cap and result.inputs["years"] == 12
     assert result.amount == cap * 12
+    assert result.inputs["notes"] == [
+        f"月工资超过江苏省月平均工资的3倍，基数按{cap}元、年限最多按12年计"
+    ]
+
+
+def test_without_a_local_average_wage_the_worker_is_told_no_cap_was_applied() -> None:
+    result = calc.economic_compensation(30000, 24, "220102")  # 吉林 长春: no average in the data
+    assert result.inputs["average_monthly"] is None and result.amount == 60000
+    assert result.inputs["notes"] == [texts.CALC_NO_AVERAGE]
+    facts = {"monthly_wage": 30000, "service_months": 24, "place_code": "220102"}
+    decision = triage.decide(("termination_compensation",), (), facts, date(2026, 11, 16))
+    assert any("说明：没有当地月平均工资的数据" in note for note in decision.notes)
 
 
 def test_unlawful_termination_is_twice_n() -> None:

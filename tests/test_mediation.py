@@ -72,8 +72,10 @@ def test_factory_wage_case_goes_to_the_street_centre_with_reasons(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
     worker = escalate_silent_employer(chat)
+    worker.hears("我来为您找合适的调解组织")
     worker.hears(f"已为您转交：{WANAN}")
-    worker.hears("由当地乡镇（街道）调解中心就近处理（LDMAL-10）")
+    worker.hears("由当地乡镇（街道）调解中心就近处理")
+    worker.hears("3个工作日内决定是否受理（《企业劳动争议协商调解规定》）")
     route = worker.case["route"]
     assert route["org"]["name"] == WANAN and route["status"] == "offered"
     assert route["reasons"][0]["rule"] == "LDMAL-10" and len(route["alternatives"]) == 2
@@ -165,7 +167,8 @@ def test_fifteen_days_without_agreement_advise_arbitration_naming_the_commission
     chat.run_jobs()
     assert worker.case["state"] == "arbitration_advised"
     advice = next(i["text"] for i in worker.inbox() if "15日" in i["text"])
-    assert "泉州市洛江区劳动人事争议仲裁委员会" in advice and "LDMAL-21" in advice
+    assert "泉州市洛江区劳动人事争议仲裁委员会" in advice
+    assert "《劳动争议调解仲裁法》第二十一条" in advice
 
 
 def test_mediation_agreement_confirmed_by_the_parties(
@@ -332,5 +335,5 @@ def test_an_unpaid_mediation_agreement_points_to_arbitration_and_a_payment_order
     employer.says("确认协议")
     advance(worker, "P40D")
     worker.says("没收到")
-    worker.hears("支付令（LDMAL-16）")
+    worker.hears("支付令（《劳动争议调解仲裁法》第十六条）")
     assert worker.case["state"] == "arbitration_advised"

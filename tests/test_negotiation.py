@@ -87,7 +87,7 @@ def test_employer_joins_sees_only_what_was_consented_and_answers(
     assert any("劳动者：那也不能一直拖着" in i["text"] for i in employer.inbox())
 
 
-def test_employer_silent_for_five_days_escalates_citing_ecnmr_8(chat: Chat) -> None:
+def test_employer_silent_for_five_days_escalates_naming_the_regulation(chat: Chat) -> None:
     worker = complain(chat)
     worker.taps("consent_employer")
     advance(worker, "P4D")
@@ -98,7 +98,11 @@ def test_employer_silent_for_five_days_escalates_citing_ecnmr_8(chat: Chat) -> N
     chat.run_jobs()
     case = worker.case
     assert case["state"] == "escalated" and case["deadlines"] == []
-    assert any("5日内未答复" in i["text"] and "ECNMR-8" in i["text"] for i in worker.inbox())
+    inbox = [i["text"] for i in worker.inbox()]
+    assert any("5日内未答复" in t and "《企业劳动争议协商调解规定》" in t for t in inbox)
+    # Nothing went to a mediator yet: the worker is asked first, and not told it was transferred.
+    assert any("需要您同意" in t for t in inbox)
+    assert not any("已为您转交" in t or "已为您申请" in t for t in inbox)
 
 
 def test_an_answer_stops_the_clock_so_day_five_changes_nothing(chat: Chat) -> None:
@@ -114,7 +118,7 @@ def test_employer_refusing_to_negotiate_escalates(chat: Chat) -> None:
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     employer.says("拒绝协商")
-    employer.hears("ECNMR-12")
+    employer.hears("按《企业劳动争议协商调解规定》，劳动者可以申请调解或仲裁")
     assert worker.case["state"] == "escalated"
 
 
@@ -125,7 +129,7 @@ def test_collective_dispute_goes_straight_to_mediation_after_consent(chat: Chat)
     worker.says("每月三千七")
     worker.says("干了三年")
     worker.says("还在干")
-    worker.hears("集体争议（LDMAL-7）")
+    worker.hears("集体争议（《劳动争议调解仲裁法》第七条）")
     assert ("同意转调解", "consent_mediator") in worker.options()
     worker.says("同意联系单位")  # not what triage proposed: asked again, nothing happens
     assert worker.case["state"] == "awaiting_consent"
@@ -191,7 +195,7 @@ def test_worker_asks_for_a_person_mid_negotiation(chat: Chat) -> None:
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     worker.says("转人工")
-    worker.hears("人工处理（PIPL-24）")
+    worker.hears("人工处理（《个人信息保护法》第二十四条）")
     worker.hears("提供给调解员")  # consent to the mediator is asked separately (PIPL-23)
     assert worker.case["state"] == "negotiating"
     worker.says("同意")

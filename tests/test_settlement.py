@@ -104,10 +104,13 @@ def test_unpaid_instalment_escalates_with_the_payment_order_hint(chat: Chat) -> 
     employer.says("确认协议")
     advance(worker, "P40D")
     worker.says("没收到")
-    worker.hears("ECNMR-12")
-    worker.hears("支付令（LDMAL-16）")
+    worker.hears("按《企业劳动争议协商调解规定》，您可以申请调解或仲裁")
+    worker.hears("支付令（《劳动争议调解仲裁法》第十六条）")
     assert worker.case["state"] == "escalated"
+    # No mediator has the case yet: the worker is asked first, and not told it was transferred.
+    assert not any("已为您转交" in reply for reply in worker.replies)
     chat.run_jobs()
+    assert any("需要您同意" in i["text"] for i in worker.inbox())
     assert any("未收到" in i["text"] for i in employer.inbox())
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from handlers import triage
 from tests.chat import Chat
+from tests.support.stub import StubWorker
 
 
-def test_dismissed_worker_hears_n_and_2n_with_the_figures_used(chat: Chat) -> None:
+def test_a_worker_who_left_hears_what_n_depends_on_with_the_figures_used(chat: Chat) -> None:
     worker = chat.login("worker", "小林")
     worker.says("我被公司辞退了，没给任何补偿")
     worker.says("泉州鑫达鞋业有限公司")
@@ -18,11 +22,13 @@ def test_dismissed_worker_hears_n_and_2n_with_the_figures_used(chat: Chat) -> No
     worker.hears("什么时候离开")
     worker.says("今年10月")
     worker.says("就我自己")
-    worker.hears("经济补偿约18000元")
-    worker.hears("3个月 × 月工资6000元")
-    worker.hears("约36000元（LCL-87）")
+    # Why the job ended is not among the facts: N is said to depend on it, not promised.
+    worker.hears("有没有经济补偿，要看您是怎么离开的（《劳动合同法》第四十六条）")
+    worker.hears("约18000元（工作年限折算3个月 × 月工资6000元）")
+    worker.hears("如果是被单位辞退，而且辞退没有合法理由，可以改为要二倍赔偿金，约36000元")
     [n] = worker.case["triage"]["calculations"]
     assert n["inputs"]["monthly_wage"] == 6000 and n["inputs"]["service_months"] == 30
+    assert n["inputs"]["left_reason"] is None
 
 
 def test_worker_who_left_thirteen_months_ago_is_warned_of_the_limitation(chat: Chat) -> None:
@@ -35,7 +41,7 @@ def test_worker_who_left_thirteen_months_ago_is_warned_of_the_limitation(chat: C
     worker.says(_thirteen_months_ago(chat))
     worker.says("就我一个")
     worker.hears("离职已经13个月")
-    worker.hears("LDMAL-27")
+    worker.hears("《劳动争议调解仲裁法》第二十七条")
 
 
 def test_worker_still_employed_gets_no_limitation_warning(chat: Chat) -> None:
@@ -46,7 +52,7 @@ def test_worker_still_employed_gets_no_limitation_warning(chat: Chat) -> None:
     worker.says("干了一年")
     worker.says("还在上班")
     worker.says("就我自己")
-    assert not any("LDMAL-27" in reply for reply in worker.replies)
+    assert not any("时效" in reply for reply in worker.replies)
 
 
 def test_worker_corrects_an_amount_before_consenting(chat: Chat) -> None:
@@ -73,7 +79,7 @@ def test_work_injury_gets_the_determination_step_explained(chat: Chat) -> None:
     worker.says("还在")
     worker.says("就我自己")
     worker.hears("工伤认定")
-    worker.hears("WIIR-17")
+    worker.hears("《工伤保险条例》第十七条")
 
 
 def _thirteen_months_ago(chat: Chat) -> str:
@@ -106,3 +112,48 @@ def _months_ago(chat: Chat, months: int) -> str:
     today = chat.runtime.clock.now().astimezone(CHINA).date()
     index = today.year * 12 + today.month - 1 - months
     return f"{index // 12}年{index % 12 + 1}月"
+
+
+def _compensation_notes(left_reason: str | None) -> str:
+    facts = {"monthly_wage": 6000, "service_months": 30, "employed": False}
+    if left_reason:
+        facts["left_reason"] = left_reason
+    decision = triage.decide(("termination_compensation",), (), facts, date(2026, 11, 16))
+    return "\n".join(decision.notes)
+
+
+def test_a_worker_who_resigned_is_not_promised_n_nor_2n() -> None:
+    said = _compensation_notes("resigned")
+    assert "自己辞职的，一般没有经济补偿（《劳动合同法》第四十六条）" in said
+    assert (
+        "因为单位欠薪、不交社保等才辞职，可以要经济补偿，约18000元（《劳动合同法》第三十八条）"
+        in said
+    )
+    assert "二倍" not in said and "按《劳动合同法》第四十七条" not in said
+
+
+def test_a_worker_forced_out_by_unpaid_wages_gets_n_but_no_2n() -> None:
+    said = _compensation_notes("forced")
+    assert "按《劳动合同法》第四十七条，经济补偿约18000元" in said
+    assert "二倍" not in said
+
+
+def test_a_dismissed_worker_gets_n_and_hears_of_2n_if_the_dismissal_was_unlawful() -> None:
+    said = _compensation_notes("dismissed")
+    assert "按《劳动合同法》第四十七条，经济补偿约18000元" in said
+    assert (
+        "严重违纪等过错才辞退，要看理由是否属实，属实的没有经济补偿（《劳动合同法》第三十九条）"
+        in said
+    )
+    assert "如果单位解除没有合法理由，属于违法解除，可以改为要二倍赔偿金，约36000元" in said
+
+
+def test_i_resigned_myself_hears_that_n_depends_on_why() -> None:
+    worker = StubWorker(date(2026, 11, 16))
+    for text in ("我自己辞职了，公司不给经济补偿", "泉州鑫达鞋业有限公司", "洛江区万安街道"):
+        worker.says(text)
+    for text in ("六千", "两年半", "已经离开", "今年10月", "就我自己"):
+        worker.says(text)
+    said = "\n".join(worker.replies)
+    assert "自己主动辞职的，一般没有" in said
+    assert "按《劳动合同法》第四十七条，经济补偿约" not in said  # N is not promised

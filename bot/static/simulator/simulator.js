@@ -193,7 +193,7 @@ class Pane {
       add(LABELS.route, `${summary.route.org.name}（${status}）`);
     }
     const deadlines = (summary.deadlines || [])
-      .map((d) => `${WORDS.deadlines[d.kind] || d.kind}：${shortTime(d.due_at)}（${d.rule}）`);
+      .map((d) => `${WORDS.deadlines[d.kind] || d.kind}：${shortTime(d.due_at)}${d.law ? `（${d.law}）` : ""}`);
     add(LABELS.deadlines, deadlines.length ? deadlines.join("；") : LABELS.none);
     box.append(list);
     const offered = summary.state === "escalated" && summary.route
