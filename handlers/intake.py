@@ -138,6 +138,11 @@ def _has_left(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> bool:
     return facts.get("employed") is False
 
 
+def _left_compensation(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> bool:
+    """Why the job ended decides whether economic compensation is due (LCL-46)."""
+    return facts.get("employed") is False and "termination_compensation" in dispute_types
+
+
 @dataclass(frozen=True)
 class Slot:
     """A fact intake needs, when it is needed, and how to read a bare answer to its question."""
@@ -169,6 +174,15 @@ SLOTS: tuple[Slot, ...] = (
         ),
     ),
     Slot("left_date", _has_left, lambda answer: None),  # read by nlp's date extraction only
+    Slot(
+        "left_reason",
+        _left_compensation,
+        answers.left_reason,
+        tuple(
+            Option(texts.LEFT_REASONS[r], "answer:" + texts.LEFT_REASONS[r])
+            for r in ("dismissed", "laid_off", "contract_ended", "resigned")
+        ),
+    ),
     Slot("headcount", _always, _headcount),
 )
 SLOT_BY_NAME = {slot.name: slot for slot in SLOTS}
@@ -231,6 +245,8 @@ def _facts_from(
             found[f"{name}_approx"] = True
     if "left_date" in found:
         found["employed"] = False
+    if (why := answers.left_reason(text)) is not None:
+        found["left_reason"] = why  # 被辞退 / 合同到期不续 / 我自己辞的
     _money_by_role(text, found)
     return found
 

@@ -60,6 +60,7 @@ ASK = {
     "service_months": "您在这家单位干了多久？比如“两年半”。",
     "employed": "您现在还在这家单位上班吗？",
     "left_date": "大概是什么时候离开的？比如“去年12月”。",
+    "left_reason": "是怎么离开的？被单位辞退、裁员、合同到期不续，还是您自己辞职？",
     "headcount": "这件事涉及几个人？只有您自己，还是还有其他工友？",
 }
 ASK_TOWNSHIP = "具体在{county}的哪个镇或街道？说不清可以回复“跳过”。"
@@ -95,6 +96,7 @@ FACT_LABELS = {
     "service_months": "工作时长",
     "employed": "在职情况",
     "left_date": "离职时间",
+    "left_reason": "离开原因",
     "headcount": "涉及人数",
 }
 FACT_UNITS = {
@@ -106,6 +108,15 @@ FACT_UNITS = {
 }
 FACT_BOOLEANS = {"employed": ("已离职", "在职")}
 FACT_UNKNOWN = "未提供"
+LEFT_REASONS = {
+    "dismissed": "被单位辞退",
+    "laid_off": "裁员",
+    "contract_ended": "合同到期不续",
+    "agreed": "协商解除",
+    "employer_closed": "单位关门",
+    "forced": "被迫辞职",
+    "resigned": "自己辞职",
+}
 
 
 def fact_value(name: str, value: object) -> str:
@@ -114,6 +125,8 @@ def fact_value(name: str, value: object) -> str:
         return FACT_UNKNOWN
     if isinstance(value, bool) and name in FACT_BOOLEANS:
         return FACT_BOOLEANS[name][value]
+    if name == "left_reason" and isinstance(value, str):
+        return LEFT_REASONS.get(value, value)
     return f"{value}{FACT_UNITS.get(name, '')}"
 
 

@@ -234,6 +234,25 @@ def employed(text: str) -> bool | None:
     return True if _rule("employed", "on_leave").search(text) else None
 
 
+# Why the job ended --------------------------------------------------------------------------
+
+
+def left_reason(text: str) -> str | None:
+    """Why the job ended (dismissed, laid_off, contract_ended, agreed, employer_closed, forced,
+    resigned), or None: the earliest cue wins; "想辞职" and "没被开" say nothing yet."""
+    cues = _rules()["left_reason"]
+    not_yet = _re(cues["not_yet"])
+    found: list[tuple[int, int, str]] = []
+    for order, (reason, pattern) in enumerate(cues.items()):
+        if reason.startswith("_") or reason == "not_yet":
+            continue
+        for m in _re(pattern).finditer(text):
+            if not not_yet.search(text[max(0, m.start() - 3) : m.start()]):
+                found.append((m.start(), order, reason))
+                break
+    return min(found)[2] if found else None
+
+
 # People in the dispute ----------------------------------------------------------------------
 
 

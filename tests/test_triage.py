@@ -22,12 +22,43 @@ def test_a_worker_who_left_hears_what_n_depends_on_with_the_figures_used(chat: C
     worker.hears("什么时候离开")
     worker.says("今年10月")
     worker.says("就我自己")
-    # Why the job ended is not among the facts: N is said to depend on it, not promised.
-    worker.hears("有没有经济补偿，要看您是怎么离开的（《劳动合同法》第四十六条）")
-    worker.hears("约18000元（工作年限折算3个月 × 月工资6000元）")
-    worker.hears("如果是被单位辞退，而且辞退没有合法理由，可以改为要二倍赔偿金，约36000元")
+    # 辞退 in the first message says why the job ended: N is due, 2N if it was unlawful.
+    worker.hears("经济补偿约18000元（工作年限折算3个月 × 月工资6000元）")
+    worker.hears("可以改为要二倍赔偿金，约36000元")
     [n] = worker.case["triage"]["calculations"]
     assert n["inputs"]["monthly_wage"] == 6000 and n["inputs"]["service_months"] == 30
+    assert n["inputs"]["left_reason"] == "dismissed"
+
+
+def test_why_the_job_ended_is_asked_when_not_said(chat: Chat) -> None:
+    worker = chat.login("worker", "小林")
+    worker.says("公司不给经济补偿 我已经不在那干了")
+    worker.says("泉州鑫达鞋业有限公司")
+    worker.says("洛江区万安街道")
+    worker.says("六千")
+    worker.says("两年半")
+    worker.says("已经离开")
+    worker.says("今年10月")
+    worker.hears("是怎么离开的")
+    worker.says("合同到期 他们不续了")
+    worker.says("就我自己")
+    worker.hears("经济补偿约18000元")
+    [n] = worker.case["triage"]["calculations"]
+    assert n["inputs"]["left_reason"] == "contract_ended"
+
+
+def test_a_worker_who_does_not_say_why_hears_what_n_depends_on(chat: Chat) -> None:
+    worker = chat.login("worker", "小林")
+    worker.says("公司不给经济补偿 我已经不在那干了")
+    answers = ("泉州鑫达鞋业有限公司", "洛江区万安街道", "六千", "两年半", "已经离开", "今年10月")
+    for text in answers:
+        worker.says(text)
+    worker.hears("是怎么离开的")
+    worker.says("跳过")
+    worker.says("就我自己")
+    worker.hears("有没有经济补偿，要看您是怎么离开的（《劳动合同法》第四十六条）")
+    worker.hears("如果是被单位辞退，而且辞退没有合法理由，可以改为要二倍赔偿金，约36000元")
+    [n] = worker.case["triage"]["calculations"]
     assert n["inputs"]["left_reason"] is None
 
 
@@ -155,5 +186,5 @@ def test_i_resigned_myself_hears_that_n_depends_on_why() -> None:
     for text in ("六千", "两年半", "已经离开", "今年10月", "就我自己"):
         worker.says(text)
     said = "\n".join(worker.replies)
-    assert "自己主动辞职的，一般没有" in said
+    assert "自己辞职的，一般没有经济补偿" in said
     assert "按《劳动合同法》第四十七条，经济补偿约" not in said  # N is not promised
