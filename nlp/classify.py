@@ -176,12 +176,15 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     counted: set[tuple[str, str, str]] = set()
     folded = fold(text, keyword_folding())
     floor = 0
+    # A pattern over exactly the span of a term of its group is the same evidence (扣钱).
+    spans: set[tuple[str, int, int]] = set()
     for match in find_terms(text, tax):
         key = folded[match.start : match.end]
         cues = _Cues(folded, match.start, tax.negation, floor)
         for rule in tax.index[key]:
             if cues.counts(rule.mode):
                 _credit(scores, counted, (rule.group, key, rule.mode), rule.weight)
+                spans.add((rule.group, match.start, match.end))
                 if hits[rule.group][-1:] != [match]:  # one term may feed a group twice (工资)
                     hits[rule.group].append(match)
         floor = match.end
@@ -190,6 +193,8 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
         if pattern.first is not None and present.isdisjoint(pattern.first):
             continue
         for found in pattern.regex.finditer(folded):
+            if (pattern.group, *found.span()) in spans:
+                continue
             _credit(scores, counted, (pattern.group, pattern.regex.pattern, ""), pattern.weight)
             hits[pattern.group].append(Match(text[found.start() : found.end()], *found.span()))
     for group_hits in hits.values():
@@ -242,6 +247,24 @@ def _with_companions(
     return tuple(chosen)
 
 
+def _dominated(kept: list[Label], tax: Taxonomy) -> list[Label]:
+    """Drop the labels a chosen one explains (taxonomy `dominance`) unless their own score is
+    firm; labels are taken best first, and a dropped label explains nothing."""
+    score_of = {label.name: label.score for label in kept}
+    dropped: set[str] = set()
+    for label in kept:
+        if label.name in dropped:
+            continue
+        dropped.update(
+            rule.drop
+            for rule in tax.dominance
+            if rule.when == label.name
+            and rule.drop in score_of
+            and score_of[rule.drop] < rule.unless
+        )
+    return [label for label in kept if label.name not in dropped]
+
+
 def _leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
     """The dispute type a labour message leans to when none reaches its threshold.
 
@@ -267,7 +290,7 @@ def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ..
         # A side remark (辞职 in a social-insurance question) is not a second dispute.
         # ... but firm evidence (没签合同 beside 社保) is a second dispute whatever the first.
         floor = min(tax.secondary_ratio * specific[0].score, tax.secondary_firm)
-        kept = [label for label in specific if label.score >= floor]
+        kept = _dominated([label for label in specific if label.score >= floor], tax)
         return _with_companions(kept, scores, hits, tax), None
     if not labels and context >= tax.thresholds[LABOR_CONTEXT]:
         leaning = _leaning(scores, hits, tax)

@@ -55,6 +55,16 @@ class Companion:
 
 
 @dataclass(frozen=True)
+class Dominance:
+    """When `when` is the best label, `drop` is dropped unless its own score reaches `unless`:
+    a text's own subject explains a side word (扣钱 for a day of 事假 is about leave)."""
+
+    when: str
+    drop: str
+    unless: float
+
+
+@dataclass(frozen=True)
 class Negation:
     """Negation cues and the windows (in chars before a term) where they apply."""
 
@@ -88,6 +98,7 @@ class Taxonomy:
     leaning_min: float
     leaning_types: tuple[str, ...]
     companions: tuple[Companion, ...]
+    dominance: tuple[Dominance, ...]
     collective_headcount: int
     extract: dict[str, Any]
 
@@ -169,6 +180,25 @@ def first_chars(pattern: str) -> frozenset[str] | None:
     return None if found is None or found[1] else frozenset(found[0])
 
 
+def _hard_negatives(raw: dict[str, Any]) -> list[Pattern]:
+    """Patterns of `hard_negatives`: the person asking is owed as someone other than a worker
+    (a customer, creditor, seller, subcontracting boss, relative, neighbour, passer-by); each
+    adds its weight to not_labor."""
+    return [
+        Pattern(re.compile(rx), NOT_LABOR, float(w), first_chars(rx))
+        for role in raw.get("hard_negatives", {}).values()
+        for rx, w in role["patterns"].items()
+    ]
+
+
+def _dominance(raw: dict[str, Any]) -> tuple[Dominance, ...]:
+    return tuple(
+        Dominance(rule["when"], dropped, float(rule["unless"]))
+        for rule in raw.get("dominance", ())
+        for dropped in rule["drop"]
+    )
+
+
 def build(raw: dict[str, Any]) -> Taxonomy:
     """Build a Taxonomy from the parsed JSON document."""
     default = float(raw["threshold"])
@@ -200,7 +230,8 @@ def build(raw: dict[str, Any]) -> Taxonomy:
             Pattern(re.compile(rx), name, float(w), first_chars(rx))
             for name, spec in groups.items()
             for rx, w in spec.get("patterns", {}).items()
-        ),
+        )
+        + tuple(_hard_negatives(raw)),
         max_chars=int(raw["max_chars"]),
         secondary_ratio=float(raw.get("secondary_ratio", 0.0)),
         secondary_firm=float(raw.get("secondary_firm", float("inf"))),
@@ -209,6 +240,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         companions=tuple(
             Companion(c["when"], c["add"], float(c["min"])) for c in raw.get("companions", ())
         ),
+        dominance=_dominance(raw),
         collective_headcount=int(raw["collective_headcount"]),
         extract=raw["extract"],
     )
