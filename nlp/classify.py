@@ -176,15 +176,12 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     counted: set[tuple[str, str, str]] = set()
     folded = fold(text, keyword_folding())
     floor = 0
-    # A pattern over exactly the span of a term of its group is the same evidence (扣钱).
-    spans: set[tuple[str, int, int]] = set()
     for match in find_terms(text, tax):
         key = folded[match.start : match.end]
         cues = _Cues(folded, match.start, tax.negation, floor)
         for rule in tax.index[key]:
             if cues.counts(rule.mode):
                 _credit(scores, counted, (rule.group, key, rule.mode), rule.weight)
-                spans.add((rule.group, match.start, match.end))
                 if hits[rule.group][-1:] != [match]:  # one term may feed a group twice (工资)
                     hits[rule.group].append(match)
         floor = match.end
@@ -193,8 +190,6 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
         if pattern.first is not None and present.isdisjoint(pattern.first):
             continue
         for found in pattern.regex.finditer(folded):
-            if (pattern.group, *found.span()) in spans:
-                continue
             _credit(scores, counted, (pattern.group, pattern.regex.pattern, ""), pattern.weight)
             hits[pattern.group].append(Match(text[found.start() : found.end()], *found.span()))
     for group_hits in hits.values():
