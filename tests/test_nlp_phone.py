@@ -1,0 +1,111 @@
+"""Messages as workers type them on a phone (our own phrasings): dialect, typos, no punctuation.
+
+A real complaint reads as its dispute, whoever the employer is (物业, 医院, 网点); a message from
+someone owed as a customer, lender, shop owner, landlord's tenant, subcontracting boss, relative
+or passer-by is not a labour case, whatever labour words it holds.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp import classify
+from nlp.classify import urgency
+
+WORKERS = [
+    ("老版拖了俺仨月公资 一问就说下礼拜", {"wage_arrears"}, set()),
+    ("在物业当保安 过年三天都在岗 三倍工资一分没见着", {"overtime"}, set()),
+    ("幼儿园当保育员两年了 园长一直说不用签老动合同", {"no_contract"}, set()),
+    ("老细冇畀人工我 两个月了 佢话下个月先出粮", {"wage_arrears"}, set()),
+    ("上海做了半年 东家欠我工钿八千 讲好月底结 到现在没给", {"wage_arrears"}, set()),
+    ("厂里押着我身份证不给 说干不满三个月不还", {"other"}, {"urgent"}),
+    ("茶园摘茶 说好一天一百四 结账一天只算一百", {"wage_arrears"}, set()),
+    ("医院里当合同工 科室说编制紧 让我们合同工月底都走", {"termination_compensation"}, set()),
+    ("请了三天病假 回来全勤奖没了还扣了三百", {"wage_arrears", "leave_hours"}, set()),
+    (
+        "跑众包的 送餐路上摔了 胳膊骨折 平台说我不是他们的人",
+        {"labor_relation", "work_injury"},
+        {"platform"},
+    ),
+    ("入职押了一千块押金 干了三个月走的时候不退", {"other"}, set()),
+    ("辞职了 老板压着最后一个月工资不给 说要等年底", {"wage_arrears"}, set()),
+    ("商场导购 国庆七天全上了 没给加班费 也不给调休", {"overtime"}, set()),
+    ("在装修队干了俩月 活干完了工头说房东没结账 让俺们等", {"wage_arrears"}, {"construction"}),
+    ("在快递网点分拣 合同是跟网点签的 这个月工资拖着没发", {"wage_arrears"}, {"platform"}),
+    (
+        "在工地扎钢筋 包工头欠俺两万三 过年前说一定给 现在电话关机",
+        {"wage_arrears"},
+        {"construction"},
+    ),
+    ("厂子黄了 老板说给每人一千块就算了 俺干了六年", {"termination_compensation"}, set()),
+    ("在超市干了一年 没签合同也没交社保", {"social_insurance", "no_contract"}, set()),
+    (
+        "餐馆干了八个月 老板说我是学徒 不算员工 工资只给一半",
+        {"labor_relation", "wage_arrears"},
+        set(),
+    ),
+    ("开支都拖俩月了 问就说厂里没钱", {"wage_arrears"}, set()),
+]
+
+NOT_WORKERS = [
+    "楼上邻居装修把我家天花板弄漏水了 他说是装修队的事 不肯赔",
+    "在健身房办了两千块的卡 教练跑了 店也关了 钱能要回来不",
+    "老乡借了俺三千说发了工资就还 现在人联系不上了",
+    "俺开饭馆的 工地上的人在俺这赊了半年的饭钱 包工头说等甲方结了再给",
+    "我自己是包工头 带了二十个人干活 总包欠我六十万工程款不给",
+    "房东扣了我一个月押金 说墙上有钉子眼",
+    "俺爹留下的房子 俺哥想一个人全拿了 俺们姐妹咋办",
+    "路过工地被掉下来的钢管砸了肩膀 工地说是我自己走得太近",
+    "给装修公司交了五千定金 合同还没签 公司就找不到人了",
+    "骑车被一辆货车刮倒了 对方全责 保险公司拖着不赔",
+    "我开五金店的 包工头拿了我一万多的货 说等结了工程款再给",
+]
+
+
+@pytest.mark.parametrize(("text", "labels", "flags"), WORKERS, ids=[t for t, _, _ in WORKERS])
+def test_a_worker_is_understood(text: str, labels: set[str], flags: set[str]) -> None:
+    result = classify(text)
+    assert set(result.dispute_types) == labels
+    assert set(result.flag_names) == flags
+
+
+@pytest.mark.parametrize("text", NOT_WORKERS)
+def test_someone_owed_as_no_worker_is_pointed_elsewhere(text: str) -> None:
+    result = classify(text)
+    assert result.not_labor is not None and result.dispute_types == ()
+    assert not {"construction", "platform", "collective"} & set(result.flag_names)
+
+
+def test_the_not_labour_verdict_names_the_words_that_show_who_is_owed() -> None:
+    result = classify("我开五金店的 包工头拿了我一万多的货 说等结了工程款再给")
+    assert result.not_labor is not None
+    assert "我开五金店的" in {m.term for m in result.not_labor.matches}
+
+
+def test_the_typos_of_the_issue_read_as_arrears() -> None:
+    assert classify("老版拖钱工资三个月").dispute_types == ("wage_arrears",)
+    assert classify("老细冇畀人工我").dispute_types == ("wage_arrears",)
+
+
+def test_a_withheld_id_card_needs_a_person_now() -> None:
+    assert urgency("老板扣着我身份证不让走") is not None
+    assert urgency("东莞的厂扣着俺身份证不给 说干满一年才还") is not None
+    assert urgency("身份证丢了 补办要多久") is None
+
+
+def test_a_deposit_kept_back_is_its_own_dispute() -> None:
+    assert classify("押金不退").dispute_types == ("other",)
+
+
+def test_a_deduction_for_being_late_is_pay_not_hours() -> None:
+    assert classify("公司扣我工资说我迟到").dispute_types == ("wage_arrears",)
+
+
+def test_being_sent_away_while_pregnant_is_a_dismissal() -> None:
+    assert classify("怀孕了公司要我走").dispute_types == ("termination_compensation",)
+
+
+def test_unpaid_wages_with_rent_and_school_fees_due_stay_a_labour_case() -> None:
+    result = classify("三个月没发工资了 房租交不上 孩子学费也没有 真的不想活了")
+    assert result.dispute_types == ("wage_arrears",)
+    assert "urgent" in result.flag_names
