@@ -189,6 +189,8 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     for pattern in tax.patterns:
         if pattern.first is not None and present.isdisjoint(pattern.first):
             continue
+        if not pattern.needs <= present:
+            continue
         for found in pattern.regex.finditer(folded):
             _credit(scores, counted, (pattern.group, pattern.regex.pattern, ""), pattern.weight)
             hits[pattern.group].append(Match(text[found.start() : found.end()], *found.span()))

@@ -43,6 +43,8 @@ class Pattern:
     # Characters a match must start with (None: unknown): a text holding none of them is
     # skipped without running the regex.
     first: frozenset[str] | None = None
+    # Characters every match contains: a text lacking one of them is skipped too.
+    needs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def _hard_negatives(raw: dict[str, Any]) -> list[Pattern]:
     (a customer, creditor, seller, subcontracting boss, relative, neighbour, passer-by); each
     adds its weight to not_labor."""
     return [
-        Pattern(re.compile(rx), NOT_LABOR, float(w), first_chars(rx))
+        _pattern(rx, NOT_LABOR, float(w))
         for role in raw.get("hard_negatives", {}).values()
         for rx, w in role["patterns"].items()
     ]
@@ -199,6 +201,39 @@ def _dominance(raw: dict[str, Any]) -> tuple[Dominance, ...]:
     )
 
 
+def _needed_in_seq(seq: _Parsed) -> set[str]:
+    chars: set[str] = set()
+    for op, arg in seq:
+        name = str(op)
+        if name == "LITERAL":
+            chars.add(chr(arg))
+        elif name == "SUBPATTERN":
+            chars |= _needed_in_seq(arg[-1])
+        elif name == "BRANCH":
+            chars |= set.intersection(*(_needed_in_seq(alt) for alt in arg[1]))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
+            chars |= _needed_in_seq(arg[2])
+    return chars
+
+
+def needed_chars(pattern: str) -> frozenset[str]:
+    """Characters every match of pattern contains (empty when none is sure).
+
+    Reads re's own parse tree, like first_chars: anything unexpected means no requirement,
+    which only costs speed, never a match.
+    """
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        return frozenset(_needed_in_seq(_parser.parse(pattern)))
+    except (ImportError, AttributeError, TypeError, ValueError, IndexError, re.error):
+        return frozenset()
+
+
+def _pattern(rx: str, group: str, weight: float) -> Pattern:
+    return Pattern(re.compile(rx), group, weight, first_chars(rx), needed_chars(rx))
+
+
 def build(raw: dict[str, Any]) -> Taxonomy:
     """Build a Taxonomy from the parsed JSON document."""
     default = float(raw["threshold"])
@@ -209,6 +244,11 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         for term, rule in _group_rules(name, spec):
             index.setdefault(term.lower(), []).append(rule)
     neg = raw["negation"]
+    patterns = tuple(
+        _pattern(rx, name, float(w))
+        for name, spec in groups.items()
+        for rx, w in spec.get("patterns", {}).items()
+    ) + tuple(_hard_negatives(raw))
     return Taxonomy(
         index={t: tuple(r) for t, r in index.items()},
         lengths=tuple(sorted({len(t) for t in index}, reverse=True)),
@@ -226,12 +266,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
             clause_breaks=neg["clause_breaks"],
             question_forms=tuple(neg.get("question_forms", ())),
         ),
-        patterns=tuple(
-            Pattern(re.compile(rx), name, float(w), first_chars(rx))
-            for name, spec in groups.items()
-            for rx, w in spec.get("patterns", {}).items()
-        )
-        + tuple(_hard_negatives(raw)),
+        patterns=patterns,
         max_chars=int(raw["max_chars"]),
         secondary_ratio=float(raw.get("secondary_ratio", 0.0)),
         secondary_firm=float(raw.get("secondary_firm", float("inf"))),
