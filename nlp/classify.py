@@ -273,6 +273,15 @@ def _leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
     return _label(name, scores, hits) if best >= tax.leaning_min else None
 
 
+def _flag_leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
+    """A raised flag with no dispute of its own (开货拉拉的 平台扣了我的单): what it is about."""
+    for flag, name in tax.flag_leaning.items():
+        if scores.get(flag, 0.0) >= tax.thresholds[flag]:
+            found = _label(flag, scores, hits)
+            return Label(name, found.score, found.matches)
+    return None
+
+
 def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ...], Label | None]:
     """Choose dispute labels, `other`, or a not-labour verdict."""
     labels = _kept(tax.disputes, scores, hits, tax)
@@ -289,6 +298,8 @@ def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ..
         floor = min(tax.secondary_ratio * specific[0].score, tax.secondary_firm)
         kept = _dominated([label for label in specific if label.score >= floor], tax)
         return _with_companions(kept, scores, hits, tax), None
+    if not labels and (leaning_flag := _flag_leaning(scores, hits, tax)) is not None:
+        return (leaning_flag,), None
     if not labels and context >= tax.thresholds[LABOR_CONTEXT]:
         leaning = _leaning(scores, hits, tax)
         if leaning is not None:

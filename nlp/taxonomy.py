@@ -99,6 +99,8 @@ class Taxonomy:
     secondary_firm: float
     leaning_min: float
     leaning_types: tuple[str, ...]
+    # flag → the dispute type a message with that flag and no dispute of its own is about
+    flag_leaning: dict[str, str]
     companions: tuple[Companion, ...]
     dominance: tuple[Dominance, ...]
     collective_headcount: int
@@ -272,6 +274,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         secondary_firm=float(raw.get("secondary_firm", float("inf"))),
         leaning_min=float(raw.get("leaning_min", float("inf"))),
         leaning_types=tuple(raw.get("leaning_types", ())),
+        flag_leaning=dict(raw.get("flag_leaning", {})),
         companions=tuple(
             Companion(c["when"], c["add"], float(c["min"])) for c in raw.get("companions", ())
         ),

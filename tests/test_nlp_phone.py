@@ -45,6 +45,27 @@ WORKERS = [
         set(),
     ),
     ("开支都拖俩月了 问就说厂里没钱", {"wage_arrears"}, set()),
+    ("返工三个月 老细一分人工都未畀过", {"wage_arrears"}, set()),
+    ("上个月开支没开 这个月又说缓缓 厂里到底咋回事", {"wage_arrears"}, set()),
+    ("老板娘说我打碎了盘子 从工资里扣了五百", {"wage_arrears"}, set()),
+    ("怀孕五个月了 主管天天找茬 逼我自己写辞职", {"termination_compensation"}, set()),
+    (
+        "我是劳务派遣过去的 厂里说不要我了 派遣公司也不管",
+        {"dispatch", "termination_compensation"},
+        set(),
+    ),
+    (
+        "在抖音公会当主播 说好保底四千 三个月一分没见",
+        {"wage_arrears", "labor_relation"},
+        {"platform"},
+    ),
+    ("开货拉拉的 平台扣了我三天的单 也不说为啥", {"labor_relation"}, {"platform"}),
+    ("干了五年的厂子搬走了 让我们自己去新厂 不去就当自动离职", {"termination_compensation"}, set()),
+    ("工地上从架子上摔下来了 腿断了 包工头给了两千就不见人了", {"work_injury"}, {"construction"}),
+    ("在饭店干了两年 老板从来没给交过保险", {"social_insurance"}, set()),
+    ("合同到期了公司不续 也不给补偿 我干了六年", {"termination_compensation"}, set()),
+    ("公司说年假不休就作废 一天都没给折算", {"leave_hours"}, set()),
+    ("同事偷了店里的货 老板让我们全店一起赔", {"other"}, set()),
 ]
 
 NOT_WORKERS = [
@@ -59,6 +80,9 @@ NOT_WORKERS = [
     "给装修公司交了五千定金 合同还没签 公司就找不到人了",
     "骑车被一辆货车刮倒了 对方全责 保险公司拖着不赔",
     "我开五金店的 包工头拿了我一万多的货 说等结了工程款再给",
+    "儿子在外地打工 寄回来的钱被他媳妇全拿走了 我想要回来",
+    "网上买的手机坏了 店家不给退 平台客服也不管",
+    "借给工友五千块 他辞职回老家了 电话也不接",
 ]
 
 
@@ -109,3 +133,9 @@ def test_unpaid_wages_with_rent_and_school_fees_due_stay_a_labour_case() -> None
     result = classify("三个月没发工资了 房租交不上 孩子学费也没有 真的不想活了")
     assert result.dispute_types == ("wage_arrears",)
     assert "urgent" in result.flag_names
+
+
+def test_platform_work_with_no_dispute_named_asks_who_employs_whom() -> None:
+    result = classify("开货拉拉的 平台扣了我三天的单 也不说为啥")
+    assert result.dispute_types == ("labor_relation",)
+    assert result.flag_names == ("platform",)
