@@ -20,7 +20,16 @@ from typing import Any
 
 from nlp.extract import headcount as extract_headcount
 from nlp.features import FOLD_PATH, Folding, NegationScope, build_folding, folding
-from nlp.taxonomy import DATA_PATH, LABOR_CONTEXT, NOT_LABOR, Negation, Taxonomy, first_chars, load
+from nlp.taxonomy import (
+    DATA_PATH,
+    HARD_NEGATIVE,
+    LABOR_CONTEXT,
+    NOT_LABOR,
+    Negation,
+    Taxonomy,
+    first_chars,
+    load,
+)
 from nlp.tokenizer import LazySegmentation
 
 OTHER = "other"
@@ -273,6 +282,13 @@ def _leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
     return _label(name, scores, hits) if best >= tax.leaning_min else None
 
 
+def _not_labor(score: float, hits: Hits) -> Label:
+    matches = sorted(
+        (*hits.get(NOT_LABOR, ()), *hits.get(HARD_NEGATIVE, ())), key=lambda m: m.start
+    )
+    return Label(NOT_LABOR, round(score, 3), tuple(matches))
+
+
 def _flag_leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
     """A raised flag with no dispute of its own (开货拉拉的 平台扣了我的单): what it is about."""
     for flag, name in tax.flag_leaning.items():
@@ -286,10 +302,15 @@ def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ..
     """Choose dispute labels, `other`, or a not-labour verdict."""
     labels = _kept(tax.disputes, scores, hits, tax)
     best = labels[0].score if labels else 0.0
-    off_topic, context = scores.get(NOT_LABOR, 0.0), scores.get(LABOR_CONTEXT, 0.0)
+    hard, context = scores.get(HARD_NEGATIVE, 0.0), scores.get(LABOR_CONTEXT, 0.0)
+    off_topic = scores.get(NOT_LABOR, 0.0) + hard
+    # Owed as a customer, lender, seller, tenant, relative or passer-by: the labour words
+    # (工地, 砸了头, 工程款) describe the other side, however strong they are.
+    if hard >= tax.hard_negative_min and hard > context:
+        return (), _not_labor(off_topic, hits)
     # Family, consumer or traffic words outweighing all labour evidence mean it is not ours.
     if off_topic >= tax.thresholds[NOT_LABOR] and off_topic > best + context / 2:
-        return (), _label(NOT_LABOR, scores, hits)
+        return (), _not_labor(off_topic, hits)
     # `other` is a residual, unless its own terms (竞业, 培训费) outweigh every specific type.
     specific = [label for label in labels if label.name != OTHER or label is labels[0]]
     if specific:

@@ -15,6 +15,8 @@ DATA_PATH = Path(__file__).parent / "data" / "taxonomy.json"
 # Groups that are not dispute types or flags but still score keywords.
 LABOR_CONTEXT = "labor_context"
 NOT_LABOR = "not_labor"
+# The `hard_negatives` patterns score here: who is owed, not what about.
+HARD_NEGATIVE = "hard_negative"
 
 # Full-width ASCII (Ｎ＋１, ＨＲ) and upper case are folded one char for one char,
 # so match positions stay valid in the original text.
@@ -101,6 +103,8 @@ class Taxonomy:
     leaning_types: tuple[str, ...]
     # flag → the dispute type a message with that flag and no dispute of its own is about
     flag_leaning: dict[str, str]
+    # hard negatives at least this strong, and stronger than the labour context, decide
+    hard_negative_min: float
     companions: tuple[Companion, ...]
     dominance: tuple[Dominance, ...]
     collective_headcount: int
@@ -186,10 +190,9 @@ def first_chars(pattern: str) -> frozenset[str] | None:
 
 def _hard_negatives(raw: dict[str, Any]) -> list[Pattern]:
     """Patterns of `hard_negatives`: the person asking is owed as someone other than a worker
-    (a customer, creditor, seller, subcontracting boss, relative, neighbour, passer-by); each
-    adds its weight to not_labor."""
+    (a customer, creditor, seller, subcontracting boss, relative, neighbour, passer-by)."""
     return [
-        _pattern(rx, NOT_LABOR, float(w))
+        _pattern(rx, HARD_NEGATIVE, float(w))
         for role in raw.get("hard_negatives", {}).values()
         for rx, w in role["patterns"].items()
     ]
@@ -275,6 +278,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         leaning_min=float(raw.get("leaning_min", float("inf"))),
         leaning_types=tuple(raw.get("leaning_types", ())),
         flag_leaning=dict(raw.get("flag_leaning", {})),
+        hard_negative_min=float(raw.get("hard_negative_min", float("inf"))),
         companions=tuple(
             Companion(c["when"], c["add"], float(c["min"])) for c in raw.get("companions", ())
         ),

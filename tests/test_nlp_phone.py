@@ -90,6 +90,16 @@ WORKERS = [
     ("给人家看孩子的阿姨 东家三个月没给钱了", {"wage_arrears", "labor_relation"}, set()),
     ("在厂里干了十年 厂子改制了 让我们签新合同 工龄不算了", {"termination_compensation"}, set()),
     ("早上七点干到晚上九点 一个月才歇两天 没有加班费", {"overtime"}, set()),
+    ("老扳拖欠工姿两个月了 怎么办", {"wage_arrears"}, set()),
+    ("公司没给我交设保 也没签和同", {"social_insurance", "no_contract"}, set()),
+    ("干活时候手被机器绞了 老板不给算工上", {"work_injury"}, set()),
+    ("被辞推了 一分陪偿都没有", {"termination_compensation"}, set()),
+    ("天天加斑到半夜 加班废一分没有", {"overtime"}, set()),
+    ("包公头跑了 俺们十几个人的工钱都没结", {"wage_arrears"}, {"construction", "collective"}),
+    ("送外麦的 站长扣了我半个月的钱", {"wage_arrears"}, {"platform"}),
+    ("厂里押了我两个月工资 说干满一年才给", {"wage_arrears"}, set()),
+    ("咱在厂里干了三年 老板说厂子不开了 一分钱补偿也不给", {"termination_compensation"}, set()),
+    ("俺在工地上被钢筋扎了脚 包工头让俺自己去看", {"work_injury"}, {"construction"}),
 ]
 
 NOT_WORKERS = [
@@ -166,3 +176,9 @@ def test_platform_work_with_no_dispute_named_asks_who_employs_whom() -> None:
     result = classify("开货拉拉的 平台扣了我三天的单 也不说为啥")
     assert result.dispute_types == ("labor_relation",)
     assert result.flag_names == ("platform",)
+
+
+def test_a_passer_by_hit_on_a_site_is_no_worker_however_bad_the_injury() -> None:
+    result = classify("路过工地被上面掉下来的砖头砸了头 缝了八针 头到现在还疼 找谁赔")
+    assert result.not_labor is not None
+    assert "路过工地" in {m.term for m in result.not_labor.matches}
