@@ -100,6 +100,36 @@ WORKERS = [
     ("厂里押了我两个月工资 说干满一年才给", {"wage_arrears"}, set()),
     ("咱在厂里干了三年 老板说厂子不开了 一分钱补偿也不给", {"termination_compensation"}, set()),
     ("俺在工地上被钢筋扎了脚 包工头让俺自己去看", {"work_injury"}, {"construction"}),
+    ("鞋厂不发钱了", {"wage_arrears"}, set()),
+    ("被炒了 能要赔偿不", {"termination_compensation"}, set()),
+    ("电子厂干了俩月 走的时候不给结账", {"wage_arrears"}, set()),
+    ("砖厂老板欠俺八千块钱 过年都没给", {"wage_arrears"}, set()),
+    ("在酒店后厨切到手了 缝了六针 酒店让我自己掏钱", {"work_injury"}, set()),
+    ("没签合同能要双倍工资吗 干了快一年了", {"no_contract"}, set()),
+    ("老板说这个月效益不好 工资发一半", {"wage_arrears"}, set()),
+    ("物流园搬货的 说好一个月六千 结果只给了四千五", {"wage_arrears"}, set()),
+    ("公司把我们整个部门裁了 一人给一个月工资打发", {"termination_compensation"}, set()),
+    ("饭店服务员 一个月休两天 每天干十二个小时", {"leave_hours"}, set()),
+    ("包工头拖欠我们三个月工钱 一共十二个人", {"wage_arrears"}, {"construction", "collective"}),
+    ("干了一年多 社保一天没交过 现在不干了能补吗", {"social_insurance"}, set()),
+    ("在服装厂车衣服 计件的 上个月的钱压着不发", {"wage_arrears"}, set()),
+    ("我是开厂的 一个员工干了三天就走了 还要我给他结工资 要给吗", {"wage_arrears"}, set()),
+    (
+        "帮亲戚家盖房子 从房顶摔下来了 亲戚说他不管",
+        {"work_injury", "labor_relation"},
+        {"construction"},
+    ),
+    ("我弟在工地干活 包工头欠他一万多 他人老实不敢要", {"wage_arrears"}, {"construction"}),
+    (
+        "当保洁的 公司说过了六十岁就不给交社保了 还让签劳务协议",
+        {"social_insurance", "labor_relation"},
+        set(),
+    ),
+    (
+        "跑美团的 被车撞了 站长说众包骑手自己买的意外险 让我找保险",
+        {"work_injury", "labor_relation"},
+        {"platform"},
+    ),
 ]
 
 NOT_WORKERS = [
@@ -120,6 +150,11 @@ NOT_WORKERS = [
     "我和老公打官司离婚 他在厂里上班的工资卡藏起来了",
     "小区门口被电动车撞了 骑车的是送外卖的 他说平台会赔",
     "在网上投资被骗了三万 对方说是公司的员工",
+    "老公在外面打工不给家里钱 我想离婚",
+    "给朋友公司投了二十万 说好分红 现在他不认账了",
+    "我租的门面 房东要提前收回 装修钱谁赔",
+    "在驾校报了名交了三千 教练老是不来 想退钱",
+    "孩子在培训班交了一万学费 机构跑路了",
 ]
 
 
