@@ -130,6 +130,17 @@ WORKERS = [
         {"work_injury", "labor_relation"},
         {"platform"},
     ),
+    ("公司要我赔三万培训费才放人 我才干了半年", {"other"}, set()),
+    ("离职了公司扣着档案不给转 新单位催了好几次", {"other"}, set()),
+    ("经理老是对我动手动脚 说些下流话 我不敢辞职", {"other"}, set()),
+    ("面试的时候说包吃住 进厂了又说要交伙食费 还押了一个月工资", {"wage_arrears"}, set()),
+    ("中介收了我三千介绍费 说进厂干满三个月返 结果厂里说不认识这个中介", {"other"}, set()),
+    ("退休了又被单位返聘 在单位摔了一跤 算不算工伤", {"work_injury", "labor_relation"}, set()),
+    (
+        "跟老板签的承包协议 其实每天按他说的上下班 现在受伤了他说我是承包的",
+        {"work_injury", "labor_relation"},
+        set(),
+    ),
 ]
 
 NOT_WORKERS = [
@@ -217,3 +228,8 @@ def test_a_passer_by_hit_on_a_site_is_no_worker_however_bad_the_injury() -> None
     result = classify("路过工地被上面掉下来的砖头砸了头 缝了八针 头到现在还疼 找谁赔")
     assert result.not_labor is not None
     assert "路过工地" in {m.term for m in result.not_labor.matches}
+
+
+def test_groping_is_harassment_not_a_fight() -> None:
+    assert urgency("经理老是对我动手动脚 说些下流话") is None
+    assert urgency("老板跟我吵起来还动手了") is not None
