@@ -1,7 +1,9 @@
 """Keyword classifier: dispute types, flags and a not-labour verdict for a message.
 
-Terms, weights, patterns and negation cues are data (nlp/data/taxonomy.json); spellings are
-folded first (nlp/data/fold.json, same length, so spans index the original text). The one
+Terms, weights, patterns, negation cues, hard negatives (the asker is owed as no worker) and
+dominance rules (a chosen dispute explains a weaker one) are data (nlp/data/taxonomy.json);
+spellings are folded first (nlp/data/fold.json, same length, so spans index the original
+text). The one
 urgency detector is urgency() (nlp/data/urgent.json): classify() raises `urgent` exactly when
 it finds something, whatever the topic. The learned model of ``tiaojie nlp train`` is tooling
 only (nlp/train.py); nlp/data/SOURCES.md says why it is not used here.
