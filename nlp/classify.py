@@ -114,9 +114,10 @@ Scores = dict[str, float]
 Hits = dict[str, list[Match]]
 
 
-def find_terms(text: str, tax: Taxonomy) -> list[Match]:
-    """Scan text leftmost-longest for taxonomy terms that the segmentation allows."""
-    folded = fold(text, keyword_folding())
+def find_terms(text: str, tax: Taxonomy, folded: str | None = None) -> list[Match]:
+    """Scan text leftmost-longest for taxonomy terms that the segmentation allows (folded:
+    the text as the keyword scan folds it, when the caller has it already)."""
+    folded = fold(text, keyword_folding()) if folded is None else folded
     seg = LazySegmentation(folded)
     found: list[Match] = []
     index, by_pair, singles = tax.index, tax.by_pair, tax.singles
@@ -187,7 +188,7 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     counted: set[tuple[str, str, str]] = set()
     folded = fold(text, keyword_folding())
     floor = 0
-    for match in find_terms(text, tax):
+    for match in find_terms(text, tax, folded):
         key = folded[match.start : match.end]
         cues = _Cues(folded, match.start, tax.negation, floor)
         for rule in tax.index[key]:
