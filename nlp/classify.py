@@ -1,7 +1,9 @@
 """Keyword classifier: dispute types, flags and a not-labour verdict for a message.
 
-Terms, weights, patterns and negation cues are data (nlp/data/taxonomy.json); spellings are
-folded first (nlp/data/fold.json, same length, so spans index the original text). The one
+Terms, weights, patterns, negation cues, hard negatives (the asker is owed as no worker) and
+dominance rules (a chosen dispute explains a weaker one) are data (nlp/data/taxonomy.json);
+spellings are folded first (nlp/data/fold.json, same length, so spans index the original
+text). The one
 urgency detector is urgency() (nlp/data/urgent.json): classify() raises `urgent` exactly when
 it finds something, whatever the topic. The learned model of ``tiaojie nlp train`` is tooling
 only (nlp/train.py); nlp/data/SOURCES.md says why it is not used here.
@@ -20,7 +22,16 @@ from typing import Any
 
 from nlp.extract import headcount as extract_headcount
 from nlp.features import FOLD_PATH, Folding, NegationScope, build_folding, folding
-from nlp.taxonomy import DATA_PATH, LABOR_CONTEXT, NOT_LABOR, Negation, Taxonomy, first_chars, load
+from nlp.taxonomy import (
+    DATA_PATH,
+    HARD_NEGATIVE,
+    LABOR_CONTEXT,
+    NOT_LABOR,
+    Negation,
+    Taxonomy,
+    first_chars,
+    load,
+)
 from nlp.tokenizer import LazySegmentation
 
 OTHER = "other"
@@ -103,9 +114,10 @@ Scores = dict[str, float]
 Hits = dict[str, list[Match]]
 
 
-def find_terms(text: str, tax: Taxonomy) -> list[Match]:
-    """Scan text leftmost-longest for taxonomy terms that the segmentation allows."""
-    folded = fold(text, keyword_folding())
+def find_terms(text: str, tax: Taxonomy, folded: str | None = None) -> list[Match]:
+    """Scan text leftmost-longest for taxonomy terms that the segmentation allows (folded:
+    the text as the keyword scan folds it, when the caller has it already)."""
+    folded = fold(text, keyword_folding()) if folded is None else folded
     seg = LazySegmentation(folded)
     found: list[Match] = []
     index, by_pair, singles = tax.index, tax.by_pair, tax.singles
@@ -176,7 +188,7 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     counted: set[tuple[str, str, str]] = set()
     folded = fold(text, keyword_folding())
     floor = 0
-    for match in find_terms(text, tax):
+    for match in find_terms(text, tax, folded):
         key = folded[match.start : match.end]
         cues = _Cues(folded, match.start, tax.negation, floor)
         for rule in tax.index[key]:
@@ -188,6 +200,8 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     present = set(folded)
     for pattern in tax.patterns:
         if pattern.first is not None and present.isdisjoint(pattern.first):
+            continue
+        if not pattern.needs <= present:
             continue
         for found in pattern.regex.finditer(folded):
             _credit(scores, counted, (pattern.group, pattern.regex.pattern, ""), pattern.weight)
@@ -242,6 +256,24 @@ def _with_companions(
     return tuple(chosen)
 
 
+def _dominated(kept: list[Label], tax: Taxonomy) -> list[Label]:
+    """Drop the labels a chosen one explains (taxonomy `dominance`) unless their own score is
+    firm; labels are taken best first, and a dropped label explains nothing."""
+    score_of = {label.name: label.score for label in kept}
+    dropped: set[str] = set()
+    for label in kept:
+        if label.name in dropped:
+            continue
+        dropped.update(
+            rule.drop
+            for rule in tax.dominance
+            if rule.when == label.name
+            and rule.drop in score_of
+            and score_of[rule.drop] < rule.unless
+        )
+    return [label for label in kept if label.name not in dropped]
+
+
 def _leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
     """The dispute type a labour message leans to when none reaches its threshold.
 
@@ -253,22 +285,45 @@ def _leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
     return _label(name, scores, hits) if best >= tax.leaning_min else None
 
 
+def _not_labor(score: float, hits: Hits) -> Label:
+    matches = sorted(
+        (*hits.get(NOT_LABOR, ()), *hits.get(HARD_NEGATIVE, ())), key=lambda m: m.start
+    )
+    return Label(NOT_LABOR, round(score, 3), tuple(matches))
+
+
+def _flag_leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
+    """A raised flag with no dispute of its own (开货拉拉的 平台扣了我的单): what it is about."""
+    for flag, name in tax.flag_leaning.items():
+        if scores.get(flag, 0.0) >= tax.thresholds[flag]:
+            found = _label(flag, scores, hits)
+            return Label(name, found.score, found.matches)
+    return None
+
+
 def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ...], Label | None]:
     """Choose dispute labels, `other`, or a not-labour verdict."""
     labels = _kept(tax.disputes, scores, hits, tax)
     best = labels[0].score if labels else 0.0
-    off_topic, context = scores.get(NOT_LABOR, 0.0), scores.get(LABOR_CONTEXT, 0.0)
+    hard, context = scores.get(HARD_NEGATIVE, 0.0), scores.get(LABOR_CONTEXT, 0.0)
+    off_topic = scores.get(NOT_LABOR, 0.0) + hard
+    # Owed as a customer, lender, seller, tenant, relative or passer-by: the labour words
+    # (工地, 砸了头, 工程款) describe the other side, however strong they are.
+    if hard >= tax.hard_negative_min and hard > context:
+        return (), _not_labor(off_topic, hits)
     # Family, consumer or traffic words outweighing all labour evidence mean it is not ours.
     if off_topic >= tax.thresholds[NOT_LABOR] and off_topic > best + context / 2:
-        return (), _label(NOT_LABOR, scores, hits)
+        return (), _not_labor(off_topic, hits)
     # `other` is a residual, unless its own terms (竞业, 培训费) outweigh every specific type.
     specific = [label for label in labels if label.name != OTHER or label is labels[0]]
     if specific:
         # A side remark (辞职 in a social-insurance question) is not a second dispute.
         # ... but firm evidence (没签合同 beside 社保) is a second dispute whatever the first.
         floor = min(tax.secondary_ratio * specific[0].score, tax.secondary_firm)
-        kept = [label for label in specific if label.score >= floor]
+        kept = _dominated([label for label in specific if label.score >= floor], tax)
         return _with_companions(kept, scores, hits, tax), None
+    if not labels and (leaning_flag := _flag_leaning(scores, hits, tax)) is not None:
+        return (leaning_flag,), None
     if not labels and context >= tax.thresholds[LABOR_CONTEXT]:
         leaning = _leaning(scores, hits, tax)
         if leaning is not None:

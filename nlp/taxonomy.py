@@ -15,6 +15,8 @@ DATA_PATH = Path(__file__).parent / "data" / "taxonomy.json"
 # Groups that are not dispute types or flags but still score keywords.
 LABOR_CONTEXT = "labor_context"
 NOT_LABOR = "not_labor"
+# The `hard_negatives` patterns score here: who is owed, not what about.
+HARD_NEGATIVE = "hard_negative"
 
 # Full-width ASCII (Ｎ＋１, ＨＲ) and upper case are folded one char for one char,
 # so match positions stay valid in the original text.
@@ -43,6 +45,8 @@ class Pattern:
     # Characters a match must start with (None: unknown): a text holding none of them is
     # skipped without running the regex.
     first: frozenset[str] | None = None
+    # Characters every match contains: a text lacking one of them is skipped too.
+    needs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,16 @@ class Companion:
     when: str
     add: str
     min: float
+
+
+@dataclass(frozen=True)
+class Dominance:
+    """When `when` is the best label, `drop` is dropped unless its own score reaches `unless`:
+    a text's own subject explains a side word (扣钱 for a day of 事假 is about leave)."""
+
+    when: str
+    drop: str
+    unless: float
 
 
 @dataclass(frozen=True)
@@ -87,7 +101,12 @@ class Taxonomy:
     secondary_firm: float
     leaning_min: float
     leaning_types: tuple[str, ...]
+    # flag → the dispute type a message with that flag and no dispute of its own is about
+    flag_leaning: dict[str, str]
+    # hard negatives at least this strong, and stronger than the labour context, decide
+    hard_negative_min: float
     companions: tuple[Companion, ...]
+    dominance: tuple[Dominance, ...]
     collective_headcount: int
     extract: dict[str, Any]
 
@@ -169,6 +188,57 @@ def first_chars(pattern: str) -> frozenset[str] | None:
     return None if found is None or found[1] else frozenset(found[0])
 
 
+def _hard_negatives(raw: dict[str, Any]) -> list[Pattern]:
+    """Patterns of `hard_negatives`: the person asking is owed as someone other than a worker
+    (a customer, creditor, seller, subcontracting boss, relative, neighbour, passer-by)."""
+    return [
+        _pattern(rx, HARD_NEGATIVE, float(w))
+        for role in raw.get("hard_negatives", {}).values()
+        for rx, w in role["patterns"].items()
+    ]
+
+
+def _dominance(raw: dict[str, Any]) -> tuple[Dominance, ...]:
+    return tuple(
+        Dominance(rule["when"], dropped, float(rule["unless"]))
+        for rule in raw.get("dominance", ())
+        for dropped in rule["drop"]
+    )
+
+
+def _needed_in_seq(seq: _Parsed) -> set[str]:
+    chars: set[str] = set()
+    for op, arg in seq:
+        name = str(op)
+        if name == "LITERAL":
+            chars.add(chr(arg))
+        elif name == "SUBPATTERN":
+            chars |= _needed_in_seq(arg[-1])
+        elif name == "BRANCH":
+            chars |= set.intersection(*(_needed_in_seq(alt) for alt in arg[1]))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
+            chars |= _needed_in_seq(arg[2])
+    return chars
+
+
+def needed_chars(pattern: str) -> frozenset[str]:
+    """Characters every match of pattern contains (empty when none is sure).
+
+    Reads re's own parse tree, like first_chars: anything unexpected means no requirement,
+    which only costs speed, never a match.
+    """
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        return frozenset(_needed_in_seq(_parser.parse(pattern)))
+    except (ImportError, AttributeError, TypeError, ValueError, IndexError, re.error):
+        return frozenset()
+
+
+def _pattern(rx: str, group: str, weight: float) -> Pattern:
+    return Pattern(re.compile(rx), group, weight, first_chars(rx), needed_chars(rx))
+
+
 def build(raw: dict[str, Any]) -> Taxonomy:
     """Build a Taxonomy from the parsed JSON document."""
     default = float(raw["threshold"])
@@ -179,6 +249,11 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         for term, rule in _group_rules(name, spec):
             index.setdefault(term.lower(), []).append(rule)
     neg = raw["negation"]
+    patterns = tuple(
+        _pattern(rx, name, float(w))
+        for name, spec in groups.items()
+        for rx, w in spec.get("patterns", {}).items()
+    ) + tuple(_hard_negatives(raw))
     return Taxonomy(
         index={t: tuple(r) for t, r in index.items()},
         lengths=tuple(sorted({len(t) for t in index}, reverse=True)),
@@ -196,19 +271,18 @@ def build(raw: dict[str, Any]) -> Taxonomy:
             clause_breaks=neg["clause_breaks"],
             question_forms=tuple(neg.get("question_forms", ())),
         ),
-        patterns=tuple(
-            Pattern(re.compile(rx), name, float(w), first_chars(rx))
-            for name, spec in groups.items()
-            for rx, w in spec.get("patterns", {}).items()
-        ),
+        patterns=patterns,
         max_chars=int(raw["max_chars"]),
         secondary_ratio=float(raw.get("secondary_ratio", 0.0)),
         secondary_firm=float(raw.get("secondary_firm", float("inf"))),
         leaning_min=float(raw.get("leaning_min", float("inf"))),
         leaning_types=tuple(raw.get("leaning_types", ())),
+        flag_leaning=dict(raw.get("flag_leaning", {})),
+        hard_negative_min=float(raw.get("hard_negative_min", float("inf"))),
         companions=tuple(
             Companion(c["when"], c["add"], float(c["min"])) for c in raw.get("companions", ())
         ),
+        dominance=_dominance(raw),
         collective_headcount=int(raw["collective_headcount"]),
         extract=raw["extract"],
     )

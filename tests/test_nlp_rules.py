@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from nlp import classify
 from nlp.classify import urgency
 from nlp.evaluate import read_jsonl
-from nlp.taxonomy import first_chars, load
+from nlp.taxonomy import first_chars, load, needed_chars
 
 PHRASINGS = read_jsonl(Path(__file__).parent / "data" / "nlp_phrasings.jsonl")
 
@@ -112,6 +112,21 @@ def test_first_chars_of_a_pattern(pattern: str, first: set[str] | None) -> None:
     assert (found if found is None else set(found)) == first
 
 
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ("合同[^，]{0,6}没签", {"合", "同", "没", "签"}),
+        ("(?:没|没有)给", {"没", "给"}),
+        ("(?:我|俺)开(?:了)?店", {"开", "店"}),
+        ("(?:只|才)(?<!补偿.)给", {"给"}),
+        ("(?:多)?人", {"人"}),
+        ("[0-9]+块?", set()),
+    ],
+)
+def test_needed_chars_of_a_pattern(pattern: str, needs: set[str]) -> None:
+    assert set(needed_chars(pattern)) == needs
+
+
 PATTERN_CHARS = "没有给我发工资钱一二3个月被砍手伤了礼拜干7天，"
 
 
@@ -120,6 +135,13 @@ def test_a_pattern_never_matches_without_one_of_its_first_chars(text: str) -> No
     for pattern in load().patterns:
         if pattern.first is not None and pattern.regex.search(text):
             assert not set(text).isdisjoint(pattern.first), pattern.regex.pattern
+
+
+@given(st.text(alphabet=st.sampled_from(PATTERN_CHARS + "合同签社保开店拖欠俺"), max_size=30))
+def test_a_pattern_never_matches_without_its_needed_chars(text: str) -> None:
+    for pattern in load().patterns:
+        if pattern.regex.search(text):
+            assert pattern.needs <= set(text), pattern.regex.pattern
 
 
 @pytest.mark.parametrize(
