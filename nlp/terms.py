@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ DATA_PATH = Path(__file__).parent / "data" / "terms.json"
 KINDS = ("offer", "accept", "refuse", "unclear")
 MAX_PAYMENTS = 24  # no schedule people agree in chat has more parts than two years of months
 
-_CN = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬"
+_CN = "零〇一二两俩三仨四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬"
 _NUM = r"[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十]+"
 _DAY_N = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}"
 _HALFWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}  # one char for one: spans stay valid
@@ -193,11 +195,12 @@ def _weekday(week: str, wd: str, today: date) -> date:
 _EXPLICIT_DATE = re.compile(
     rf"(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
     rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
-    rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?)?"
+    rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
     rf"|(?<![0-9.第])(?P<d>{_DAY_N})[日号](?!内|之内|以内)"
     rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个月)(?:之内|以内|内|后)"
     rf"|(?P<week>下下个?|下个?|这个?|本)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
 )
+_MONTHLY = re.compile(rf"每个?月(?:的)?(?:(?P<end>底|末|低)|(?P<dom>{_DAY_N})[日号])")
 _MONTHS_AHEAD = {
     "下下个月": 2,
     "下下月": 2,
@@ -219,6 +222,10 @@ def _explicit_date(m: re.Match[str], today: date) -> date | None:
     if g["rel"]:
         dom = _int(g["rd"])
         return _day_of_month(dom, today, _MONTHS_AHEAD[g["rel"]]) if dom else None
+    if g["m"] and g["mend"]:
+        month = _int(g["m"])
+        first = _upcoming(month, 1, today.replace(day=1)) if month and 1 <= month <= 12 else None
+        return month_end(first) if first else None
     if g["m"]:
         month, day = _int(g["m"]), _int(g["md"])
         if month is None or day is None or not 1 <= month <= 12:
@@ -247,6 +254,7 @@ class _Mention:
     value: Any = None
     clause: int = 0
     tags: set[str] = field(default_factory=set)
+    monthly: int | None = None  # a date said for every month (每月15号: 15; 每个月底: 0)
 
 
 class _Scan:
@@ -275,9 +283,11 @@ _SHARE = re.compile(
     r"|(?P<den>[一二三四五六七八九十两]+)分之(?P<num>[一二三四五六七八九十]+)"
     r"|(?P<cheng>[一二三四五六七八九])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
     r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2})折"
-    r"|(?P<half>一半|半数)"
+    r"|(?P<half>一半|半数|对折)"
 )
-_COUNT = re.compile(rf"分(?P<n>{_NUM})(?:次|期|批|笔|回)")
+_COUNT = re.compile(
+    rf"分(?P<n>{_NUM})(?:次|期|批|笔|回|个月)|(?P<months>{_NUM})个月(?:还|给|付|结|打)(?:完|清)"
+)
 _NOT_MONEY = re.compile(
     rf"第(?:{_NUM})(?:期|次|批|笔|回)?|(?:{_NUM})(?:次|期|批|笔|回|名|个|人|位|倍|点|岁|年|月份?|号|日|天|周|星期|小时|分钟)"
 )
@@ -290,24 +300,35 @@ _FINAL = re.compile(r"(?:之前|以前|前)?(?:都|全部|全)?(?:付|给|结|�
 _FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?$")
 
 
-def _share(m: re.Match[str]) -> float | None:
+def _share(m: re.Match[str]) -> Fraction | None:
+    """The share of the claim, exact (三分之二 is 2/3, not 0.6667)."""
     g = m.groupdict()
     if g["pct"] or g["pct_cn"]:
         pct = parse_cn_number(g["pct"] or g["pct_cn"])
-        return float(pct) / 100 if pct is not None and 0 < pct <= 1000 else None
+        return Fraction(str(pct)) / 100 if pct is not None and 0 < pct <= 1000 else None
     if g["den"]:
         den, num = _int(g["den"]), _int(g["num"])
-        return num / den if den and num and num <= den else None
+        return Fraction(num, den) if den and num and num <= den else None
     if g["cheng"]:
-        tenths = _int(g["cheng"]) or 0
-        return (tenths + (_int(g["cheng_tail"]) or 0) / 10) / 10
+        return Fraction((_int(g["cheng"]) or 0) * 10 + (_int(g["cheng_tail"]) or 0), 100)
     if g["zhe"]:
         digits = [_int(c) or 0 for c in g["zhe"]]
-        return digits[0] / 10 + (digits[1] / 100 if len(digits) > 1 else 0)
-    return 0.5
+        return Fraction(digits[0], 10) + (Fraction(digits[1], 100) if len(digits) > 1 else 0)
+    return Fraction(1, 2)
+
+
+def _month_after(first: date, dom: int, months: int) -> date:
+    """A monthly plan's date ``months`` months after its first one; dom 0: the month's end."""
+    later = add_months(first.replace(day=1), months)
+    return month_end(later) if dom == 0 else later.replace(day=min(dom, month_end(later).day))
 
 
 def _read_dates(scan: _Scan, today: date) -> None:
+    for m in _MONTHLY.finditer(scan.view()):
+        dom = 0 if m.group("end") else (_int(m.group("dom")) or 32)
+        if dom <= 31:
+            first = month_end(today) if dom == 0 else _day_of_month(dom, today, None)
+            scan.take("date", *m.span(), first).monthly = dom
     for m in _EXPLICIT_DATE.finditer(scan.view()):
         try:
             day = _explicit_date(m, today)
@@ -326,7 +347,7 @@ def _read_dates(scan: _Scan, today: date) -> None:
 def _read_markers(scan: _Scan) -> None:
     pats = _patterns()
     for m in _COUNT.finditer(scan.view()):
-        n = _int(m.group("n"))
+        n = _int(m.group("n") or m.group("months"))
         if n and 1 <= n <= MAX_PAYMENTS:
             scan.take("count", *m.span(), n)
     for name in ("once", "full", "rest"):
@@ -335,7 +356,7 @@ def _read_markers(scan: _Scan) -> None:
     for m in _SHARE.finditer(scan.view()):
         value = _share(m)
         if value is not None and 0 < value <= 10:
-            share = scan.take("share", *m.span(), round(value, 4))
+            share = scan.take("share", *m.span(), value)
             if _FIRST.search(scan.text[max(0, m.start() - 3) : m.start()]):
                 share.tags.add("first")
     for m in _NOT_MONEY.finditer(scan.view()):
@@ -386,12 +407,15 @@ def _dropped_clauses(text: str, clauses: list[tuple[int, int]]) -> tuple[list[in
     refused."""
     pats, dropped, refused = _patterns(), [], False
     for i, (start, end) in enumerate(clauses):
-        words = text[start:end]
+        words = pats["insist"].sub("", text[start:end])  # 少一分都不行 holds to the amount
         if pats["threat"].search(words):
             dropped.append(i)
         elif pats["refuse"].search(words):
             dropped.append(i)
             refused = True
+    if refused:  # 一万五？开什么玩笑: the offer repeated as a question is what is turned down
+        echoes = [i for i, (_, end) in enumerate(clauses) if pats["echo"].match(text, end)]
+        dropped = sorted({*dropped, *echoes})
     return dropped, refused
 
 
@@ -405,9 +429,9 @@ def _accepts(text: str, clauses: list[tuple[int, int]], dropped: list[int]) -> b
 # --- building the schedule --------------------------------------------------------------------
 
 
-def _of_claim(claimed: int, share: float) -> int:
-    exact = Decimal(claimed) * Decimal(str(share))
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _of_claim(claimed: int, share: Fraction) -> int:
+    """The share of the claim, rounded half up to the yuan."""
+    return math.floor(claimed * share + Fraction(1, 2))
 
 
 def _marked_total(text: str, amounts: list[_Mention], clause_of: list[int]) -> _Mention | None:
@@ -423,8 +447,8 @@ def _marked_total(text: str, amounts: list[_Mention], clause_of: list[int]) -> _
 
 
 def _is_each(text: str, a: _Mention) -> bool:
-    before = text[max(0, a.start - 4) : a.start]
-    return bool(re.search(_data()["markers"]["each"] + r"[^\s，,。；]{0,2}$", before))
+    before = text[max(0, a.start - 8) : a.start]
+    return bool(re.search(f"(?:{_data()['markers']['each']})" + r"[^\s，,。；]{0,4}$", before))
 
 
 @dataclass
@@ -468,8 +492,8 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     parts = [a for a in amounts if a is not marked]
     if total is None and len(parts) >= 2 and _leads(parts, dates):
         marked, total, parts = parts[0], parts[0].value, parts[1:]
-    elif total is not None and parts and parts[0].value == total and len(parts) > 1:
-        parts = parts[1:]  # 七成 即一万 … : the amount restates the share
+    elif total is not None and parts and parts[0].value == total:
+        parts = parts[1:]  # 七成 即一万 …, 三万五一分不少: the amount restates the total
     rest = [m for m in found if m.kind == "rest"]
     if total is None and any("rest" in p.tags for p in parts):
         total = sum(p.value for p in parts)  # 6千 … 剩的4千: the parts name it all
@@ -507,6 +531,10 @@ def _payments(
 ) -> list[tuple[int | None, date | None]]:
     used: set[int] = set()
     named: list[tuple[int | None, date | None]] = []
+    counts = [m for m in found if m.kind == "count"]
+    parts = [p for p in parts if not _split_rest(p, counts)]  # 剩下两万分两次: paid as 余款
+    if _dates_in_order(found, parts, dates):
+        return [(p.value, d.value) for p, d in zip(parts, dates, strict=True)]
     for p in parts:
         own = [d for d in dates if d.clause == p.clause and id(d) not in used]
         pick = next((d for d in own if d.end <= p.start), None) or (own[0] if own else None)
@@ -515,7 +543,6 @@ def _payments(
         named.append((p.value, pick.value if pick else None))
     _dates_after(found, parts, dates, used, named)
     free_dates = [d for d in dates if id(d) not in used]
-    counts = [m for m in found if m.kind == "count"]
     rest = [m for m in found if m.kind == "rest"]
     once = any(m.kind == "once" for m in found)
     if not named:
@@ -524,7 +551,7 @@ def _payments(
             n = max(1, total // each[0].value)
         amounts = _even(total, n, each[0].value if each else None)
         final = any(d.tags & {"final"} for d in free_dates)
-        return _dated(amounts, [d.value for d in free_dates], final)
+        return _dated(amounts, _monthly(free_dates, n), final)
     left = total - sum(a or 0 for a, _ in named)
     if left <= 0:
         return named
@@ -538,6 +565,22 @@ def _payments(
     if not rest and not later:
         later = [d.value for d in free_dates]
     return named + _dated(_split(left, n), later)
+
+
+def _split_rest(part: _Mention, counts: list[_Mention]) -> bool:
+    """The remainder named with its own count (余款两万分两次)."""
+    return "rest" in part.tags and any(
+        c.clause == part.clause and c.start >= part.end for c in counts
+    )
+
+
+def _dates_in_order(found: list[_Mention], parts: list[_Mention], dates: list[_Mention]) -> bool:
+    """Parts said first, then as many dates after them (一次1.5w 一次1w 月底和年前): the dates
+    apply to the parts in order."""
+    if len(parts) < 2 or len(dates) != len(parts) or any(m.kind == "rest" for m in found):
+        return False
+    own = any(d.clause == p.clause for p in parts for d in dates)
+    return not own and all(d.start > parts[-1].end for d in dates)
 
 
 def _dates_after(
@@ -557,6 +600,17 @@ def _dates_after(
         if nxt is not None and any(d is nxt for d in dates) and id(nxt) not in used:
             used.add(id(nxt))
             named[i] = (named[i][0], nxt.value)
+
+
+def _monthly(dates: list[_Mention], n: int) -> list[date | None]:
+    """The dates said, and when the last is said for every month (每个月底), the months after it
+    up to n payments."""
+    dues: list[date | None] = [d.value for d in dates]
+    last = dates[-1] if dates else None
+    if last is not None and last.monthly is not None and last.value is not None:
+        dom, first = last.monthly, last.value
+        dues += [_month_after(first, dom, k) for k in range(1, n - len(dues) + 1)]
+    return dues
 
 
 def _even(total: int, n: int, each: int | None) -> list[int]:
@@ -624,13 +678,16 @@ def parse_terms(
     parts = _schedule(clean, found, claimed)
     if parts is None and table is not None and table.total and not refused:
         parts = _reshaped(found, table)
-    share = next((m.value for m in found if m.kind == "share"), None)
+    share = next((float(m.value) for m in found if m.kind == "share"), None)
     spans = _spans(found)
     if parts is None or parts.total is None:
-        return Terms(_bare_kind(clean, clauses, dropped, refused), share=share, spans=spans)
+        kind = _bare_kind(clean, clauses, dropped, refused)
+        if kind == "accept" and _counters(clean, found):
+            kind = "offer"  # 可以 但要一次给清: how to pay the money on the table, changed
+        return Terms(kind, share=share, spans=spans)
     vague = any("vague" in m.tags for m in found if m.kind == "amount")
     schedule = tuple(Payment(int(a or 0), d) for a, d in parts.payments[:MAX_PAYMENTS])
-    kind = _kind_with_terms(clean, role, vague)
+    kind = _kind_with_terms(clean, clauses, role, vague)
     if kind == "unclear":
         return Terms("unclear", share=share, spans=spans)
     return Terms(kind, parts.total, schedule, _conditions(clean), share, spans)
@@ -656,13 +713,25 @@ def _bare_kind(text: str, clauses: list[tuple[int, int]], dropped: list[int], re
     return "accept" if _accepts(text, clauses, dropped) else "unclear"
 
 
-def _kind_with_terms(text: str, role: str | None, vague: bool) -> str:
+def _counters(text: str, found: list[_Mention]) -> bool:
+    """An agreement with a but that changes how or when it is paid (可以 但要一次给清)."""
+    shapes = {m.kind for m in found} & {"once", "count", "date"}
+    return bool(shapes) and bool(_patterns()["counter"].search(text))
+
+
+def _kind_with_terms(
+    text: str, clauses: list[tuple[int, int]], role: str | None, vague: bool
+) -> str:
     pats = _patterns()
-    if vague or (pats["hedge"].search(text) and not re.search(r"[0-9]", text) and vague):
-        return "unclear"
+    if vague or pats["hedge"].search(text):
+        return "unclear"  # 一万出头, 先打五千过来 别的再说: nothing firm to restate
     if role == "mediator":
         return "accept"  # a mediator records what both sides agreed
-    return "accept" if pats["accept_terms"].search(text) else "offer"
+    if pats["accept_terms"].search(text):
+        return "accept"
+    opening = text[clauses[0][0] : clauses[0][1]] if clauses else ""
+    agreed = pats["accept_opening"].match(opening) and not pats["counter"].search(text)
+    return "accept" if agreed else "offer"  # 我同意 一万六: the terms agreed, said again
 
 
 def _spans(found: list[_Mention]) -> dict[str, tuple[int, int]]:
