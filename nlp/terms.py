@@ -197,10 +197,12 @@ _EXPLICIT_DATE = re.compile(
     rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
     rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
     rf"|(?<![0-9.第])(?P<d>{_DAY_N})[日号](?!内|之内|以内)"
-    rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个月)(?:之内|以内|内|后)"
+    rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个?礼拜|个月)(?:之内|以内|内|后)"
     rf"|(?P<week>下下个?|下个?|这个?|本)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
 )
-_MONTHLY = re.compile(rf"每个?月(?:的)?(?:(?P<end>底|末|低)|(?P<dom>{_DAY_N})[日号])")
+_MONTHLY = re.compile(
+    rf"每(?:个?月|期|次)(?:的)?月?(?:(?P<end>底|末|低)|(?P<dom>{_DAY_N})[日号])"
+)  # 每个月底, 每月15号, 每期月底
 _MONTHS_AHEAD = {
     "下下个月": 2,
     "下下月": 2,
@@ -239,7 +241,8 @@ def _explicit_date(m: re.Match[str], today: date) -> date | None:
         if g["unit"] == "个月":
             first = add_months(today, n)
             return first.replace(day=min(today.day, month_end(first).day))
-        return today + timedelta(days=n * 7 if g["unit"] in ("周", "星期", "个星期") else n)
+        weeks = g["unit"] not in ("天", "日")  # 周, 星期, 礼拜
+        return today + timedelta(days=n * 7 if weeks else n)
     return _weekday(g["week"] or "", g["wd"], today)
 
 
@@ -337,8 +340,12 @@ def _read_dates(scan: _Scan, today: date) -> None:
         mention = scan.take("date", *m.span(), day)
         if day is None or day < today:
             mention.tags.add("not_due")  # a period or a past day (补缴2025年7月…): not a due date
-    for m in _patterns()["date_words"].finditer(scan.view()):
-        scan.take("date", *m.span(), _word_date(m.group(), today))
+    pats = _patterns()
+    for m in pats["date_words"].finditer(scan.view()):
+        mention = scan.take("date", *m.span(), _word_date(m.group(), today))
+        before = scan.text[max(0, m.start() - 2) : m.start()]
+        if pats["date_after"].match(scan.text, m.end()) or pats["date_passed"].search(before):
+            mention.tags.add("not_due")  # 过了元旦就给: from when, not by when
     for mention in scan.mentions:
         if _FINAL.match(scan.text, mention.end):
             mention.tags.add("final")
@@ -650,6 +657,17 @@ def _mentions(text: str, today: date, skip: list[tuple[int, int]]) -> list[_Ment
     return sorted(scan.mentions, key=lambda m: m.start)
 
 
+def _condition_dates(text: str, clauses: list[tuple[int, int]], found: list[_Mention]) -> None:
+    """A day said in a clause about a condition and no money (12月31日前补缴社保) is the
+    condition's, not a payment's."""
+    money = {m.clause for m in found if m.kind in ("amount", "share", "rest", "count", "full")}
+    for m in found:
+        if m.kind == "date" and m.clause >= 0 and m.clause not in money:
+            words = text[slice(*clauses[m.clause])]
+            if _conditions(words) and not _patterns()["pay"].search(words):
+                m.tags.add("not_due")
+
+
 def _assign_clauses(mentions: list[_Mention], clauses: list[tuple[int, int]]) -> None:
     for m in mentions:
         m.clause = next((i for i, (s, e) in enumerate(clauses) if s <= m.start < e), -1)
@@ -675,6 +693,7 @@ def parse_terms(
     dropped, refused = _dropped_clauses(clean, clauses)
     found = _mentions(clean, today, [clauses[i] for i in dropped])
     _assign_clauses(found, clauses)
+    _condition_dates(clean, clauses, found)
     parts = _schedule(clean, found, claimed)
     if parts is None and table is not None and table.total and not refused:
         parts = _reshaped(found, table)
