@@ -742,7 +742,7 @@ def _kind_with_terms(
     text: str, clauses: list[tuple[int, int]], role: str | None, vague: bool
 ) -> str:
     pats = _patterns()
-    if vague or pats["hedge"].search(text):
+    if vague or pats["hedge"].search(pats["hedge_other"].sub("", text)):
         return "unclear"  # 一万出头, 先打五千过来 别的再说: nothing firm to restate
     if role == "mediator":
         return "accept"  # a mediator records what both sides agreed
