@@ -113,3 +113,81 @@ def test_beyond_the_holiday_table_no_date_is_guessed() -> None:
 @pytest.mark.parametrize("text", ["", "😀", "分零次", "百分之五百", "<b>七成</b>" * 500, "1" * 500])
 def test_odd_input_gives_terms(text: str) -> None:
     assert isinstance(parse_terms(text, TODAY, 20000), Terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("钱全给你 分三个月 每个月底给一万二", [(12000, "2026-12-31"), (12000, "2027-01-31"),
+                                              (12000, "2027-02-28")]),
+        ("每月15号给三千 分三次", [(3000, "2026-12-15"), (3000, "2027-01-15"),
+                                  (3000, "2027-02-15")]),
+        ("可以给两万 但要分三个月 每月月底", [(6666, "2026-12-31"), (6666, "2027-01-31"),
+                                            (6668, "2027-02-28")]),
+        ("每个月还你三千 四个月还完", [(3000, None)] * 4),
+    ],
+)  # fmt: skip
+def test_a_monthly_plan_is_paid_month_by_month(
+    text: str, expected: list[tuple[int, str | None]]
+) -> None:
+    assert schedule(parse_terms(text, TODAY, 36000, "employer")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [("一万 正月十五前", "2027-02-19"), ("一万 三月底", "2027-03-31"),
+     ("一万 一个礼拜内", "2026-12-14"), ("一万 过了元旦就给", None), ("一万 过年后", None),
+     ("一万 开春了再给", None)],
+)  # fmt: skip
+def test_more_ways_of_saying_when(text: str, due: str | None) -> None:
+    assert schedule(parse_terms(text, TODAY, 12000, "employer")) == [(10000, due)]
+
+
+def test_two_thirds_of_the_claim_is_exact() -> None:
+    assert parse_terms("三分之二 下月底前付完", TODAY, 18000, "employer").total == 12000
+    assert parse_terms("给你打个对折 7天内", TODAY, 16000, "employer").total == 8000
+
+
+def test_the_remainder_named_with_its_own_count_is_split() -> None:
+    terms = parse_terms("三万 先付一万 剩下两万分两次 下个月底 春节前", TODAY, 40000, "employer")
+    assert schedule(terms) == [(10000, None), (10000, "2027-01-31"), (10000, "2027-02-05")]
+
+
+def test_dates_said_after_the_parts_apply_in_order() -> None:
+    terms = parse_terms("最多出两万五 分两次 一次1.5w 一次1w 月底和年前", TODAY, 33000, "employer")
+    assert schedule(terms) == [(15000, "2026-12-31"), (10000, "2027-02-05")]
+
+
+def test_the_whole_sum_said_again_is_not_a_payment_of_its_own() -> None:
+    terms = parse_terms("三万五一分不少 分两次也行 月底跟下月底", TODAY, 35000, "worker")
+    assert schedule(terms) == [(17500, "2026-12-31"), (17500, "2027-01-31")]
+
+
+def test_a_day_for_a_condition_is_not_a_payment_day() -> None:
+    text = "调解成功：公司于本月底前支付工资差额1.2万元，12月31日前补缴社保。"
+    terms = parse_terms(text, TODAY, 33000, "mediator")
+    assert (schedule(terms), terms.conditions) == ([(12000, "2026-12-31")], ("补缴社保",))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("一万四少一分都不行 月底前", "offer"), ("一万五？开什么玩笑", "refuse"),
+     ("你告去吧 我们不怕", "refuse"), ("我同意 一万六 就这么定了", "accept"),
+     ("先打五千过来 别的再说", "unclear"), ("七成 分两次 月底 下月底 你考虑一下", "offer"),
+     ("可以 但要一次给清", "offer"), ("冇问题", "accept"), ("好的好的 谢谢", "accept"),
+     ("9000 过年前 就这样", "offer")],
+)  # fmt: skip
+def test_kinds_of_answer_in_everyday_words(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 20000, "worker").kind == kind
+
+
+def test_the_team_set_is_read_to_the_targets() -> None:
+    from pathlib import Path
+
+    from nlp.evaluate import read_jsonl
+    from nlp.terms_eval import evaluate
+
+    rows = read_jsonl(str(Path(__file__).parent / "data" / "terms" / "team.jsonl"))
+    _, summary = evaluate(rows)
+    assert summary["kind_accuracy"] >= 0.95 and summary["total_exact"] >= 0.95
+    assert summary["schedule_exact"] >= 0.90
