@@ -300,7 +300,7 @@ _AMOUNT = re.compile(
 )
 _MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
 _FINAL = re.compile(r"(?:之前|以前|前)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)")
-_FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?$")
+_FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?(?:你们?|他们?|工人|大家)?$")
 
 
 def _share(m: re.Match[str]) -> Fraction | None:
@@ -359,12 +359,16 @@ def _read_markers(scan: _Scan) -> None:
             scan.take("count", *m.span(), n)
     for name in ("once", "full", "rest"):
         for m in pats[name].finditer(scan.view()):
-            scan.take(name, *m.span())
+            waived = pats["waived"].match(scan.text, m.end()) if name == "rest" else None
+            if waived:  # 剩余部分不再支付: there is no remainder to pay
+                scan.blank(m.start(), waived.end())
+            else:
+                scan.take(name, *m.span())
     for m in _SHARE.finditer(scan.view()):
         value = _share(m)
         if value is not None and 0 < value <= 10:
             share = scan.take("share", *m.span(), value)
-            if _FIRST.search(scan.text[max(0, m.start() - 3) : m.start()]):
+            if _FIRST.search(scan.text[max(0, m.start() - 6) : m.start()]):
                 share.tags.add("first")
     for m in _NOT_MONEY.finditer(scan.view()):
         scan.blank(*m.span())
