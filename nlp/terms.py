@@ -194,6 +194,7 @@ def _weekday(week: str, wd: str, today: date) -> date:
 
 _EXPLICIT_DATE = re.compile(
     rf"(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
+    rf"|(?P<yrel>明年|来年|今年)(?P<ym2>{_DAY_N})月(?:(?P<yd2>{_DAY_N})[日号]|(?P<yend>底|末|低))?"
     rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
     rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
     rf"|(?<![0-9.第])(?P<d>{_DAY_N})[日号](?!内|之内|以内)"
@@ -214,6 +215,14 @@ _MONTHS_AHEAD = {
 }
 
 
+def _in_year(year: int, month: int | None, day: int | None, end: str | None) -> date | None:
+    """明年一月底, 今年12月20号: a day of a month of the year named (a month alone: a period)."""
+    if month is None or not 1 <= month <= 12 or (day is None and not end):
+        return None
+    first = date(year, month, 1)
+    return month_end(first) if end else first.replace(day=day or 1)
+
+
 def _explicit_date(m: re.Match[str], today: date) -> date | None:
     g = m.groupdict()
     if g["y"]:
@@ -221,6 +230,10 @@ def _explicit_date(m: re.Match[str], today: date) -> date | None:
         if month is None or day is None or not 1 <= month <= 12:
             return None  # a month without a day is a period (2025年7月至…), not a due date
         return date(int(g["y"]), month, day)
+    if g["yrel"]:
+        return _in_year(
+            today.year + (g["yrel"] != "今年"), _int(g["ym2"]), _int(g["yd2"]), g["yend"]
+        )
     if g["rel"]:
         dom = _int(g["rd"])
         return _day_of_month(dom, today, _MONTHS_AHEAD[g["rel"]]) if dom else None
@@ -286,7 +299,7 @@ _SHARE = re.compile(
     r"|(?P<den>[一二三四五六七八九十两]+)分之(?P<num>[一二三四五六七八九十]+)"
     r"|(?P<cheng>[一二三四五六七八九])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
     r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2})折"
-    r"|(?P<half>一半|半数|对折)"
+    r"|(?P<half>一半|半数|对折|对半|五五开)"
 )
 _COUNT = re.compile(
     rf"分(?P<n>{_NUM})(?:次|期|批|笔|回|个月)|(?P<months>{_NUM})个月(?:还|给|付|结|打)(?:完|清)"
