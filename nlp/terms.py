@@ -145,6 +145,9 @@ def _word_date(word: str, today: date) -> date | None:
         return today + timedelta(days=int(arg))
     if how == "month_end":
         return month_end(add_months(today, int(arg)))
+    if how == "month_end_of":
+        first = _upcoming(int(arg), 1, today.replace(day=1))
+        return month_end(first) if first else None
     if how == "year_end":
         return date(today.year, 12, 31)
     if how == "week_end":
@@ -193,7 +196,10 @@ def _weekday(week: str, wd: str, today: date) -> date:
 
 
 _EXPLICIT_DATE = re.compile(
-    rf"(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
+    r"(?<![0-9.])(?P<ny>20[0-9]{2})[-/.](?P<nm>[0-9]{1,2})[-/.](?P<nd>[0-9]{1,2})(?![0-9])"
+    r"|(?<![0-9./])(?P<sm>1[0-2]|0?[1-9])(?:/(?P<sd>3[01]|[12][0-9]|0?[1-9])"
+    r"|\.(?P<sdd>3[01]|[12][0-9]|0[1-9]))(?![0-9./万wWkK千元块%％折])"
+    rf"|(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
     rf"|(?P<yrel>明年|来年|今年)(?P<ym2>{_DAY_N})月(?:(?P<yd2>{_DAY_N})[日号]|(?P<yend>底|末|低))?"
     rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
     rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
@@ -225,6 +231,10 @@ def _in_year(year: int, month: int | None, day: int | None, end: str | None) -> 
 
 def _explicit_date(m: re.Match[str], today: date) -> date | None:
     g = m.groupdict()
+    if g["ny"]:  # 2026-12-25, 2026/12/25
+        return date(int(g["ny"]), int(g["nm"]), int(g["nd"]))
+    if g["sm"]:  # 12/31, 12.31: the next such day
+        return _upcoming(int(g["sm"]), int(g["sd"] or g["sdd"]), today)
     if g["y"]:
         month, day = _int(g["ym"]), _int(g["yd"])
         if month is None or day is None or not 1 <= month <= 12:
@@ -314,6 +324,7 @@ _AMOUNT = re.compile(
 _MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
 _FINAL = re.compile(r"(?:之前|以前|前)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)")
 _FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?(?:你们?|他们?|工人|大家)?$")
+_PAID_SHARE = re.compile(r"[付给打转]个?$")
 
 
 def _share(m: re.Match[str]) -> Fraction | None:
@@ -354,6 +365,8 @@ def _read_dates(scan: _Scan, today: date) -> None:
         if day is None or day < today:
             mention.tags.add("not_due")  # a period or a past day (补缴2025年7月…): not a due date
     pats = _patterns()
+    for m in pats["now"].finditer(scan.view()):
+        scan.take("date", *m.span(), today)
     for m in pats["date_words"].finditer(scan.view()):
         mention = scan.take("date", *m.span(), _word_date(m.group(), today))
         before = scan.text[max(0, m.start() - 2) : m.start()]
@@ -383,6 +396,8 @@ def _read_markers(scan: _Scan) -> None:
             share = scan.take("share", *m.span(), value)
             if _FIRST.search(scan.text[max(0, m.start() - 6) : m.start()]):
                 share.tags.add("first")
+            elif _PAID_SHARE.search(scan.text[max(0, m.start() - 2) : m.start()]):
+                share.tags.add("paid")  # 付一半: a first part when the rest follows
     for m in _NOT_MONEY.finditer(scan.view()):
         scan.blank(*m.span())
 
@@ -403,6 +418,9 @@ def _read_amounts(scan: _Scan) -> None:
         money = bool(_MONEY_UNIT.match(after)) or bool(re.search(r"[万wWkK千萬]", raw))
         if not money and value < 100:
             continue  # 一口价, 两清, 十几个人: small bare numbers are not money
+        if pats["per_person"].search(text[max(0, m.start() - 3) : m.start()]):
+            scan.blank(*m.span())  # 每人一万: each person's share, not a payment
+            continue
         mention = scan.take("amount", *m.span(), int(Decimal(str(value)).to_integral_value()))
         before = text[max(0, m.start() - 3) : m.start()]
         if pats["vague_after"].match(after.lstrip("元块")) or pats["vague_before"].search(before):
@@ -498,13 +516,20 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     dates = [m for m in found if m.kind == "date" and "not_due" not in m.tags]
     kinds = {m.kind for m in found}
     share = next((m.value for m in found if m.kind == "share"), None)
-    first = next((m for m in found if m.kind == "share" and "first" in m.tags), None)
-    if first is not None and "rest" in kinds and claimed:
-        # 先给一半 另一半…: the share is the first part, and the whole claim is the total
-        part = _Mention("amount", first.start, first.end, _of_claim(claimed, first.value))
+    first = next((m for m in found if m.kind == "share" and _first_share(found, m)), None)
+    whole = [a for a in amounts if first is not None and a.end <= first.start]
+    earlier = [m for m in found if m.kind == "share" and first is not None and m.end <= first.start]
+    if whole or not earlier or not claimed:
+        base = whole[0].value if whole else claimed
+    else:
+        base = _of_claim(claimed, earlier[0].value)
+    if first is not None and "rest" in kinds and base:
+        # 先给一半 另一半…: the share is the first part of the sum named before it (一万八,
+        # 七成) or else of the whole claim (then the total)
+        part = _Mention("amount", first.start, first.end, _of_claim(base, first.value))
         part.clause = first.clause
         amounts = sorted([*amounts, part], key=lambda m: m.start)
-        share = None
+        share = earlier[0].value if earlier and not whole else None
     each = [a for a in amounts if _is_each(text, a)]
     amounts = [a for a in amounts if a not in each]
     marked = _marked_total(text, amounts, [])
@@ -533,6 +558,14 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     if total is None or total <= 0:
         return None
     return _Parts(total, _payments(found, parts, each, dates, total))
+
+
+def _first_share(found: list[_Mention], share: _Mention) -> bool:
+    """先给一半 …, or 付一半 right before the rest (剩下的…): a share paid first."""
+    if "first" in share.tags:
+        return True
+    after = [m for m in found if m.start >= share.end and m.kind in ("amount", "rest")]
+    return "paid" in share.tags and bool(after) and after[0].kind == "rest"
 
 
 def _leads(parts: list[_Mention], dates: list[_Mention]) -> bool:

@@ -191,3 +191,33 @@ def test_the_team_set_is_read_to_the_targets() -> None:
     _, summary = evaluate(rows)
     assert summary["kind_accuracy"] >= 0.95 and summary["total_exact"] >= 0.95
     assert summary["schedule_exact"] >= 0.90
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [("一万 12.31前", "2026-12-31"), ("一万 1/15前", "2027-01-15"),
+     ("一万 2026-12-25前", "2026-12-25"), ("一万 元月底前", "2027-01-31"),
+     ("一万 明年一月底", "2027-01-31"), ("现在一万", "2026-12-07")],
+)  # fmt: skip
+def test_days_written_with_figures_and_in_other_words(text: str, due: str) -> None:
+    assert schedule(parse_terms(text, TODAY, 12000, "employer")) == [(10000, due)]
+
+
+def test_amounts_with_a_point_are_money_not_days() -> None:
+    terms = parse_terms("1.5w 分两次 12.31 1.31", TODAY, 20000, "employer")
+    assert schedule(terms) == [(7500, "2026-12-31"), (7500, "2027-01-31")]
+
+
+def test_half_paid_first_is_half_of_the_sum_named_before_it() -> None:
+    terms = parse_terms("给一万八 三天内付一半 剩下的月底", TODAY, 22000, "employer")
+    assert schedule(terms) == [(9000, "2026-12-10"), (9000, "2026-12-31")]
+
+
+def test_each_persons_share_is_not_a_payment() -> None:
+    terms = parse_terms("我们这边三个人 每人一万 一共三万 月底前", TODAY, 40000, "worker")
+    assert schedule(terms) == [(30000, "2026-12-31")]
+
+
+def test_a_remainder_waived_is_not_paid() -> None:
+    terms = parse_terms("给1.5万 剩余部分不再支付", TODAY, 20000, "employer")
+    assert (terms.total, schedule(terms)) == (15000, [(15000, None)])
