@@ -449,14 +449,19 @@ def _dropped_clauses(text: str, clauses: list[tuple[int, int]]) -> tuple[list[in
     refused."""
     pats, dropped, refused = _patterns(), [], False
     for i, (start, end) in enumerate(clauses):
-        words = pats["insist"].sub("", text[start:end])  # 少一分都不行 holds to the amount
+        # 少一分都不行 holds to the amount; 一万五行不行 asks
+        words = pats["question"].sub("", pats["insist"].sub("", text[start:end]))
         if pats["threat"].search(words):
             dropped.append(i)
         elif pats["refuse"].search(words):
             dropped.append(i)
             refused = True
     if refused:  # 一万五？开什么玩笑: the offer repeated as a question is what is turned down
-        echoes = [i for i, (_, end) in enumerate(clauses) if pats["echo"].match(text, end)]
+        echoes = [
+            i
+            for i, (start, end) in enumerate(clauses)
+            if pats["echo"].match(text, end) or pats["echo_words"].search(text[start:end])
+        ]
         dropped = sorted({*dropped, *echoes})
     return dropped, refused
 
@@ -615,13 +620,11 @@ def _payments(
     after_rest = [c for c in counts if rest and c.start > rest[0].start]
     n = after_rest[0].value if after_rest else 1
     later = [
-        d.value
-        for d in free_dates
-        if not rest or d.start >= rest[0].start or d.clause == rest[0].clause
+        d for d in free_dates if not rest or d.start >= rest[0].start or d.clause == rest[0].clause
     ]
     if not rest and not later:
-        later = [d.value for d in free_dates]
-    return named + _dated(_split(left, n), later)
+        later = free_dates
+    return named + _dated(_split(left, n), _monthly(later, n))
 
 
 def _split_rest(part: _Mention, counts: list[_Mention]) -> bool:

@@ -221,3 +221,20 @@ def test_each_persons_share_is_not_a_payment() -> None:
 def test_a_remainder_waived_is_not_paid() -> None:
     terms = parse_terms("给1.5万 剩余部分不再支付", TODAY, 20000, "employer")
     assert (terms.total, schedule(terms)) == (15000, [(15000, None)])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("这么多真给不了 一万五行不行 分两次 月底和下月底", "offer"), ("不行不行", "refuse"),
+     ("不是说好一万九吗 怎么变成一万五了 不同意", "refuse"), ("我觉得可以", "accept")],
+)  # fmt: skip
+def test_questions_and_complaints_about_the_offer(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 21000, "worker").kind == kind
+
+
+def test_the_remainder_paid_month_by_month() -> None:
+    text = "实在拿不出那么多，两万八，先给一万，剩下的一万八分三个月还清，每月底六千。"
+    terms = parse_terms(text, TODAY, 35000, "employer")
+    assert schedule(terms) == [
+        (10000, None), (6000, "2026-12-31"), (6000, "2027-01-31"), (6000, "2027-02-28")
+    ]  # fmt: skip
