@@ -521,20 +521,9 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     dates = [m for m in found if m.kind == "date" and "not_due" not in m.tags]
     kinds = {m.kind for m in found}
     share = next((m.value for m in found if m.kind == "share"), None)
-    first = next((m for m in found if m.kind == "share" and _first_share(found, m)), None)
-    whole = [a for a in amounts if first is not None and a.end <= first.start]
-    earlier = [m for m in found if m.kind == "share" and first is not None and m.end <= first.start]
-    if whole or not earlier or not claimed:
-        base = whole[0].value if whole else claimed
-    else:
-        base = _of_claim(claimed, earlier[0].value)
-    if first is not None and "rest" in kinds and base:
-        # 先给一半 另一半…: the share is the first part of the sum named before it (一万八,
-        # 七成) or else of the whole claim (then the total)
-        part = _Mention("amount", first.start, first.end, _of_claim(base, first.value))
-        part.clause = first.clause
-        amounts = sorted([*amounts, part], key=lambda m: m.start)
-        share = earlier[0].value if earlier and not whole else None
+    paid_first = _share_paid_first(found, amounts, claimed)
+    if paid_first is not None:
+        amounts, share = paid_first
     each = [a for a in amounts if _is_each(text, a)]
     amounts = [a for a in amounts if a not in each]
     marked = _marked_total(text, amounts, [])
@@ -563,6 +552,26 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     if total is None or total <= 0:
         return None
     return _Parts(total, _payments(found, parts, each, dates, total))
+
+
+def _share_paid_first(
+    found: list[_Mention], amounts: list[_Mention], claimed: int | None
+) -> tuple[list[_Mention], Fraction | None] | None:
+    """先给一半 另一半…, 给一万八 三天内付一半 剩下的…: the share paid first becomes a part, of
+    the sum named before it (一万八, 七成) or else of the whole claim (then the total); with it,
+    the share that still names the total (七成), if any."""
+    first = next((m for m in found if m.kind == "share" and _first_share(found, m)), None)
+    if first is None or not any(m.kind == "rest" for m in found):
+        return None
+    whole = [a.value for a in amounts if a.end <= first.start]
+    earlier = [m.value for m in found if m.kind == "share" and m.end <= first.start]
+    of_share = _of_claim(claimed, earlier[0]) if earlier and claimed else claimed
+    base = whole[0] if whole else of_share
+    if not base:
+        return None
+    part = _Mention("amount", first.start, first.end, _of_claim(base, first.value), first.clause)
+    named = earlier[0] if earlier and not whole else None
+    return sorted([*amounts, part], key=lambda m: m.start), named
 
 
 def _first_share(found: list[_Mention], share: _Mention) -> bool:
