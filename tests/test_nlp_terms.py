@@ -228,7 +228,8 @@ def test_a_remainder_waived_is_not_paid() -> None:
     [("这么多真给不了 一万五行不行 分两次 月底和下月底", "offer"), ("不行不行", "refuse"),
      ("不是说好一万九吗 怎么变成一万五了 不同意", "refuse"), ("我觉得可以", "accept"),
      ("好吧好吧 就按一半来", "accept"), ("同意七成 月底之前给我", "accept"),
-     ("公司同意一次性支付两万", "offer")],
+     ("公司同意一次性支付两万", "offer"), ("行嘞 谢谢老板", "accept"),
+     ("这个要求我们满足不了", "refuse"), ("同意你们的要求 两万三 月底前付", "accept")],
 )  # fmt: skip
 def test_questions_and_complaints_about_the_offer(text: str, kind: str) -> None:
     assert parse_terms(text, TODAY, 21000, "worker").kind == kind
