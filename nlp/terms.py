@@ -210,6 +210,8 @@ _EXPLICIT_DATE = re.compile(
 _MONTHLY = re.compile(
     rf"每(?:个?月|期|次)(?:的)?月?(?:(?P<end>底|末|低)|(?P<dom>{_DAY_N})[日号])"
 )  # 每个月底, 每月15号, 每期月底
+_WEEKLY = re.compile(r"每个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")  # 每周五
+_START = re.compile(r"(?:开始|起)")
 _MONTHS_AHEAD = {
     "下下个月": 2,
     "下下月": 2,
@@ -280,7 +282,9 @@ class _Mention:
     value: Any = None
     clause: int = 0
     tags: set[str] = field(default_factory=set)
-    monthly: int | None = None  # a date said for every month (每月15号: 15; 每个月底: 0)
+    # a date said for every month or week: ("month", 15) 每月15号, ("month", 0) 每个月底,
+    # ("week", 7) 每周五
+    every: tuple[str, int] | None = None
 
 
 class _Scan:
@@ -344,9 +348,12 @@ def _share(m: re.Match[str]) -> Fraction | None:
     return Fraction(1, 2)
 
 
-def _month_after(first: date, dom: int, months: int) -> date:
-    """A monthly plan's date ``months`` months after its first one; dom 0: the month's end."""
-    later = add_months(first.replace(day=1), months)
+def _plan_date(first: date, every: tuple[str, int], k: int) -> date:
+    """A plan's date k months (or weeks) after its first one; day 0 of a month: its end."""
+    unit, dom = every
+    if unit == "week":
+        return first + timedelta(days=7 * k)
+    later = add_months(first.replace(day=1), k)
     return month_end(later) if dom == 0 else later.replace(day=min(dom, month_end(later).day))
 
 
@@ -355,7 +362,9 @@ def _read_dates(scan: _Scan, today: date) -> None:
         dom = 0 if m.group("end") else (_int(m.group("dom")) or 32)
         if dom <= 31:
             first = month_end(today) if dom == 0 else _day_of_month(dom, today, None)
-            scan.take("date", *m.span(), first).monthly = dom
+            scan.take("date", *m.span(), first).every = ("month", dom)
+    for m in _WEEKLY.finditer(scan.view()):
+        scan.take("date", *m.span(), _weekday("", m.group("wd"), today)).every = ("week", 7)
     for m in _EXPLICIT_DATE.finditer(scan.view()):
         try:
             day = _explicit_date(m, today)
@@ -375,6 +384,8 @@ def _read_dates(scan: _Scan, today: date) -> None:
     for mention in scan.mentions:
         if _FINAL.match(scan.text, mention.end):
             mention.tags.add("final")
+        if _START.match(scan.text, mention.end):
+            mention.tags.add("start")  # 这周五开始每周五: the plan's first day
 
 
 def _read_markers(scan: _Scan) -> None:
@@ -427,6 +438,8 @@ def _read_amounts(scan: _Scan) -> None:
             mention.tags.add("vague")
         if any(r.kind == "rest" and 0 <= m.start() - r.end <= 2 for r in scan.mentions):
             mention.tags.add("rest")  # 余款13万: the remainder, named
+        if _FIRST.search(text[max(0, m.start() - 6) : m.start()]):
+            mention.tags.add("first")  # 先付两万
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -586,8 +599,8 @@ def _leads(parts: list[_Mention], dates: list[_Mention]) -> bool:
     """The first amount is the whole sum when the later ones are its parts and it has no date
     of its own (二十万 … 月底前先付8万 …)."""
     first, later = parts[0], parts[1:]
-    if any(d.clause == first.clause for d in dates):
-        return False
+    if "first" in first.tags or any(d.clause == first.clause for d in dates):
+        return False  # 先付两万: paid first, not the whole sum
     if any("rest" in p.tags for p in later):  # 6千 … 剩的4千: 6千 was a part, not the sum
         return bool(first.value == sum(p.value for p in later))
     return first.value >= sum(p.value for p in later)
@@ -672,14 +685,16 @@ def _dates_after(
 
 
 def _monthly(dates: list[_Mention], n: int) -> list[date | None]:
-    """The dates said, and when the last is said for every month (每个月底), the months after it
-    up to n payments."""
-    dues: list[date | None] = [d.value for d in dates]
+    """The dates said, and when the last is said for every month or week (每个月底, 每周五),
+    the plan's dates up to n payments, from the day it starts (这周五开始) or its first day."""
     last = dates[-1] if dates else None
-    if last is not None and last.monthly is not None and last.value is not None:
-        dom, first = last.monthly, last.value
-        dues += [_month_after(first, dom, k) for k in range(1, n - len(dues) + 1)]
-    return dues
+    if last is None or last.every is None or last.value is None:
+        return [d.value for d in dates]
+    before = dates[-2] if len(dates) > 1 else None
+    start = before if before is not None and "start" in before.tags and before.value else None
+    first = start.value if start is not None and start.value else last.value
+    head: list[date | None] = [d.value for d in dates[:-1] if d is not start]
+    return head + [_plan_date(first, last.every, k) for k in range(max(n - len(head), 1))]
 
 
 def _even(total: int, n: int, each: int | None) -> list[int]:

@@ -241,3 +241,21 @@ def test_the_remainder_paid_month_by_month() -> None:
     assert schedule(terms) == [
         (10000, None), (6000, "2026-12-31"), (6000, "2027-01-31"), (6000, "2027-02-28")
     ]  # fmt: skip
+
+
+def test_a_weekly_plan_from_the_day_it_starts() -> None:
+    terms = parse_terms("一万八 分三次 每次六千 这周五开始每周五给", TODAY, 26000, "employer")
+    assert schedule(terms) == [(6000, "2026-12-11"), (6000, "2026-12-18"), (6000, "2026-12-25")]
+
+
+def test_a_first_payment_is_not_the_whole_sum() -> None:
+    terms = parse_terms("先付两万 余款两万在三月底前付清", TODAY, 50000, "employer")
+    assert (terms.total, schedule(terms)) == (40000, [(20000, None), (20000, "2027-03-31")])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("成 就按这个", "accept"), ("okk", "accept"), ("先给你五千 剩下的看公司情况", "unclear")],
+)
+def test_more_answers_in_words(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 12000, "worker").kind == kind
