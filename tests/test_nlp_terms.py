@@ -259,3 +259,18 @@ def test_a_first_payment_is_not_the_whole_sum() -> None:
 )
 def test_more_answers_in_words(text: str, kind: str) -> None:
     assert parse_terms(text, TODAY, 12000, "worker").kind == kind
+
+
+def test_the_latest_day_for_everything_goes_to_the_last_part() -> None:
+    terms = parse_terms("按一万三算 分两次也行 但最晚年前要给完", TODAY, 15000, "worker")
+    assert schedule(terms) == [(6500, None), (6500, "2027-02-05")]
+
+
+def test_the_other_part_is_the_rest_of_the_claim() -> None:
+    terms = parse_terms("我只能先给三千 其他的等年后", TODAY, 9000, "employer")
+    assert schedule(terms) == [(3000, None), (6000, None)]
+
+
+def test_a_holiday_said_with_jie() -> None:
+    terms = parse_terms("一万 国庆节前给", date(2026, 9, 10), 12000, "employer")
+    assert schedule(terms) == [(10000, "2026-09-30")]
