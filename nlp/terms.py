@@ -326,7 +326,9 @@ _AMOUNT = re.compile(
     rf"|[{_CN}]+)"
 )
 _MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
-_FINAL = re.compile(r"(?:之前|以前|前)?(?:要|得|必须|就)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)")
+_FINAL = re.compile(
+    r"(?:之前|以前|前)?(?:要|得|必须|就)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)"
+)
 _FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?(?:你们?|他们?|工人|大家)?$")
 _PAID_SHARE = re.compile(r"[付给打转]个?$")
 
