@@ -274,3 +274,12 @@ def test_the_other_part_is_the_rest_of_the_claim() -> None:
 def test_a_holiday_said_with_jie() -> None:
     terms = parse_terms("一万 国庆节前给", date(2026, 9, 10), 12000, "employer")
     assert schedule(terms) == [(10000, "2026-09-30")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["这个方案我们不能接受", "接受不了 你们要的太高", "我无法同意", "不可以 太少了", "不太行 再加点",
+     "不合理 我们不会答应的", "凭什么只给这么点", "这不公平"],
+)  # fmt: skip
+def test_an_agreement_word_negated_is_a_refusal(text: str) -> None:
+    assert parse_terms(text, TODAY, 15000, "worker").kind == "refuse"
