@@ -279,7 +279,8 @@ def test_a_holiday_said_with_jie() -> None:
 @pytest.mark.parametrize(
     "text",
     ["这个方案我们不能接受", "接受不了 你们要的太高", "我无法同意", "不可以 太少了",
-     "不太行 再加点", "不合理 我们不会答应的", "凭什么只给这么点", "这不公平"],
+     "不太行 再加点", "不合理 我们不会答应的", "凭什么只给这么点", "这不公平",
+     "不能就这样算了", "太低了 不考虑", "谈不拢就算了", "不用谈了 一分不给"],
 )  # fmt: skip
 def test_an_agreement_word_negated_is_a_refusal(text: str) -> None:
     assert parse_terms(text, TODAY, 15000, "worker").kind == "refuse"
