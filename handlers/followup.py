@@ -1,4 +1,6 @@
-"""Follow-up (回访): after each instalment falls due, ask the worker whether it was paid.
+"""Follow-up (回访): after each instalment falls due, ask the worker whether it was paid, each
+payment on its own day, the earliest unpaid one first; once one is answered, the next one already
+due is asked at once.
 
 All paid → the case is closed. Not paid → the settlement was not performed, so the worker
 may apply for mediation or arbitration (ECNMR-12): the case escalates, with the 支付令 hint
@@ -9,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from handlers import consent, rules, texts
+from handlers import consent, rules, settlement, texts
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
@@ -39,28 +41,46 @@ def _asked_instalment(case: CaseView) -> int | None:
     return None
 
 
-def instalment_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """SYSTEM: an instalment's due day has passed; ask the worker."""
-    assert case is not None
+def _signed(case: CaseView, today: date) -> date:
+    """The day the agreement took effect (its payments' days are counted from it)."""
+    at = case.agreement.get("effective_at") if case.agreement else None
+    return datetime.fromisoformat(at).astimezone(texts.CHINA).date() if at else today
+
+
+def _due_unpaid(case: CaseView, today: date) -> list[Mapping[str, Any]]:
+    """The unpaid payments whose day has passed, the earliest due first."""
+    parts = instalments(case)
     paid = set(case.facts.get("paid_instalments", ()))
-    due = [p for p in instalments(case) if p["n"] not in paid]
-    if not due:
+    days = settlement.due_days(parts, _signed(case, today))
+    due = [(day, p["n"], p) for p, day in zip(parts, days, strict=True) if p["n"] not in paid]
+    return [p for day, _, p in sorted(due, key=lambda t: (t[0], t[1])) if day < today]
+
+
+def instalment_due(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """SYSTEM: a payment's day has passed; ask the worker about the earliest unpaid one due."""
+    assert case is not None
+    due = _due_unpaid(case, settlement.today_of(inbound))
+    number = due[0]["n"] if due else _first_unpaid(case)
+    part = next((p for p in instalments(case) if p["n"] == number), None)
+    if part is None:
         return HandlerResult(replies=())
-    part = min(due, key=lambda p: p["n"])
     return _ask(case, part)
 
 
-def _ask(case: CaseView, part: Mapping[str, Any]) -> HandlerResult:
-    """Ask the worker about one payment, with its own amount and date."""
+def _ask_text(part: Mapping[str, Any]) -> str:
+    """The question about one payment, with its own amount and date."""
     if part.get("due"):
         day = date.fromisoformat(part["due"])
         when = f"{day.year}年{day.month}月{day.day}日"
-        ask = texts.PAYMENT_DUE_ASK.format(n=part["n"], amount=part["amount"], date=when)
-    else:
-        ask = texts.PAYMENT_DUE_ASK_UNDATED.format(n=part["n"], amount=part["amount"])
+        return texts.PAYMENT_DUE_ASK.format(n=part["n"], amount=part["amount"], date=when)
+    return texts.PAYMENT_DUE_ASK_UNDATED.format(n=part["n"], amount=part["amount"])
+
+
+def _ask(case: CaseView, part: Mapping[str, Any]) -> HandlerResult:
+    """Ask the worker about one payment (in the inbox: the worker is not in the chat now)."""
     return HandlerResult(
         replies=(),
-        effects=(Notify(case.worker_id, ask),),
+        effects=(Notify(case.worker_id, _ask_text(part)),),
         event=CaseEvent(
             reason=f"follow-up on instalment {part['n']}", asking=f"instalment:{part['n']}"
         ),
@@ -70,7 +90,8 @@ def _ask(case: CaseView, part: Mapping[str, Any]) -> HandlerResult:
 def paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     """已收到: record it; when every instalment is in, the case is done."""
     assert case is not None
-    number = _asked_instalment(case) or _first_unpaid(case)
+    due = _due_unpaid(case, settlement.today_of(inbound))
+    number = _asked_instalment(case) or (due[0]["n"] if due else _first_unpaid(case))
     if number is None:
         return HandlerResult(replies=(Reply(texts.ALL_PAID),))
     paid_now = sorted({*case.facts.get("paid_instalments", ()), number})
@@ -87,8 +108,18 @@ def paid(inbound: Inbound, case: CaseView | None) -> HandlerResult:
                 rule=rules.SETTLEMENT_BINDING.code,
             ),
         )
+    noted = Reply(texts.PAYMENT_NOTED.format(n=number))
+    following = [p for p in due if p["n"] != number]
+    if following:  # a later payment's day has passed too: ask about it now
+        part = following[0]
+        return HandlerResult(
+            replies=(noted, Reply(_ask_text(part), ANSWERS)),
+            event=CaseEvent(
+                reason=f"instalment {number} paid", facts=facts, asking=f"instalment:{part['n']}"
+            ),
+        )
     return HandlerResult(
-        replies=(Reply(texts.PAYMENT_NOTED.format(n=number)),),
+        replies=(noted,),
         event=CaseEvent(reason=f"instalment {number} paid", facts=facts, asking=""),
     )
 

@@ -340,19 +340,28 @@ def _settle(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
     )
 
 
-def instalment_clocks(parts: Iterable[Mapping[str, Any]], signed: date) -> list[ScheduleDeadline]:
-    """回访 for every payment on its own date; one agreed without a date is followed up
+def due_days(parts: Iterable[Mapping[str, Any]], signed: date) -> list[date]:
+    """The day each payment is due by: its own date; one agreed without a date is due
     DEFAULT_DUE_DAYS after signing, or on the next dated payment's day if that comes first."""
     parts = list(parts)
-    clocks = []
+    days = []
     for i, part in enumerate(parts):
         due = part.get("due")
         if not due:
             later = [p["due"] for p in parts[i + 1 :] if p.get("due")]
             fallback = signed + timedelta(days=DEFAULT_DUE_DAYS)
             due = min([fallback.isoformat(), *later[:1]])
-        clocks.append(instalment_clock({**part, "due_day": due}, date.fromisoformat(due)))
-    return clocks
+        days.append(date.fromisoformat(due))
+    return days
+
+
+def instalment_clocks(parts: Iterable[Mapping[str, Any]], signed: date) -> list[ScheduleDeadline]:
+    """回访 for every payment on its own day (due_days)."""
+    parts = list(parts)
+    return [
+        instalment_clock({**part, "due_day": due.isoformat()}, due)
+        for part, due in zip(parts, due_days(parts, signed), strict=True)
+    ]
 
 
 def instalment_clock(part: Mapping[str, Any], due: date) -> ScheduleDeadline:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ DATA_PATH = Path(__file__).parent / "data" / "terms.json"
 KINDS = ("offer", "accept", "refuse", "unclear")
 MAX_PAYMENTS = 24  # no schedule people agree in chat has more parts than two years of months
 
-_CN = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬"
+_CN = "零〇一二两俩三仨四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬"
 _NUM = r"[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十]+"
 _DAY_N = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}"
 _HALFWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}  # one char for one: spans stay valid
@@ -143,6 +145,9 @@ def _word_date(word: str, today: date) -> date | None:
         return today + timedelta(days=int(arg))
     if how == "month_end":
         return month_end(add_months(today, int(arg)))
+    if how == "month_end_of":
+        first = _upcoming(int(arg), 1, today.replace(day=1))
+        return month_end(first) if first else None
     if how == "year_end":
         return date(today.year, 12, 31)
     if how == "week_end":
@@ -191,13 +196,22 @@ def _weekday(week: str, wd: str, today: date) -> date:
 
 
 _EXPLICIT_DATE = re.compile(
-    rf"(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
+    r"(?<![0-9.])(?P<ny>20[0-9]{2})[-/.](?P<nm>[0-9]{1,2})[-/.](?P<nd>[0-9]{1,2})(?![0-9])"
+    r"|(?<![0-9./])(?P<sm>1[0-2]|0?[1-9])(?:/(?P<sd>3[01]|[12][0-9]|0?[1-9])"
+    r"|\.(?P<sdd>3[01]|[12][0-9]|0[1-9]))(?![0-9./万wWkK千元块%％折])"
+    rf"|(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
+    rf"|(?P<yrel>明年|来年|今年)(?P<ym2>{_DAY_N})月(?:(?P<yd2>{_DAY_N})[日号]|(?P<yend>底|末|低))?"
     rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
-    rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?)?"
+    rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
     rf"|(?<![0-9.第])(?P<d>{_DAY_N})[日号](?!内|之内|以内)"
-    rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个月)(?:之内|以内|内|后)"
+    rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个?礼拜|个月)(?:之内|以内|内|后)"
     rf"|(?P<week>下下个?|下个?|这个?|本)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
 )
+_MONTHLY = re.compile(
+    rf"每(?:个?月|期|次)(?:的)?月?(?:(?P<end>底|末|低)|(?P<dom>{_DAY_N})[日号])"
+)  # 每个月底, 每月15号, 每期月底
+_WEEKLY = re.compile(r"每个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")  # 每周五
+_START = re.compile(r"(?:开始|起)")
 _MONTHS_AHEAD = {
     "下下个月": 2,
     "下下月": 2,
@@ -209,16 +223,36 @@ _MONTHS_AHEAD = {
 }
 
 
+def _in_year(year: int, month: int | None, day: int | None, end: str | None) -> date | None:
+    """明年一月底, 今年12月20号: a day of a month of the year named (a month alone: a period)."""
+    if month is None or not 1 <= month <= 12 or (day is None and not end):
+        return None
+    first = date(year, month, 1)
+    return month_end(first) if end else first.replace(day=day or 1)
+
+
 def _explicit_date(m: re.Match[str], today: date) -> date | None:
     g = m.groupdict()
+    if g["ny"]:  # 2026-12-25, 2026/12/25
+        return date(int(g["ny"]), int(g["nm"]), int(g["nd"]))
+    if g["sm"]:  # 12/31, 12.31: the next such day
+        return _upcoming(int(g["sm"]), int(g["sd"] or g["sdd"]), today)
     if g["y"]:
         month, day = _int(g["ym"]), _int(g["yd"])
         if month is None or day is None or not 1 <= month <= 12:
             return None  # a month without a day is a period (2025年7月至…), not a due date
         return date(int(g["y"]), month, day)
+    if g["yrel"]:
+        return _in_year(
+            today.year + (g["yrel"] != "今年"), _int(g["ym2"]), _int(g["yd2"]), g["yend"]
+        )
     if g["rel"]:
         dom = _int(g["rd"])
         return _day_of_month(dom, today, _MONTHS_AHEAD[g["rel"]]) if dom else None
+    if g["m"] and g["mend"]:
+        month = _int(g["m"])
+        first = _upcoming(month, 1, today.replace(day=1)) if month and 1 <= month <= 12 else None
+        return month_end(first) if first else None
     if g["m"]:
         month, day = _int(g["m"]), _int(g["md"])
         if month is None or day is None or not 1 <= month <= 12:
@@ -232,7 +266,8 @@ def _explicit_date(m: re.Match[str], today: date) -> date | None:
         if g["unit"] == "个月":
             first = add_months(today, n)
             return first.replace(day=min(today.day, month_end(first).day))
-        return today + timedelta(days=n * 7 if g["unit"] in ("周", "星期", "个星期") else n)
+        weeks = g["unit"] not in ("天", "日")  # 周, 星期, 礼拜
+        return today + timedelta(days=n * 7 if weeks else n)
     return _weekday(g["week"] or "", g["wd"], today)
 
 
@@ -247,6 +282,9 @@ class _Mention:
     value: Any = None
     clause: int = 0
     tags: set[str] = field(default_factory=set)
+    # a date said for every month or week: ("month", 15) 每月15号, ("month", 0) 每个月底,
+    # ("week", 7) 每周五
+    every: tuple[str, int] | None = None
 
 
 class _Scan:
@@ -275,9 +313,11 @@ _SHARE = re.compile(
     r"|(?P<den>[一二三四五六七八九十两]+)分之(?P<num>[一二三四五六七八九十]+)"
     r"|(?P<cheng>[一二三四五六七八九])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
     r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2})折"
-    r"|(?P<half>一半|半数)"
+    r"|(?P<half>一半|半数|对折|对半|五五开)"
 )
-_COUNT = re.compile(rf"分(?P<n>{_NUM})(?:次|期|批|笔|回)")
+_COUNT = re.compile(
+    rf"分(?P<n>{_NUM})(?:次|期|批|笔|回|个月)|(?P<months>{_NUM})个月(?:还|给|付|结|打)(?:完|清)"
+)
 _NOT_MONEY = re.compile(
     rf"第(?:{_NUM})(?:期|次|批|笔|回)?|(?:{_NUM})(?:次|期|批|笔|回|名|个|人|位|倍|点|岁|年|月份?|号|日|天|周|星期|小时|分钟)"
 )
@@ -286,28 +326,47 @@ _AMOUNT = re.compile(
     rf"|[{_CN}]+)"
 )
 _MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
-_FINAL = re.compile(r"(?:之前|以前|前)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)")
-_FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?$")
+_FINAL = re.compile(
+    r"(?:之前|以前|前)?(?:要|得|必须|就)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)"
+)
+_FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?(?:你们?|他们?|工人|大家)?$")
+_PAID_SHARE = re.compile(r"[付给打转]个?$")
 
 
-def _share(m: re.Match[str]) -> float | None:
+def _share(m: re.Match[str]) -> Fraction | None:
+    """The share of the claim, exact (三分之二 is 2/3, not 0.6667)."""
     g = m.groupdict()
     if g["pct"] or g["pct_cn"]:
         pct = parse_cn_number(g["pct"] or g["pct_cn"])
-        return float(pct) / 100 if pct is not None and 0 < pct <= 1000 else None
+        return Fraction(str(pct)) / 100 if pct is not None and 0 < pct <= 1000 else None
     if g["den"]:
         den, num = _int(g["den"]), _int(g["num"])
-        return num / den if den and num and num <= den else None
+        return Fraction(num, den) if den and num and num <= den else None
     if g["cheng"]:
-        tenths = _int(g["cheng"]) or 0
-        return (tenths + (_int(g["cheng_tail"]) or 0) / 10) / 10
+        return Fraction((_int(g["cheng"]) or 0) * 10 + (_int(g["cheng_tail"]) or 0), 100)
     if g["zhe"]:
         digits = [_int(c) or 0 for c in g["zhe"]]
-        return digits[0] / 10 + (digits[1] / 100 if len(digits) > 1 else 0)
-    return 0.5
+        return Fraction(digits[0], 10) + (Fraction(digits[1], 100) if len(digits) > 1 else 0)
+    return Fraction(1, 2)
+
+
+def _plan_date(first: date, every: tuple[str, int], k: int) -> date:
+    """A plan's date k months (or weeks) after its first one; day 0 of a month: its end."""
+    unit, dom = every
+    if unit == "week":
+        return first + timedelta(days=7 * k)
+    later = add_months(first.replace(day=1), k)
+    return month_end(later) if dom == 0 else later.replace(day=min(dom, month_end(later).day))
 
 
 def _read_dates(scan: _Scan, today: date) -> None:
+    for m in _MONTHLY.finditer(scan.view()):
+        dom = 0 if m.group("end") else (_int(m.group("dom")) or 32)
+        if dom <= 31:
+            first = month_end(today) if dom == 0 else _day_of_month(dom, today, None)
+            scan.take("date", *m.span(), first).every = ("month", dom)
+    for m in _WEEKLY.finditer(scan.view()):
+        scan.take("date", *m.span(), _weekday("", m.group("wd"), today)).every = ("week", 7)
     for m in _EXPLICIT_DATE.finditer(scan.view()):
         try:
             day = _explicit_date(m, today)
@@ -316,28 +375,42 @@ def _read_dates(scan: _Scan, today: date) -> None:
         mention = scan.take("date", *m.span(), day)
         if day is None or day < today:
             mention.tags.add("not_due")  # a period or a past day (补缴2025年7月…): not a due date
-    for m in _patterns()["date_words"].finditer(scan.view()):
-        scan.take("date", *m.span(), _word_date(m.group(), today))
+    pats = _patterns()
+    for m in pats["now"].finditer(scan.view()):
+        scan.take("date", *m.span(), today)
+    for m in pats["date_words"].finditer(scan.view()):
+        mention = scan.take("date", *m.span(), _word_date(m.group(), today))
+        before = scan.text[max(0, m.start() - 2) : m.start()]
+        if pats["date_after"].match(scan.text, m.end()) or pats["date_passed"].search(before):
+            mention.tags.add("not_due")  # 过了元旦就给: from when, not by when
     for mention in scan.mentions:
         if _FINAL.match(scan.text, mention.end):
             mention.tags.add("final")
+        if _START.match(scan.text, mention.end):
+            mention.tags.add("start")  # 这周五开始每周五: the plan's first day
 
 
 def _read_markers(scan: _Scan) -> None:
     pats = _patterns()
     for m in _COUNT.finditer(scan.view()):
-        n = _int(m.group("n"))
+        n = _int(m.group("n") or m.group("months"))
         if n and 1 <= n <= MAX_PAYMENTS:
             scan.take("count", *m.span(), n)
     for name in ("once", "full", "rest"):
         for m in pats[name].finditer(scan.view()):
-            scan.take(name, *m.span())
+            waived = pats["waived"].match(scan.text, m.end()) if name == "rest" else None
+            if waived:  # 剩余部分不再支付: there is no remainder to pay
+                scan.blank(m.start(), waived.end())
+            else:
+                scan.take(name, *m.span())
     for m in _SHARE.finditer(scan.view()):
         value = _share(m)
         if value is not None and 0 < value <= 10:
-            share = scan.take("share", *m.span(), round(value, 4))
-            if _FIRST.search(scan.text[max(0, m.start() - 3) : m.start()]):
+            share = scan.take("share", *m.span(), value)
+            if _FIRST.search(scan.text[max(0, m.start() - 6) : m.start()]):
                 share.tags.add("first")
+            elif _PAID_SHARE.search(scan.text[max(0, m.start() - 2) : m.start()]):
+                share.tags.add("paid")  # 付一半: a first part when the rest follows
     for m in _NOT_MONEY.finditer(scan.view()):
         scan.blank(*m.span())
 
@@ -358,12 +431,17 @@ def _read_amounts(scan: _Scan) -> None:
         money = bool(_MONEY_UNIT.match(after)) or bool(re.search(r"[万wWkK千萬]", raw))
         if not money and value < 100:
             continue  # 一口价, 两清, 十几个人: small bare numbers are not money
+        if pats["per_person"].search(text[max(0, m.start() - 3) : m.start()]):
+            scan.blank(*m.span())  # 每人一万: each person's share, not a payment
+            continue
         mention = scan.take("amount", *m.span(), int(Decimal(str(value)).to_integral_value()))
         before = text[max(0, m.start() - 3) : m.start()]
         if pats["vague_after"].match(after.lstrip("元块")) or pats["vague_before"].search(before):
             mention.tags.add("vague")
         if any(r.kind == "rest" and 0 <= m.start() - r.end <= 2 for r in scan.mentions):
             mention.tags.add("rest")  # 余款13万: the remainder, named
+        if _FIRST.search(text[max(0, m.start() - 6) : m.start()]):
+            mention.tags.add("first")  # 先付两万
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -386,12 +464,20 @@ def _dropped_clauses(text: str, clauses: list[tuple[int, int]]) -> tuple[list[in
     refused."""
     pats, dropped, refused = _patterns(), [], False
     for i, (start, end) in enumerate(clauses):
-        words = text[start:end]
+        # 少一分都不行 holds to the amount; 一万五行不行 asks
+        words = pats["question"].sub("", pats["insist"].sub("", text[start:end]))
         if pats["threat"].search(words):
             dropped.append(i)
         elif pats["refuse"].search(words):
             dropped.append(i)
             refused = True
+    if refused:  # 一万五？开什么玩笑: the offer repeated as a question is what is turned down
+        echoes = [
+            i
+            for i, (start, end) in enumerate(clauses)
+            if pats["echo"].match(text, end) or pats["echo_words"].search(text[start:end])
+        ]
+        dropped = sorted({*dropped, *echoes})
     return dropped, refused
 
 
@@ -405,9 +491,9 @@ def _accepts(text: str, clauses: list[tuple[int, int]], dropped: list[int]) -> b
 # --- building the schedule --------------------------------------------------------------------
 
 
-def _of_claim(claimed: int, share: float) -> int:
-    exact = Decimal(claimed) * Decimal(str(share))
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _of_claim(claimed: int, share: Fraction) -> int:
+    """The share of the claim, rounded half up to the yuan."""
+    return math.floor(claimed * share + Fraction(1, 2))
 
 
 def _marked_total(text: str, amounts: list[_Mention], clause_of: list[int]) -> _Mention | None:
@@ -423,8 +509,8 @@ def _marked_total(text: str, amounts: list[_Mention], clause_of: list[int]) -> _
 
 
 def _is_each(text: str, a: _Mention) -> bool:
-    before = text[max(0, a.start - 4) : a.start]
-    return bool(re.search(_data()["markers"]["each"] + r"[^\s，,。；]{0,2}$", before))
+    before = text[max(0, a.start - 8) : a.start]
+    return bool(re.search(f"(?:{_data()['markers']['each']})" + r"[^\s，,。；]{0,4}$", before))
 
 
 @dataclass
@@ -450,13 +536,9 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     dates = [m for m in found if m.kind == "date" and "not_due" not in m.tags]
     kinds = {m.kind for m in found}
     share = next((m.value for m in found if m.kind == "share"), None)
-    first = next((m for m in found if m.kind == "share" and "first" in m.tags), None)
-    if first is not None and "rest" in kinds and claimed:
-        # 先给一半 另一半…: the share is the first part, and the whole claim is the total
-        part = _Mention("amount", first.start, first.end, _of_claim(claimed, first.value))
-        part.clause = first.clause
-        amounts = sorted([*amounts, part], key=lambda m: m.start)
-        share = None
+    paid_first = _share_paid_first(found, amounts, claimed)
+    if paid_first is not None:
+        amounts, share = paid_first
     each = [a for a in amounts if _is_each(text, a)]
     amounts = [a for a in amounts if a not in each]
     marked = _marked_total(text, amounts, [])
@@ -468,8 +550,8 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     parts = [a for a in amounts if a is not marked]
     if total is None and len(parts) >= 2 and _leads(parts, dates):
         marked, total, parts = parts[0], parts[0].value, parts[1:]
-    elif total is not None and parts and parts[0].value == total and len(parts) > 1:
-        parts = parts[1:]  # 七成 即一万 … : the amount restates the share
+    elif total is not None and parts and parts[0].value == total:
+        parts = parts[1:]  # 七成 即一万 …, 三万五一分不少: the amount restates the total
     rest = [m for m in found if m.kind == "rest"]
     if total is None and any("rest" in p.tags for p in parts):
         total = sum(p.value for p in parts)  # 6千 … 剩的4千: the parts name it all
@@ -487,12 +569,40 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     return _Parts(total, _payments(found, parts, each, dates, total))
 
 
+def _share_paid_first(
+    found: list[_Mention], amounts: list[_Mention], claimed: int | None
+) -> tuple[list[_Mention], Fraction | None] | None:
+    """先给一半 另一半…, 给一万八 三天内付一半 剩下的…: the share paid first becomes a part, of
+    the sum named before it (一万八, 七成) or else of the whole claim (then the total); with it,
+    the share that still names the total (七成), if any."""
+    first = next((m for m in found if m.kind == "share" and _first_share(found, m)), None)
+    if first is None or not any(m.kind == "rest" for m in found):
+        return None
+    whole = [a.value for a in amounts if a.end <= first.start]
+    earlier = [m.value for m in found if m.kind == "share" and m.end <= first.start]
+    of_share = _of_claim(claimed, earlier[0]) if earlier and claimed else claimed
+    base = whole[0] if whole else of_share
+    if not base:
+        return None
+    part = _Mention("amount", first.start, first.end, _of_claim(base, first.value), first.clause)
+    named = earlier[0] if earlier and not whole else None
+    return sorted([*amounts, part], key=lambda m: m.start), named
+
+
+def _first_share(found: list[_Mention], share: _Mention) -> bool:
+    """先给一半 …, or 付一半 right before the rest (剩下的…): a share paid first."""
+    if "first" in share.tags:
+        return True
+    after = [m for m in found if m.start >= share.end and m.kind in ("amount", "rest")]
+    return "paid" in share.tags and bool(after) and after[0].kind == "rest"
+
+
 def _leads(parts: list[_Mention], dates: list[_Mention]) -> bool:
     """The first amount is the whole sum when the later ones are its parts and it has no date
     of its own (二十万 … 月底前先付8万 …)."""
     first, later = parts[0], parts[1:]
-    if any(d.clause == first.clause for d in dates):
-        return False
+    if "first" in first.tags or any(d.clause == first.clause for d in dates):
+        return False  # 先付两万: paid first, not the whole sum
     if any("rest" in p.tags for p in later):  # 6千 … 剩的4千: 6千 was a part, not the sum
         return bool(first.value == sum(p.value for p in later))
     return first.value >= sum(p.value for p in later)
@@ -507,6 +617,10 @@ def _payments(
 ) -> list[tuple[int | None, date | None]]:
     used: set[int] = set()
     named: list[tuple[int | None, date | None]] = []
+    counts = [m for m in found if m.kind == "count"]
+    parts = [p for p in parts if not _split_rest(p, counts)]  # 剩下两万分两次: paid as 余款
+    if _dates_in_order(found, parts, dates):
+        return [(p.value, d.value) for p, d in zip(parts, dates, strict=True)]
     for p in parts:
         own = [d for d in dates if d.clause == p.clause and id(d) not in used]
         pick = next((d for d in own if d.end <= p.start), None) or (own[0] if own else None)
@@ -515,7 +629,6 @@ def _payments(
         named.append((p.value, pick.value if pick else None))
     _dates_after(found, parts, dates, used, named)
     free_dates = [d for d in dates if id(d) not in used]
-    counts = [m for m in found if m.kind == "count"]
     rest = [m for m in found if m.kind == "rest"]
     once = any(m.kind == "once" for m in found)
     if not named:
@@ -524,20 +637,34 @@ def _payments(
             n = max(1, total // each[0].value)
         amounts = _even(total, n, each[0].value if each else None)
         final = any(d.tags & {"final"} for d in free_dates)
-        return _dated(amounts, [d.value for d in free_dates], final)
+        return _dated(amounts, _monthly(free_dates, n), final)
     left = total - sum(a or 0 for a, _ in named)
     if left <= 0:
         return named
     after_rest = [c for c in counts if rest and c.start > rest[0].start]
     n = after_rest[0].value if after_rest else 1
     later = [
-        d.value
-        for d in free_dates
-        if not rest or d.start >= rest[0].start or d.clause == rest[0].clause
+        d for d in free_dates if not rest or d.start >= rest[0].start or d.clause == rest[0].clause
     ]
     if not rest and not later:
-        later = [d.value for d in free_dates]
-    return named + _dated(_split(left, n), later)
+        later = free_dates
+    return named + _dated(_split(left, n), _monthly(later, n))
+
+
+def _split_rest(part: _Mention, counts: list[_Mention]) -> bool:
+    """The remainder named with its own count (余款两万分两次)."""
+    return "rest" in part.tags and any(
+        c.clause == part.clause and c.start >= part.end for c in counts
+    )
+
+
+def _dates_in_order(found: list[_Mention], parts: list[_Mention], dates: list[_Mention]) -> bool:
+    """Parts said first, then as many dates after them (一次1.5w 一次1w 月底和年前): the dates
+    apply to the parts in order."""
+    if len(parts) < 2 or len(dates) != len(parts) or any(m.kind == "rest" for m in found):
+        return False
+    own = any(d.clause == p.clause for p in parts for d in dates)
+    return not own and all(d.start > parts[-1].end for d in dates)
 
 
 def _dates_after(
@@ -557,6 +684,19 @@ def _dates_after(
         if nxt is not None and any(d is nxt for d in dates) and id(nxt) not in used:
             used.add(id(nxt))
             named[i] = (named[i][0], nxt.value)
+
+
+def _monthly(dates: list[_Mention], n: int) -> list[date | None]:
+    """The dates said, and when the last is said for every month or week (每个月底, 每周五),
+    the plan's dates up to n payments, from the day it starts (这周五开始) or its first day."""
+    last = dates[-1] if dates else None
+    if last is None or last.every is None or last.value is None:
+        return [d.value for d in dates]
+    before = dates[-2] if len(dates) > 1 else None
+    start = before if before is not None and "start" in before.tags and before.value else None
+    first = start.value if start is not None and start.value else last.value
+    head: list[date | None] = [d.value for d in dates[:-1] if d is not start]
+    return head + [_plan_date(first, last.every, k) for k in range(max(n - len(head), 1))]
 
 
 def _even(total: int, n: int, each: int | None) -> list[int]:
@@ -596,6 +736,17 @@ def _mentions(text: str, today: date, skip: list[tuple[int, int]]) -> list[_Ment
     return sorted(scan.mentions, key=lambda m: m.start)
 
 
+def _condition_dates(text: str, clauses: list[tuple[int, int]], found: list[_Mention]) -> None:
+    """A day said in a clause about a condition and no money (12月31日前补缴社保) is the
+    condition's, not a payment's."""
+    money = {m.clause for m in found if m.kind in ("amount", "share", "rest", "count", "full")}
+    for m in found:
+        if m.kind == "date" and m.clause >= 0 and m.clause not in money:
+            words = text[slice(*clauses[m.clause])]
+            if _conditions(words) and not _patterns()["pay"].search(words):
+                m.tags.add("not_due")
+
+
 def _assign_clauses(mentions: list[_Mention], clauses: list[tuple[int, int]]) -> None:
     for m in mentions:
         m.clause = next((i for i, (s, e) in enumerate(clauses) if s <= m.start < e), -1)
@@ -621,16 +772,20 @@ def parse_terms(
     dropped, refused = _dropped_clauses(clean, clauses)
     found = _mentions(clean, today, [clauses[i] for i in dropped])
     _assign_clauses(found, clauses)
+    _condition_dates(clean, clauses, found)
     parts = _schedule(clean, found, claimed)
     if parts is None and table is not None and table.total and not refused:
         parts = _reshaped(found, table)
-    share = next((m.value for m in found if m.kind == "share"), None)
+    share = next((float(m.value) for m in found if m.kind == "share"), None)
     spans = _spans(found)
     if parts is None or parts.total is None:
-        return Terms(_bare_kind(clean, clauses, dropped, refused), share=share, spans=spans)
+        kind = _bare_kind(clean, clauses, dropped, refused)
+        if kind == "accept" and _counters(clean, found):
+            kind = "offer"  # 可以 但要一次给清: how to pay the money on the table, changed
+        return Terms(kind, share=share, spans=spans)
     vague = any("vague" in m.tags for m in found if m.kind == "amount")
     schedule = tuple(Payment(int(a or 0), d) for a, d in parts.payments[:MAX_PAYMENTS])
-    kind = _kind_with_terms(clean, role, vague)
+    kind = _kind_with_terms(clean, clauses, role, vague)
     if kind == "unclear":
         return Terms("unclear", share=share, spans=spans)
     return Terms(kind, parts.total, schedule, _conditions(clean), share, spans)
@@ -656,13 +811,25 @@ def _bare_kind(text: str, clauses: list[tuple[int, int]], dropped: list[int], re
     return "accept" if _accepts(text, clauses, dropped) else "unclear"
 
 
-def _kind_with_terms(text: str, role: str | None, vague: bool) -> str:
+def _counters(text: str, found: list[_Mention]) -> bool:
+    """An agreement with a but that changes how or when it is paid (可以 但要一次给清)."""
+    shapes = {m.kind for m in found} & {"once", "count", "date"}
+    return bool(shapes) and bool(_patterns()["counter"].search(text))
+
+
+def _kind_with_terms(
+    text: str, clauses: list[tuple[int, int]], role: str | None, vague: bool
+) -> str:
     pats = _patterns()
-    if vague or (pats["hedge"].search(text) and not re.search(r"[0-9]", text) and vague):
-        return "unclear"
+    if vague or pats["hedge"].search(pats["hedge_other"].sub("", text)):
+        return "unclear"  # 一万出头, 先打五千过来 别的再说: nothing firm to restate
     if role == "mediator":
         return "accept"  # a mediator records what both sides agreed
-    return "accept" if pats["accept_terms"].search(text) else "offer"
+    if pats["accept_terms"].search(text):
+        return "accept"
+    opening = text[clauses[0][0] : clauses[0][1]] if clauses else ""
+    agreed = pats["accept_opening"].match(opening) and not pats["counter"].search(text)
+    return "accept" if agreed else "offer"  # 我同意 一万六: the terms agreed, said again
 
 
 def _spans(found: list[_Mention]) -> dict[str, tuple[int, int]]:

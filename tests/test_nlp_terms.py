@@ -113,3 +113,174 @@ def test_beyond_the_holiday_table_no_date_is_guessed() -> None:
 @pytest.mark.parametrize("text", ["", "😀", "分零次", "百分之五百", "<b>七成</b>" * 500, "1" * 500])
 def test_odd_input_gives_terms(text: str) -> None:
     assert isinstance(parse_terms(text, TODAY, 20000), Terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("钱全给你 分三个月 每个月底给一万二", [(12000, "2026-12-31"), (12000, "2027-01-31"),
+                                              (12000, "2027-02-28")]),
+        ("每月15号给三千 分三次", [(3000, "2026-12-15"), (3000, "2027-01-15"),
+                                  (3000, "2027-02-15")]),
+        ("可以给两万 但要分三个月 每月月底", [(6666, "2026-12-31"), (6666, "2027-01-31"),
+                                            (6668, "2027-02-28")]),
+        ("每个月还你三千 四个月还完", [(3000, None)] * 4),
+    ],
+)  # fmt: skip
+def test_a_monthly_plan_is_paid_month_by_month(
+    text: str, expected: list[tuple[int, str | None]]
+) -> None:
+    assert schedule(parse_terms(text, TODAY, 36000, "employer")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [("一万 正月十五前", "2027-02-19"), ("一万 三月底", "2027-03-31"),
+     ("一万 一个礼拜内", "2026-12-14"), ("一万 过了元旦就给", None), ("一万 过年后", None),
+     ("一万 开春了再给", None)],
+)  # fmt: skip
+def test_more_ways_of_saying_when(text: str, due: str | None) -> None:
+    assert schedule(parse_terms(text, TODAY, 12000, "employer")) == [(10000, due)]
+
+
+def test_two_thirds_of_the_claim_is_exact() -> None:
+    assert parse_terms("三分之二 下月底前付完", TODAY, 18000, "employer").total == 12000
+    assert parse_terms("给你打个对折 7天内", TODAY, 16000, "employer").total == 8000
+
+
+def test_the_remainder_named_with_its_own_count_is_split() -> None:
+    terms = parse_terms("三万 先付一万 剩下两万分两次 下个月底 春节前", TODAY, 40000, "employer")
+    assert schedule(terms) == [(10000, None), (10000, "2027-01-31"), (10000, "2027-02-05")]
+
+
+def test_dates_said_after_the_parts_apply_in_order() -> None:
+    terms = parse_terms("最多出两万五 分两次 一次1.5w 一次1w 月底和年前", TODAY, 33000, "employer")
+    assert schedule(terms) == [(15000, "2026-12-31"), (10000, "2027-02-05")]
+
+
+def test_the_whole_sum_said_again_is_not_a_payment_of_its_own() -> None:
+    terms = parse_terms("三万五一分不少 分两次也行 月底跟下月底", TODAY, 35000, "worker")
+    assert schedule(terms) == [(17500, "2026-12-31"), (17500, "2027-01-31")]
+
+
+def test_a_day_for_a_condition_is_not_a_payment_day() -> None:
+    text = "调解成功：公司于本月底前支付工资差额1.2万元，12月31日前补缴社保。"
+    terms = parse_terms(text, TODAY, 33000, "mediator")
+    assert (schedule(terms), terms.conditions) == ([(12000, "2026-12-31")], ("补缴社保",))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("一万四少一分都不行 月底前", "offer"), ("一万五？开什么玩笑", "refuse"),
+     ("你告去吧 我们不怕", "refuse"), ("我同意 一万六 就这么定了", "accept"),
+     ("先打五千过来 别的再说", "unclear"), ("七成 分两次 月底 下月底 你考虑一下", "offer"),
+     ("可以 但要一次给清", "offer"), ("冇问题", "accept"), ("好的好的 谢谢", "accept"),
+     ("9000 过年前 就这样", "offer")],
+)  # fmt: skip
+def test_kinds_of_answer_in_everyday_words(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 20000, "worker").kind == kind
+
+
+def test_the_team_set_is_read_to_the_targets() -> None:
+    from pathlib import Path
+
+    from nlp.evaluate import read_jsonl
+    from nlp.terms_eval import evaluate
+
+    rows = read_jsonl(str(Path(__file__).parent / "data" / "terms" / "team.jsonl"))
+    _, summary = evaluate(rows)
+    assert summary["kind_accuracy"] >= 0.95 and summary["total_exact"] >= 0.95
+    assert summary["schedule_exact"] >= 0.90
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [("一万 12.31前", "2026-12-31"), ("一万 1/15前", "2027-01-15"),
+     ("一万 2026-12-25前", "2026-12-25"), ("一万 元月底前", "2027-01-31"),
+     ("一万 明年一月底", "2027-01-31"), ("现在一万", "2026-12-07")],
+)  # fmt: skip
+def test_days_written_with_figures_and_in_other_words(text: str, due: str) -> None:
+    assert schedule(parse_terms(text, TODAY, 12000, "employer")) == [(10000, due)]
+
+
+def test_amounts_with_a_point_are_money_not_days() -> None:
+    terms = parse_terms("1.5w 分两次 12.31 1.31", TODAY, 20000, "employer")
+    assert schedule(terms) == [(7500, "2026-12-31"), (7500, "2027-01-31")]
+
+
+def test_half_paid_first_is_half_of_the_sum_named_before_it() -> None:
+    terms = parse_terms("给一万八 三天内付一半 剩下的月底", TODAY, 22000, "employer")
+    assert schedule(terms) == [(9000, "2026-12-10"), (9000, "2026-12-31")]
+
+
+def test_each_persons_share_is_not_a_payment() -> None:
+    terms = parse_terms("我们这边三个人 每人一万 一共三万 月底前", TODAY, 40000, "worker")
+    assert schedule(terms) == [(30000, "2026-12-31")]
+
+
+def test_a_remainder_waived_is_not_paid() -> None:
+    terms = parse_terms("给1.5万 剩余部分不再支付", TODAY, 20000, "employer")
+    assert (terms.total, schedule(terms)) == (15000, [(15000, None)])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("这么多真给不了 一万五行不行 分两次 月底和下月底", "offer"), ("不行不行", "refuse"),
+     ("不是说好一万九吗 怎么变成一万五了 不同意", "refuse"), ("我觉得可以", "accept"),
+     ("好吧好吧 就按一半来", "accept"), ("同意七成 月底之前给我", "accept"),
+     ("公司同意一次性支付两万", "offer"), ("行嘞 谢谢老板", "accept"),
+     ("这个要求我们满足不了", "refuse"), ("同意你们的要求 两万三 月底前付", "accept")],
+)  # fmt: skip
+def test_questions_and_complaints_about_the_offer(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 21000, "worker").kind == kind
+
+
+def test_the_remainder_paid_month_by_month() -> None:
+    text = "实在拿不出那么多，两万八，先给一万，剩下的一万八分三个月还清，每月底六千。"
+    terms = parse_terms(text, TODAY, 35000, "employer")
+    assert schedule(terms) == [
+        (10000, None), (6000, "2026-12-31"), (6000, "2027-01-31"), (6000, "2027-02-28")
+    ]  # fmt: skip
+
+
+def test_a_weekly_plan_from_the_day_it_starts() -> None:
+    terms = parse_terms("一万八 分三次 每次六千 这周五开始每周五给", TODAY, 26000, "employer")
+    assert schedule(terms) == [(6000, "2026-12-11"), (6000, "2026-12-18"), (6000, "2026-12-25")]
+
+
+def test_a_first_payment_is_not_the_whole_sum() -> None:
+    terms = parse_terms("先付两万 余款两万在三月底前付清", TODAY, 50000, "employer")
+    assert (terms.total, schedule(terms)) == (40000, [(20000, None), (20000, "2027-03-31")])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("成 就按这个", "accept"), ("okk", "accept"), ("先给你五千 剩下的看公司情况", "unclear")],
+)
+def test_more_answers_in_words(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 12000, "worker").kind == kind
+
+
+def test_the_latest_day_for_everything_goes_to_the_last_part() -> None:
+    terms = parse_terms("按一万三算 分两次也行 但最晚年前要给完", TODAY, 15000, "worker")
+    assert schedule(terms) == [(6500, None), (6500, "2027-02-05")]
+
+
+def test_the_other_part_is_the_rest_of_the_claim() -> None:
+    terms = parse_terms("我只能先给三千 其他的等年后", TODAY, 9000, "employer")
+    assert schedule(terms) == [(3000, None), (6000, None)]
+
+
+def test_a_holiday_said_with_jie() -> None:
+    terms = parse_terms("一万 国庆节前给", date(2026, 9, 10), 12000, "employer")
+    assert schedule(terms) == [(10000, "2026-09-30")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["这个方案我们不能接受", "接受不了 你们要的太高", "我无法同意", "不可以 太少了",
+     "不太行 再加点", "不合理 我们不会答应的", "凭什么只给这么点", "这不公平",
+     "不能就这样算了", "太低了 不考虑", "谈不拢就算了", "不用谈了 一分不给"],
+)  # fmt: skip
+def test_an_agreement_word_negated_is_a_refusal(text: str) -> None:
+    assert parse_terms(text, TODAY, 15000, "worker").kind == "refuse"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.clock import CHINA, Clock
 from bot.runtime import Runtime
 from storage.models import Agreement, Offer
-from tests.chat import Chat
+from tests.chat import Chat, Person
 from tests.test_negotiation import advance, complain, invite_employer
 
 MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)  # every date below is read from here
@@ -112,6 +112,55 @@ def test_unpaid_instalment_escalates_with_the_payment_order_hint(chat: Chat) -> 
     chat.run_jobs()
     assert any("需要您同意" in i["text"] for i in worker.inbox())
     assert any("未收到" in i["text"] for i in employer.inbox())
+
+
+def agree(worker: Person, employer: Person, terms: str) -> None:
+    """The employer proposes, confirms the reading; both confirm the agreement."""
+    employer.says(terms)
+    employer.says("确认")
+    worker.says("同意")
+    worker.says("确认协议")
+    employer.says("确认协议")
+    assert worker.case["state"] == "followup"
+
+
+def followup_asks(worker: Person) -> list[str]:
+    return [i["text"] for i in worker.inbox() if "收到了吗" in i["text"]]
+
+
+def test_a_payment_answered_late_is_followed_by_the_next_one_already_due(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    agree(worker, employer, "两万四全给，分两次，这个月底一次，下个月底一次")
+    advance(worker, "P50D")  # both days (30 November, 31 December) pass before any answer
+    chat.run_jobs()
+    asks = followup_asks(worker)
+    assert asks and all("第1期12000元" in a for a in asks)  # the earliest unpaid one first
+    worker.says("已收到")
+    worker.hears("第1期已收到")
+    worker.hears("第2期12000元应在2026年12月31日前支付。请问收到了吗？")
+    worker.taps("paid")
+    worker.hears("案件办结")
+    assert worker.case["state"] == "closed"
+
+
+def test_each_payment_is_asked_about_on_its_own_day(chat: Chat) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    agree(worker, employer, "下个月底前付一万四，这个月底前付一万")  # said out of order
+    advance(worker, "P16D")  # 2 December: only the payment due 30 November has fallen due
+    chat.run_jobs()
+    assert followup_asks(worker) == [
+        "回访：按和解协议，第2期10000元应在2026年11月30日前支付。请问收到了吗？"
+    ]
+    worker.taps("paid")
+    worker.hears("第2期已收到")
+    assert worker.case["state"] == "followup"
+    advance(worker, "P30D")  # 1 January: the other one's day has passed
+    chat.run_jobs()
+    assert "第1期14000元应在2026年12月31日前支付" in followup_asks(worker)[-1]
+    worker.taps("paid")
+    worker.hears("案件办结")
 
 
 def test_no_final_settlement_of_a_work_injury_before_determination(chat: Chat) -> None:
