@@ -385,3 +385,27 @@ def test_a_place_denied_in_the_answer_is_not_taken() -> None:
     worker.says("跳过")  # the employer
     worker.says("哦不是宝安 是龙岗 坂田那边 我记混了")
     assert facts(worker)["place_code"] == "440307013"
+
+
+# Danger in new words --------------------------------------------------------------------------
+
+
+def test_danger_said_in_new_words_gets_its_line_and_a_person() -> None:
+    cases = {
+        "工钱要不回来 孩子学费也交不上 真觉得活着没啥意思了": "12356",
+        "我现在就在他们公司楼顶 今天不给钱我就不下去了": "12356",
+        "老板欠钱不给 我今晚就去把他车砸了 大不了进去": "110",
+        "我哥在矿上被压了 矿上不让叫救护车": "120",
+    }
+    for said, line in cases.items():
+        worker = StubWorker(TODAY)
+        replies = worker.says(said)
+        assert any(line in reply for reply in replies), said
+        assert worker.case is not None and "urgent" in worker.case.flags, said
+
+
+def test_figures_of_speech_are_not_danger() -> None:
+    for said in ("老板开会说要弄死这个项目 我们组全部滚蛋", "我们项目组整个被砍了 补偿只给一个月"):
+        worker = StubWorker(TODAY)
+        worker.says(said)
+        assert worker.case is None or "urgent" not in worker.case.flags, said
