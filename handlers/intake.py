@@ -541,9 +541,7 @@ def noted_for_mediator(inbound: Inbound, case: CaseView | None) -> HandlerResult
 
 def handover_question(dispute_types: tuple[str, ...], facts: Mapping[str, Any]) -> Slot | None:
     """The next fact a mediator will want that the worker has not told (estimates stand)."""
-    return next(
-        (s for s in SLOTS if s.name not in facts and s.needed(dispute_types, facts)), None
-    )
+    return next((s for s in SLOTS if s.name not in facts and s.needed(dispute_types, facts)), None)
 
 
 _DIVISION_WORD = re.compile(r"[省市区县镇乡旗]|街道")

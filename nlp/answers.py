@@ -84,8 +84,10 @@ def quantities(text: str) -> list[Quantity]:
     found = []
     for m in NUMERAL.finditer(text):
         raw, end = m.group("arabic") or m.group("cn"), m.end()
-        if raw and re.search(r"[千万百].*[一二两三四五六七八九]一$", raw) and re.match(
-            r"[个天年月次共下]", text[end:]
+        if (
+            raw
+            and re.search(r"[千万百].*[一二两三四五六七八九]一$", raw)
+            and re.match(r"[个天年月次共下]", text[end:])
         ):
             raw, end = raw[:-1], end - 1  # 四千八一个月: 一个月 is not the numeral's last digit
         bare_unit = raw in ("十", "百", "千", "万") and not m.group("range")

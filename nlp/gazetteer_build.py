@@ -28,7 +28,12 @@ COUNTY_SUFFIX = re.compile(r"(自治县|自治旗|新区|林区|特区|区|县|�
 # Ethnic names inside 自治州/自治县 names: 恩施土家族苗族自治州 → 恩施.
 # The 55 minority nationalities' names, longest first (互助土族 → 互助, not the empty string).
 _NATIONALITIES = (
-    "柯尔克孜|乌孜别克|维吾尔|哈萨克|达斡尔|塔吉克|俄罗斯|鄂温克|塔塔尔|鄂伦春|蒙古|布依|朝鲜|土家|哈尼|傈僳|高山|拉祜|东乡|纳西|景颇|仫佬|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|德昂|保安|裕固|独龙|赫哲|门巴|珞巴|基诺|回|藏|苗|彝|壮|满|侗|瑶|白|傣|黎|佤|畲|水|土|羌|怒|京"
+    "柯尔克孜|乌孜别克|维吾尔|哈萨克|达斡尔|塔吉克|俄罗斯|鄂温克|塔塔尔|鄂伦春|"
+    "蒙古|布依|朝鲜|土家|哈尼|傈僳|高山|拉祜|东乡|纳西|"
+    "景颇|仫佬|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|德昂|"
+    "保安|裕固|独龙|赫哲|门巴|珞巴|基诺|回|藏|苗|"
+    "彝|壮|满|侗|瑶|白|傣|黎|佤|畲|"
+    "水|土|羌|怒|京"
 )
 ETHNIC = re.compile(rf"(?:(?:{_NATIONALITIES})族)+$")
 COMMON_FREQ = 30  # jieba words rarer than this are never treated as common
