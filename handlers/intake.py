@@ -230,6 +230,8 @@ def _facts_from(
     """The case facts in a message (``<name>_approx`` marks vague numbers such as 三万多)."""
     extracted = nlp.extract(text, today=today, near=near)
     alias = REINTERPRET.get(asking or "")
+    if alias == "amount" and "amount" in answers.money_roles(text):
+        alias = None  # 两个月一万二 to "每月工资多少": a sum for two months, not the wage
     if alias and asking and asking not in extracted and alias in extracted:
         extracted[asking] = replace(extracted.pop(alias), name=asking)
     found: dict[str, Any] = {}

@@ -86,7 +86,7 @@ def quantities(text: str) -> list[Quantity]:
         raw, end = m.group("arabic") or m.group("cn"), m.end()
         if (
             raw
-            and re.search(r"[千万百].*[一二两三四五六七八九]一$", raw)
+            and re.search(r"[千万百][一二两三四五六七八九]?一$", raw)
             and re.match(r"[个天年月次共下]", text[end:])
         ):
             raw, end = raw[:-1], end - 1  # 四千八一个月: 一个月 is not the numeral's last digit
@@ -206,6 +206,9 @@ def _clean(clause: str, cfg: dict[str, Any]) -> str | None:
         name = _re(cfg["tail"]).sub("", name)
     if not 2 <= len(name) <= cfg["max_len"] or _re(cfg["not_a_name"]).search(name):
         return None
+    figures = sum(q.end - q.start for q in quantities(name))
+    if figures * 2 > len(name) or re.search(r"一共|总共|[块元]$", name):
+        return None  # 一共一万六 / 八千: a sum said to the wrong question, not a name
     if _re(cfg["person_name"]).search(name) or is_unknown(name):
         return None
     named = sum(m.end - m.start for m in regions.gazetteer().mentions(name))

@@ -36,7 +36,7 @@ _CONDITION_BEFORE = re.compile(r"(?:(?:不|没|未)(?:干|做|上)?(?:满|够)|�
 _CONDITION_VERB = re.compile(r"(?:满|(?:再|在)(?:干|做|上|等))$")  # 再干一个月就给: 在 as typed
 _CONDITION_AFTER = re.compile(r"的?(?:才|就|以后|之后|后|再|退|给|还|发|转正|交)")
 _COUNTED_ONE = re.compile(r"[个天年月次共下]")
-_ABBREVIATED_ONE = re.compile(r"[千万百].*[一二两三四五六七八九]一$")  # 四千八一, not 十一
+_ABBREVIATED_ONE = re.compile(r"[千万百][一二两三四五六七八九]?一$")  # 四千(八)一个月, not 十一
 # 17年3月 / 19年的3月 are dates, not durations.
 _DATE_TAIL = re.compile(r"的?[0-9０-９一二三四五六七八九十]{1,3}月")
 _MONEY_MAGNITUDE = set("千仟万萬亿億kKwWｋＫｗＷ")
@@ -220,6 +220,23 @@ def _clause(chunk: str, cfg: dict[str, Any], tail: bool) -> str:
 _NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,12}")
 
 
+_WORKPLACE_CALLED = re.compile(
+    r"(?:厂子?|工厂|公司|店|饭店|酒店|工地|单位|项目|厂名|公司名|店名)(?:的名字)?(?:叫做?|名叫)"
+)
+
+
+def _named_by_cue(text: str) -> Fact | None:
+    """一个厂子叫金瑞食品: the name said after 叫, read as an answer to "哪家单位" would be."""
+    m = _WORKPLACE_CALLED.search(text)
+    if m is None:
+        return None
+    name = answers.employer_name(text[m.end() :])
+    if not name:
+        return None
+    start = text.find(name, m.end())
+    return Fact("employer", name, False, start, start + len(name)) if start >= 0 else None
+
+
 def _named_after_place(text: str, place: Fact | None, cfg: dict[str, Any]) -> Fact | None:
     """随州曾都区恒通专汽欠我…: a short name right after the place and before a complaint verb."""
     if place is None or place.detail is None or place.detail.get("level") == "province":
@@ -328,7 +345,7 @@ def extract(text: str, today: date | None = None, near: str | None = None) -> di
     text = text[: load().max_chars] if isinstance(text, str) else ""
     facts = _number_facts(mask_long_runs(_without_personal(text)), cfg)
     place = _place(text, near)
-    employer = _employer(text, cfg) or _named_after_place(text, place, cfg)
+    employer = _employer(text, cfg) or _named_by_cue(text) or _named_after_place(text, place, cfg)
     here = str(place.detail["code"]) if place is not None and place.detail else None
     if employer is not None and answers.proper_name(str(employer.value), here):
         facts["employer"] = employer

@@ -409,3 +409,31 @@ def test_figures_of_speech_are_not_danger() -> None:
         worker = StubWorker(TODAY)
         worker.says(said)
         assert worker.case is None or "urgent" not in worker.case.flags, said
+
+
+# Fresh phrasings, written after the code ------------------------------------------------------
+
+
+def test_the_name_after_jiao_in_an_opening() -> None:
+    worker = worker_with("厂里欠俺工资仨月了 俺在新郑龙湖镇 一个厂子叫金瑞食品")
+    assert facts(worker)["employer"] == "金瑞食品"
+    assert facts(worker)["place_code"] == "410184109"
+
+
+def test_a_sum_said_to_the_name_question_is_no_name() -> None:
+    worker = worker_with("厂里欠俺工资仨月了")
+    answer(worker, "employer", "一共一万六")
+    assert facts(worker).get("employer") != "一共一万六"
+    assert facts(worker)["amount"] == 16000
+
+
+def test_a_round_wage_said_with_a_month() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资")
+    answer(worker, "monthly_wage", "四千一个月")
+    assert facts(worker)["monthly_wage"] == 4000
+
+
+def test_two_months_pay_is_not_the_monthly_wage() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资")
+    answer(worker, "monthly_wage", "两个月一万二")
+    assert facts(worker).get("monthly_wage") != 12000
