@@ -43,9 +43,7 @@ def escalated_agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     assert case is not None
     if case.asking == consent.ASKING[consent.MEDIATOR]:
         return consent.to_mediator(inbound, case)
-    if (case.asking or "").removeprefix(intake.AGAIN) in intake.SLOT_BY_NAME:
-        return intake.noted_for_mediator(inbound, case)  # 是的 to 还在上班吗
-    return mediation.party_says(inbound, case)
+    return escalated_message(inbound, case)  # 是的 to 还在上班吗, or just words
 
 
 # (deadline kind, state the case is in when it falls due) → handler. Absent: nothing happens

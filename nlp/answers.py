@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp import regions
-from nlp.numbers import parse_cn_number
+from nlp.numbers import parse_cn_number, without_counted_one
 from nlp.taxonomy import load
 
 DATA_PATH = Path(__file__).parent / "data" / "answers.json"
@@ -83,13 +83,7 @@ def quantities(text: str) -> list[Quantity]:
     text = _INNER_APPROX.sub(r"\1\3\2", text)
     found = []
     for m in NUMERAL.finditer(text):
-        raw, end = m.group("arabic") or m.group("cn"), m.end()
-        if (
-            raw
-            and re.search(r"[千万百][一二两三四五六七八九]?一$", raw)
-            and re.match(r"[个天年月次共下]", text[end:])
-        ):
-            raw, end = raw[:-1], end - 1  # 四千八一个月: 一个月 is not the numeral's last digit
+        raw, end = without_counted_one(m.group("arabic") or m.group("cn") or "", text, m.end())
         bare_unit = raw in ("十", "百", "千", "万") and not m.group("range")
         if bare_unit and m.start() and text[m.start() - 1] == "几" and raw == "十":
             found.append(Quantity(20, True, m.start() - 1, m.end()))  # 几十个人: twenty or more

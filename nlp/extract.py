@@ -19,7 +19,7 @@ from typing import Any
 
 from nlp import answers, regions
 from nlp.dates import find_dates
-from nlp.numbers import mask_long_runs, parse_cn_number
+from nlp.numbers import mask_long_runs, parse_cn_number, without_counted_one
 from nlp.taxonomy import load
 
 _DIG = "零〇一二两俩仨三四五六七八九壹贰叁肆伍陆柒捌玖"
@@ -31,12 +31,9 @@ NUMBER = re.compile(
     rf"(?:几(?=[十百千万])|{_ARABIC}|[{_DIG}十拾])(?:{_ARABIC}|[{_DIG}十拾百佰千仟万萬亿億])*+"
     r"(?:[kKwWｋＫｗＷ](?:[0-9](?![0-9]))?(?![a-zA-Z]))?"  # 2w4: 24000
 )
-# 四千八一个月: the 一 that starts "一个月" is not the numeral's last digit.
 _CONDITION_BEFORE = re.compile(r"(?:(?:不|没|未)(?:干|做|上)?(?:满|够)|不到)$")
 _CONDITION_VERB = re.compile(r"(?:满|(?:再|在)(?:干|做|上|等))$")  # 再干一个月就给: 在 as typed
 _CONDITION_AFTER = re.compile(r"的?(?:才|就|以后|之后|后|再|退|给|还|发|转正|交)")
-_COUNTED_ONE = re.compile(r"[个天年月次共下]")
-_ABBREVIATED_ONE = re.compile(r"[千万百][一二两三四五六七八九]?一$")  # 四千(八)一个月, not 十一
 # 17年3月 / 19年的3月 are dates, not durations.
 _DATE_TAIL = re.compile(r"的?[0-9０-９一二三四五六七八九十]{1,3}月")
 _MONEY_MAGNITUDE = set("千仟万萬亿億kKwWｋＫｗＷ")
@@ -78,9 +75,7 @@ def _cfg() -> dict[str, Any]:
 def _numbers(text: str, cfg: dict[str, Any]) -> Iterator[_Num]:
     """Yield every parseable numeral with its approx markers."""
     for m in NUMBER.finditer(text):
-        raw, end = m.group(), m.end()
-        if _ABBREVIATED_ONE.search(raw) and _COUNTED_ONE.match(text, end):
-            raw, end = raw[:-1], end - 1
+        raw, end = without_counted_one(m.group(), text, m.end())
         before = text[max(0, m.start() - 3) : m.start()]
         approx = raw.startswith("几") or any(before.endswith(p) for p in cfg["approx_prefixes"])
         value = parse_cn_number("一" + raw[1:] if raw.startswith("几") else raw)
@@ -225,7 +220,7 @@ _WORKPLACE_CALLED = re.compile(
 )
 
 
-def _named_by_cue(text: str) -> Fact | None:
+def _called(text: str) -> Fact | None:
     """一个厂子叫金瑞食品: the name said after 叫, read as an answer to "哪家单位" would be."""
     m = _WORKPLACE_CALLED.search(text)
     if m is None:
@@ -345,7 +340,7 @@ def extract(text: str, today: date | None = None, near: str | None = None) -> di
     text = text[: load().max_chars] if isinstance(text, str) else ""
     facts = _number_facts(mask_long_runs(_without_personal(text)), cfg)
     place = _place(text, near)
-    employer = _employer(text, cfg) or _named_by_cue(text) or _named_after_place(text, place, cfg)
+    employer = _employer(text, cfg) or _called(text) or _named_after_place(text, place, cfg)
     here = str(place.detail["code"]) if place is not None and place.detail else None
     if employer is not None and answers.proper_name(str(employer.value), here):
         facts["employer"] = employer

@@ -104,3 +104,16 @@ def parse_cn_number(s: str) -> int | float | None:
         # Shorthand: a trailing digit is one order below the unit before it (一万二 = 12000).
         section += pending * (tail_unit // 10 if tail_unit else 1)
     return _tidy(total + section)
+
+
+# 四千八一个月 / 四千一个月: the 一 that starts "一个月" is not the numeral's last digit
+# (十一个月 is eleven months: the rule needs 千, 万 or 百 before it).
+_ABBREVIATED_ONE = re.compile(r"[千万百][一二两三四五六七八九]?一$")
+_COUNTED_ONE = re.compile(r"[个天年月次共下]")
+
+
+def without_counted_one(raw: str, text: str, end: int) -> tuple[str, int]:
+    """The numeral ``raw`` ending at ``end`` in ``text``, less a final 一 that starts a count."""
+    if _ABBREVIATED_ONE.search(raw) and _COUNTED_ONE.match(text, end):
+        return raw[:-1], end - 1
+    return raw, end
