@@ -114,6 +114,8 @@ def _left_date(answer: str, today: date) -> str | None:
 
 def _service_answer(answer: str) -> int | float | None:
     """干了多久: needs a unit ("两年半", "8个月"); a bare number could be years or months."""
+    if "monthly_wage" in answers.money_roles(answer):
+        return None  # 一个月五千五: a wage, not one month worked
     months = duration_months(answer)
     return _plain(months) if months else None
 
@@ -489,7 +491,13 @@ def _read_answer(inbound: Inbound, case: CaseView) -> tuple[Slot | None, dict[st
         if slot is not None and slot.name == "place" and base == "employer":
             continue  # 晋江市池店镇 is the place, not a company called 晋江市池店
         said_in_passing = slot is not None and slot.name != "place"
-        if base.startswith("place") and said_in_passing and not _DIVISION_WORD.search(text):
+        township = len(str(extras.get("place_code") or "")) == 9
+        if (
+            base.startswith("place")
+            and said_in_passing
+            and township
+            and not _DIVISION_WORD.search(text)
+        ):
             continue  # "鸿运达鞋材 在万安那边": which 万安 is asked when the place is
         new_facts[name] = value
         if case.facts.get(f"{base}_approx") and not extras.get(f"{base}_approx"):

@@ -249,6 +249,9 @@ def left_reason(text: str) -> str | None:
             if not not_yet.search(text[max(0, m.start() - 3) : m.start()]):
                 found.append((m.start(), order, reason))
                 break
+    reasons = {reason for _, _, reason in found}
+    if {"forced", "resigned"} <= reasons:
+        return "forced"  # 我自己辞的 他老拖工资我才走的: a resignation the employer caused
     return min(found)[2] if found else None
 
 

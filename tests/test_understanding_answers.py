@@ -436,3 +436,34 @@ def test_two_months_pay_is_not_the_monthly_wage() -> None:
     worker = worker_with("鸿达五金厂拖欠工资")
     answer(worker, "monthly_wage", "两个月一万二")
     assert facts(worker).get("monthly_wage") != 12000
+
+
+# Fresh phrasings through the API, mended ------------------------------------------------------
+
+
+def test_a_wage_said_to_the_time_worked_is_no_month_worked() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资")
+    answer(worker, "service_months", "一个月五千五")
+    assert facts(worker).get("service_months") != 1
+
+
+def test_northeast_and_cantonese_ways_of_saying_it() -> None:
+    worker = worker_with("鸿达五金厂拖欠工资两个月")
+    answer(worker, "employed", "还搁那干呢")
+    assert facts(worker)["employed"] is True
+    fired = worker_with("我喺南海大沥做铝材 老细上个礼拜炒咗我 一分补偿都冇")
+    assert facts(fired)["left_reason"] == "dismissed"
+    assert facts(fired)["left_date"] == "2026-11"
+    replies = fired.says("交俾调解员得唔得")
+    assert any("调解员" in reply for reply in replies)
+
+
+def test_a_resignation_the_employer_caused() -> None:
+    worker = worker_with("昆山电子厂 我自己辞的 他老拖工资我才走的")
+    assert facts(worker)["left_reason"] == "forced"
+
+
+def test_a_county_said_with_its_city_in_another_answer_is_kept() -> None:
+    worker = worker_with("公司不给交社保")
+    worker.says("我在杭州余杭 一个外包公司")
+    assert str(facts(worker).get("place_code", "")).startswith("330110")
