@@ -3,7 +3,7 @@
 Terms, weights, patterns, negation cues, hard negatives (the asker is owed as no worker) and
 dominance rules (a chosen dispute explains a weaker one) are data (nlp/data/taxonomy.json);
 spellings are folded first (nlp/data/fold.json, same length, so spans index the original
-text). The one
+text), and the taxonomy is written in folded form (俺们 is read as 我们, 冇 as 没). The one
 urgency detector is urgency() (nlp/data/urgent.json): classify() raises `urgent` exactly when
 it finds something, whatever the topic. The learned model of ``tiaojie nlp train`` is tooling
 only (nlp/train.py); nlp/data/SOURCES.md says why it is not used here.
@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from nlp.extract import headcount as extract_headcount
-from nlp.features import FOLD_PATH, Folding, NegationScope, build_folding, folding
+from nlp.features import Folding, NegationScope, folding
 from nlp.taxonomy import (
-    DATA_PATH,
     HARD_NEGATIVE,
     LABOR_CONTEXT,
     NOT_LABOR,
@@ -96,20 +95,6 @@ def fold(text: str, folds: Folding | None = None) -> str:
     return (folds or folding())(text)
 
 
-@lru_cache(maxsize=1)
-def keyword_folding() -> Folding:
-    """The folds of data/fold.json that the keyword scan applies: all but the spellings the
-    taxonomy already names itself (工钱, 出粮, 冇出粮 and 公伤 carry their own weights there)."""
-    with FOLD_PATH.open(encoding="utf-8") as fh:
-        raw = json.load(fh)
-    spelled = DATA_PATH.read_text(encoding="utf-8")
-    kept = {
-        part: {k: v for k, v in raw.get(part, {}).items() if k not in spelled}
-        for part in ("chars", "words")
-    }
-    return build_folding(kept)
-
-
 Scores = dict[str, float]
 Hits = dict[str, list[Match]]
 
@@ -117,7 +102,7 @@ Hits = dict[str, list[Match]]
 def find_terms(text: str, tax: Taxonomy, folded: str | None = None) -> list[Match]:
     """Scan text leftmost-longest for taxonomy terms that the segmentation allows (folded:
     the text as the keyword scan folds it, when the caller has it already)."""
-    folded = fold(text, keyword_folding()) if folded is None else folded
+    folded = fold(text) if folded is None else folded
     seg = LazySegmentation(folded)
     found: list[Match] = []
     index, by_pair, singles = tax.index, tax.by_pair, tax.singles
@@ -186,7 +171,7 @@ def score(text: str, tax: Taxonomy) -> tuple[Scores, Hits]:
     scores: Scores = defaultdict(float)
     hits: Hits = defaultdict(list)
     counted: set[tuple[str, str, str]] = set()
-    folded = fold(text, keyword_folding())
+    folded = fold(text)
     floor = 0
     for match in find_terms(text, tax, folded):
         key = folded[match.start : match.end]

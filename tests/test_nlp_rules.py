@@ -6,6 +6,7 @@ voice-to-text, dialect flavour); each must get exactly its labels and flags.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 from nlp import classify
 from nlp.classify import urgency
 from nlp.evaluate import read_jsonl
-from nlp.taxonomy import first_chars, load, needed_chars
+from nlp.features import folding
+from nlp.taxonomy import DATA_PATH, FOLD_TABLE, first_chars, load, needed_chars
 
 PHRASINGS = read_jsonl(Path(__file__).parent / "data" / "nlp_phrasings.jsonl")
 
@@ -161,3 +163,37 @@ def test_spelling_folds_reach_the_keyword_scan() -> None:
     result = classify("老版欠我公资三个月")
     assert "wage_arrears" in result.dispute_types
     assert [m.term for m in result.labels[0].matches if m.term in ("老版", "公资")]
+
+
+def _taxonomy_strings() -> list[str]:
+    raw = json.loads(DATA_PATH.read_text(encoding="utf-8"))
+    groups = [*raw["disputes"].values(), *raw["flags"].values()]
+    groups += [raw["labor_context"], raw["not_labor"], *raw["hard_negatives"].values()]
+    found = [
+        key
+        for g in groups
+        for part in ("terms", "if_negated", "patterns")
+        for key in g.get(part, {})
+    ]
+    return found + raw["negation"]["cues"] + raw["negation"]["lack_cues"]
+
+
+def test_the_taxonomy_is_written_as_the_scan_reads_it() -> None:
+    # The scan reads folded text (俺→我, 冇→没, 补尝→补偿): a term spelled otherwise never
+    # matches. Width and case are folded too, which a pattern's character classes allow for.
+    fold = folding()
+    unread = [s for s in _taxonomy_strings() if fold(s) != s.translate(FOLD_TABLE)]
+    assert unread == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("薛家湾的煤矿上 欠俺们四个月工资了 俺们是井下采煤的", "wage_arrears"),
+        ("俺们厂子欠俺工资半年了", "wage_arrears"),
+        ("老细冇出粮成两个月", "wage_arrears"),
+        ("干了三年说辞就辞 补尝一分没有", "termination_compensation"),
+    ],
+)
+def test_dialect_spellings_read_like_the_common_ones(text: str, expected: str) -> None:
+    assert expected in classify(text).dispute_types
