@@ -109,7 +109,7 @@ WORKERS = [
     ("老板说这个月效益不好 工资发一半", {"wage_arrears"}, set()),
     ("物流园搬货的 说好一个月六千 结果只给了四千五", {"wage_arrears"}, set()),
     ("公司把我们整个部门裁了 一人给一个月工资打发", {"termination_compensation"}, set()),
-    ("饭店服务员 一个月休两天 每天干十二个小时", {"leave_hours"}, set()),
+    ("饭店服务员 一个月休两天 每天干十二个小时", {"overtime"}, set()),
     ("包工头拖欠我们三个月工钱 一共十二个人", {"wage_arrears"}, {"construction", "collective"}),
     ("干了一年多 社保一天没交过 现在不干了能补吗", {"social_insurance"}, set()),
     ("在服装厂车衣服 计件的 上个月的钱压着不发", {"wage_arrears"}, set()),
