@@ -286,11 +286,22 @@ def _flag_leaning(scores: Scores, hits: Hits, tax: Taxonomy) -> Label | None:
     return None
 
 
+def _labour_context(scores: Scores, tax: Taxonomy) -> float:
+    """How much the message speaks of work: its context words, plus a raised flag that leans
+    to a dispute of its own (跑众包 says who the asker is even when the complaint is unclear)."""
+    raised = sum(
+        scores.get(flag, 0.0)
+        for flag in tax.flag_leaning
+        if scores.get(flag, 0.0) >= tax.thresholds[flag]
+    )
+    return scores.get(LABOR_CONTEXT, 0.0) + raised
+
+
 def _verdict(scores: Scores, hits: Hits, tax: Taxonomy) -> tuple[tuple[Label, ...], Label | None]:
     """Choose dispute labels, `other`, or a not-labour verdict."""
     labels = _kept(tax.disputes, scores, hits, tax)
     best = labels[0].score if labels else 0.0
-    hard, context = scores.get(HARD_NEGATIVE, 0.0), scores.get(LABOR_CONTEXT, 0.0)
+    hard, context = scores.get(HARD_NEGATIVE, 0.0), _labour_context(scores, tax)
     off_topic = scores.get(NOT_LABOR, 0.0) + hard
     # Owed as a customer, lender, seller, tenant, relative or passer-by: the labour words
     # (工地, 砸了头, 工程款) describe the other side, however strong they are.
