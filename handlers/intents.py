@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nlp.classify import urgency
+from nlp.features import folding
 
 if TYPE_CHECKING:
     from handlers.types import CaseView, Inbound
@@ -147,14 +148,15 @@ def _words() -> dict[str, re.Pattern[str]]:
 
 
 def said(kind: str, text: str) -> bool:
-    """Whether the text says `kind` (a key of data/intents.json) in words."""
-    return bool(_words()[kind].search(text))
+    """Whether the text says `kind` (a key of data/intents.json) in words. The words are read
+    through the classifier's spelling folds (唔→不, 咗→了, 俺→我), and the data is written so."""
+    return bool(_words()[kind].search(folding()(text)))
 
 
 def consent_answer(text: str) -> bool | None:
     """Yes (True), no (False) or neither to "may we contact …": "行 你们弄吧" is yes, "找他有啥用
     电话都不接" and "先别跟厂里说" are no."""
-    text = text.strip(_TRIM)
+    text = folding()(text.strip(_TRIM))
     if not text:
         return None
     words = _words()

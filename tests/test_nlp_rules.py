@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.intents import WORDS_PATH as INTENTS
 from nlp import classify
 from nlp.classify import urgency
 from nlp.evaluate import read_jsonl
@@ -197,3 +198,11 @@ def test_the_taxonomy_is_written_as_the_scan_reads_it() -> None:
 )
 def test_dialect_spellings_read_like_the_common_ones(text: str, expected: str) -> None:
     assert expected in classify(text).dispute_types
+
+
+def test_the_intent_words_are_written_as_they_are_read() -> None:
+    # handlers.intents reads a message through the same folds: 唔想搞 is matched as 不想搞.
+    raw = json.loads(INTENTS.read_text(encoding="utf-8"))
+    fold = folding()
+    unread = [k for k, rx in raw.items() if k[0] != "_" and fold(rx) != rx.translate(FOLD_TABLE)]
+    assert unread == []

@@ -467,3 +467,17 @@ def test_a_county_said_with_its_city_in_another_answer_is_kept() -> None:
     worker = worker_with("公司不给交社保")
     worker.says("我在杭州余杭 一个外包公司")
     assert str(facts(worker).get("place_code", "")).startswith("330110")
+
+
+def test_a_yes_in_northeastern_words_and_a_call_asked_for() -> None:
+    for said in ("整吧 你们给他打电话", "你们给老板打个电话吧"):
+        worker = worker_with("沈阳浑南区鑫垚土方拖欠我三个月工资 一共两万四")
+        reach_consent(worker)
+        worker.says(said)
+        assert worker.case is not None and worker.case.state.value == "negotiating", said
+
+
+def test_a_cantonese_wish_to_be_erased_mid_intake() -> None:
+    worker = worker_with("公司冇同我买社保 做咗两年 想问下点算")
+    answer(worker, "monthly_wage", "唔该帮我删咗啲资料 唔想搞住")
+    assert ("确认删除", "erase_confirm") in worker.options
