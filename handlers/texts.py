@@ -184,7 +184,6 @@ ROUTE_NEGOTIATE = "建议先和单位协商：由我把您的诉求转给单位�
 ROUTE_ESCALATE = "建议直接交给调解组织处理，原因：{reasons}。"
 REASON_COLLECTIVE = "涉及10人以上，属于集体争议（{law}）"
 REASON_URGENT = "情况紧急，需要尽快有人介入"
-REASON_PLATFORM = "平台用工纠纷由专门的调解组织处理，调解员可以帮双方理清用工关系"
 REASON_LABOR_RELATION = (
     "劳动关系还不明确，调解员可以帮双方先理清；是否存在劳动关系，最终由劳动仲裁或法院认定"
 )

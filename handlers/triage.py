@@ -38,11 +38,12 @@ class Decision:
 
 
 # Flags and dispute types that send a case straight to a mediation organization, in order.
+# Platform work alone does not: a courier or streamer with a clear employer negotiates like
+# anyone else; an unclear relation (众包, 合作协议) is `labor_relation`, which escalates.
 ESCALATION_RULES: tuple[tuple[str, str, rules.Rule | None], ...] = (
     # (flag or dispute type, reason text, rule)
     ("collective", texts.REASON_COLLECTIVE, rules.COLLECTIVE),  # LDMAL-7 + seeds' 风险台账
     ("urgent", texts.REASON_URGENT, None),
-    ("platform", texts.REASON_PLATFORM, None),
     ("labor_relation", texts.REASON_LABOR_RELATION, rules.LABOUR_DISPUTE_SCOPE),
 )
 
@@ -50,7 +51,7 @@ ESCALATION_RULES: tuple[tuple[str, str, rules.Rule | None], ...] = (
 def decide(
     dispute_types: tuple[str, ...], flags: tuple[str, ...], facts: Mapping[str, Any], today: date
 ) -> Decision:
-    """Escalate when the facts call for it (collective, urgent, platform, unclear relation);
+    """Escalate when the facts call for it (collective, urgent, an unclear labour relation);
     otherwise negotiate first (LDMAL-4). Notes: 工伤认定 first, the limitation, what the law
     gives."""
     present = set(dispute_types) | set(flags)

@@ -481,3 +481,15 @@ def test_a_cantonese_wish_to_be_erased_mid_intake() -> None:
     worker = worker_with("公司冇同我买社保 做咗两年 想问下点算")
     answer(worker, "monthly_wage", "唔该帮我删咗啲资料 唔想搞住")
     assert ("确认删除", "erase_confirm") in worker.options
+
+
+def test_a_courier_with_an_employer_negotiates_and_a_crowdsourced_rider_goes_to_a_mediator() -> (
+    None
+):
+    courier = worker_with("送快递的 网点把我上个月的派费扣着没发 说等年底一起结")
+    reach_consent(courier)
+    assert courier.case is not None and courier.case.asking.endswith("consent_employer")
+    rider = worker_with("跑闪送的 一单被投诉 平台扣了我八百 还把号封了")
+    reach_consent(rider)
+    assert rider.case is not None and rider.case.asking.endswith("consent_mediator")
+    assert "labor_relation" in rider.case.dispute_types
