@@ -570,7 +570,7 @@ CONFIRM = "confirm:"  # asking: a reading the worker should confirm ("我记成�
 AGAIN = "again:"  # asking: the question was asked back once already
 _PLACE_WORDS = re.compile(r"(?:省|市|区|县|镇|乡|街道|村|开发区|园区)$")
 # An estimate of these is read back, so that the worker can say the exact figure.
-_CONFIRMED_FACTS = ("amount", "monthly_wage", "months", "service_months")
+_CONFIRMED_FACTS = ("amount", "monthly_wage", "months", "service_months", "headcount")
 _CONFIRMED = re.compile(r"^(?:对|是|嗯|没错|没问题|差不多|对的|是的|大概|就这样|行|可以|好)")
 
 

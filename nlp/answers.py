@@ -276,7 +276,7 @@ def people(text: str) -> Quantity | None:
             continue
         if q.start in money:
             continue  # 一个月六千五: a wage said for the wrong question, not 6500 people
-        if workplace_size(text, q.start, q.end):
+        if workplace_size(text, q.start, q.end) or own_share(text, q.start, q.end):
             continue
         groups.append(q)
         if best is None or (best.approx and not q.approx):
@@ -305,6 +305,14 @@ def _counts_people(text: str, q: Quantity, cfg: dict[str, Any]) -> bool:
         return True  # 五个都没拿到
     counted = classifier is not None or text[q.start : q.end] in ("俩", "仨")  # not 我们四川
     return counted and bool(_re(cfg["group_then_count"]).search(text[: q.start]))
+
+
+def own_share(text: str, start: int, end: int) -> bool:
+    """Whether the one person counted at text[start:end] comes with a sum ("我一个人的一万九",
+    "一人一万多"): the worker's own part or a sum per head, not how many are in the dispute."""
+    return text[start:end] in ("一", "1") and bool(
+        _re(_rules()["people"]["share_after"]).match(text[end:])
+    )
 
 
 def workplace_size(text: str, start: int, end: int) -> bool:

@@ -286,6 +286,8 @@ def _number_facts(text: str, cfg: dict[str, Any]) -> dict[str, Fact]:
     durations: list[Fact] = list(_half_months(text))
     heads: list[Fact] = []
     for n in _numbers(text, cfg):
+        if answers.own_share(text, n.start, n.end):
+            continue  # 我一个人的一万九: the worker's own part, said with the sum
         if head := _headcount(text, n, cfg):
             heads.append(head)
         elif month := _months(text, n):

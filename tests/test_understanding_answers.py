@@ -493,3 +493,22 @@ def test_a_courier_with_an_employer_negotiates_and_a_crowdsourced_rider_goes_to_
     reach_consent(rider)
     assert rider.case is not None and rider.case.asking.endswith("consent_mediator")
     assert "labor_relation" in rider.case.dispute_types
+
+
+def test_my_own_share_is_no_headcount_and_the_group_is_still_asked() -> None:
+    worker = worker_with("薛家湾的煤矿上 欠俺们四个月工资了 俺们是井下采煤的")
+    answer(worker, "amount", "俺一个人就四万多")
+    answer(worker, "headcount", "俺们一个班组十五个")
+    assert facts(worker)["headcount"] == 15
+    assert worker.case is not None and "collective" in worker.case.flags
+
+
+def test_a_rough_headcount_is_read_back_for_the_exact_one() -> None:
+    worker = worker_with("洛阳恒通机械欠俺们二十多个工人快一年的工钱了")
+    for _ in range(10):
+        assert worker.case is not None
+        if worker.case.asking == "confirm:headcount":
+            break
+        worker.says("跳过")
+    heard = worker.says("二十三个")
+    assert facts(worker)["headcount"] == 23, heard
