@@ -27,6 +27,7 @@ from handlers.types import (
     ScheduleDeadline,
 )
 from nlp import answers
+from nlp.classify import OTHER
 from nlp.dates import find_dates
 from nlp.extract import duration_months
 from nlp.numbers import parse_cn_number
@@ -415,18 +416,20 @@ def correction_note(old: Mapping[str, Any], new: Mapping[str, Any]) -> Reply | N
     return Reply(texts.CORRECTED.format(changes="；".join(changed))) if changed else None
 
 
-def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """First message of a worker: open a case if it is a labour complaint."""
+def open_case(inbound: Inbound, case: CaseView | None, unclear: bool = False) -> HandlerResult:
+    """First message of a worker: open a case if it is a labour complaint; `unclear`: also when
+    the classifier cannot place it and it does not lean elsewhere, as `other` (a person in
+    danger: "我不想活了" said first still reaches a person)."""
     facts = {**_facts_from(inbound.text, _today(inbound)), **_location(inbound)}
     headcount = facts.get("headcount")
     classification = nlp.classify(inbound.text, headcount=headcount)
-    if not classification.is_labor:
-        text = texts.NOT_LABOR if classification.not_labor else texts.WELCOME
-        return HandlerResult(replies=(Reply(text),))
-    types = classification.dispute_types
+    unclear = unclear and not classification.leans_elsewhere
+    if classification.not_labor or not (classification.is_labor or unclear):
+        return HandlerResult(replies=(Reply(_not_opened(inbound.text, classification)),))
+    types = classification.dispute_types or (OTHER,)
     flags = _flags(classification.flag_names, facts)
     understood = texts.UNDERSTOOD.format(
-        types="、".join(texts.DISPUTE_NAMES[t] for t in types),
+        types="、".join(texts.DISPUTE_NAMES[t].removesuffix("问题") for t in types),
         terms=_matched_terms(classification),
     )
     first = (Reply(understood),)
@@ -448,6 +451,14 @@ def open_case(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         effects=(Notify(party_id=inbound.sender_id, text=registered), *clock),
         event=event,
     )
+
+
+def _not_opened(text: str, classification: nlp.Classification) -> str:
+    """Not a labour matter; or a greeting; or a message the assistant could not place."""
+    if classification.not_labor:
+        return texts.NOT_LABOR
+    said = re.sub(r"[\W_]", "", text)
+    return texts.NOT_UNDERSTOOD_OPENING if len(said) > 6 else texts.WELCOME
 
 
 def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:

@@ -101,7 +101,7 @@ def _more(
 
 def _open_urgent(inbound: Inbound) -> HandlerResult:
     """A first message in danger ("我要跳楼 老板欠我2万不给"): the case opens with what it says."""
-    opened = intake.open_case(inbound, None)
+    opened = intake.open_case(inbound, None, unclear=True)
     event = opened.event
     if event is None:  # 我老公打我: not a labour matter, but the danger is answered all the same
         return HandlerResult(replies=_answer(inbound, False, True))

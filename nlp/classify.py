@@ -65,6 +65,9 @@ class Classification:
     labels: tuple[Label, ...]
     flags: tuple[Label, ...]
     not_labor: Label | None
+    # No verdict, but the little it says points away from work (我老公打我): family, consumer
+    # or neighbour words and nothing of work.
+    leans_elsewhere: bool = False
 
     @property
     def dispute_types(self) -> tuple[str, ...]:
@@ -429,4 +432,11 @@ def classify(text: str, headcount: int | None = None) -> Classification:
     urgent = _urgency(text, fold(text))
     if urgent is not None:
         flags.append(urgent.label)
-    return Classification(labels, tuple(flags), not_labor)
+    elsewhere = not labels and not_labor is None and _leans_elsewhere(scores, tax)
+    return Classification(labels, tuple(flags), not_labor, elsewhere)
+
+
+def _leans_elsewhere(scores: Scores, tax: Taxonomy) -> bool:
+    off_topic = scores.get(NOT_LABOR, 0.0) + scores.get(HARD_NEGATIVE, 0.0)
+    work = _labour_context(scores, tax) + sum(max(scores.get(n, 0.0), 0.0) for n in tax.disputes)
+    return off_topic > work

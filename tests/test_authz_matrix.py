@@ -495,7 +495,7 @@ def _open_invitation(chat: Chat, name: str) -> str:
 def _risk_alert(chat: Chat, admin: Person) -> int:
     """A collective case raises one open alert in the risk ledger."""
     worker = chat.login("worker", "班长老周")
-    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("宏达建筑工地包工头拖欠我们二十三个工友四个月工资，一共三十万")
     worker.says("洛江区万安街道")
     worker.says("每月三千七")
     worker.says("干了三年")

@@ -87,7 +87,7 @@ def test_collective_case_goes_to_the_county_centre_with_a_risk_alert(
 ) -> None:
     admin = chat.login("admin", "洛江区人社局")
     worker = chat.login("worker", "班长老周")
-    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("宏达建筑工地包工头拖欠我们二十三个工友四个月工资，一共三十万")
     worker.says("洛江区万安街道")
     worker.says("每月三千七")
     worker.says("干了三年")
@@ -281,7 +281,7 @@ def test_a_local_rule_can_send_collective_cases_to_the_street_centre(
     local = Settings(**{**settings.__dict__, "collective_to_township": True})
     chat = Chat(create_app(local, clock=runtime.clock), runtime)
     worker = chat.login("worker", "班长老周")
-    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("宏达建筑工地包工头拖欠我们二十三个工友四个月工资，一共三十万")
     worker.says("洛江区万安街道")
     worker.says("每月三千七")
     worker.says("干了三年")

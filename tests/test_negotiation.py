@@ -124,7 +124,7 @@ def test_employer_refusing_to_negotiate_escalates(chat: Chat) -> None:
 
 def test_collective_dispute_goes_straight_to_mediation_after_consent(chat: Chat) -> None:
     worker = chat.login("worker", "班长老周")
-    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("宏达建筑工地包工头拖欠我们二十三个工友四个月工资，一共三十万")
     worker.says("洛江区")
     worker.says("每月三千七")
     worker.says("干了三年")

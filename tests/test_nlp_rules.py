@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from handlers.intents import WORDS_PATH as INTENTS
 from nlp import classify
-from nlp.classify import urgency
+from nlp.classify import URGENT_PATH, urgency
 from nlp.evaluate import read_jsonl
 from nlp.features import folding
 from nlp.taxonomy import DATA_PATH, FOLD_TABLE, first_chars, load, needed_chars
@@ -206,3 +206,21 @@ def test_the_intent_words_are_written_as_they_are_read() -> None:
     fold = folding()
     unread = [k for k, rx in raw.items() if k[0] != "_" and fold(rx) != rx.translate(FOLD_TABLE)]
     assert unread == []
+
+
+def test_the_urgency_rules_are_written_as_they_are_read() -> None:
+    raw = json.loads(URGENT_PATH.read_text(encoding="utf-8"))
+    fold = folding()
+    written = [
+        x
+        for kind in raw["kinds"].values()
+        for x in (*kind.get("terms", ()), *kind.get("patterns", ()))
+    ]
+    unread = [x for x in written + raw["negation"]["cues"] if fold(x) != x.translate(FOLD_TABLE)]
+    assert unread == []
+
+
+def test_pain_without_care_is_urgent() -> None:
+    found = urgency("手被烫伤了 起了好多大泡 主管不给请假去医院 说涂点药膏就行 现在痛得受不了")
+    assert found is not None and found.kind == "medical"
+    assert urgency("厂里不让请假 说没人顶班") is None

@@ -154,7 +154,7 @@ def test_exports_carry_no_personal_numbers(chat: Chat, runtime: Runtime) -> None
     admin = chat.login("admin", "洛江区人社局")
     worker = chat.login("worker", "班长老周")
     worker.says(
-        "宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万，"
+        "宏达建筑工地包工头拖欠我们二十三个工友四个月工资，一共三十万，"
         f"我电话{PHONE}，身份证{ID_NUMBER}"
     )
     worker.says("洛江区万安街道")

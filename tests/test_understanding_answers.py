@@ -512,3 +512,22 @@ def test_a_rough_headcount_is_read_back_for_the_exact_one() -> None:
         worker.says("跳过")
     heard = worker.says("二十三个")
     assert facts(worker)["headcount"] == 23, heard
+
+
+def test_an_id_card_held_by_an_agent_reaches_a_person_at_once() -> None:
+    worker = worker_with("中介把我身份证扣了 说干满三个月才还 我想走走不了 身上钱也不多了")
+    assert any("110" in reply for reply in worker.replies)
+    assert worker.case is not None and "urgent" in worker.case.flags
+    assert worker.case.state.value == "escalated"
+
+
+def test_despair_said_first_still_reaches_a_person() -> None:
+    worker = worker_with("我真的不想活了")
+    assert any("12356" in reply for reply in worker.replies)
+    assert worker.case is not None and worker.case.state.value == "escalated"
+
+
+def test_an_opening_the_assistant_cannot_place_is_asked_again_not_greeted() -> None:
+    worker = worker_with("这个事情到底怎么弄啊 烦死了")
+    assert worker.case is None
+    assert worker.replies[-1].startswith("抱歉，我还没弄明白")
