@@ -202,7 +202,7 @@ _EXPLICIT_DATE = re.compile(
     rf"|(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
     rf"|(?P<yrel>明年|来年|今年)(?P<ym2>{_DAY_N})月(?:(?P<yd2>{_DAY_N})[日号]|(?P<yend>底|末|低))?"
     rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
-    rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
+    rf"|(?<![0-9年])(?P<m>{_DAY_N}|元)月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
     rf"|(?<![0-9.第])(?P<d>{_DAY_N})[日号](?!内|之内|以内)"
     rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个?礼拜|个月)(?:之内|以内|内|后)"
     rf"|(?P<week>下下个?|下个?|这个?|本)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
@@ -231,6 +231,10 @@ def _in_year(year: int, month: int | None, day: int | None, end: str | None) -> 
     return month_end(first) if end else first.replace(day=day or 1)
 
 
+def _month(raw: str) -> int | None:
+    return 1 if raw == "元" else _int(raw)  # 元月: January
+
+
 def _explicit_date(m: re.Match[str], today: date) -> date | None:
     g = m.groupdict()
     if g["ny"]:  # 2026-12-25, 2026/12/25
@@ -250,11 +254,11 @@ def _explicit_date(m: re.Match[str], today: date) -> date | None:
         dom = _int(g["rd"])
         return _day_of_month(dom, today, _MONTHS_AHEAD[g["rel"]]) if dom else None
     if g["m"] and g["mend"]:
-        month = _int(g["m"])
+        month = _month(g["m"])
         first = _upcoming(month, 1, today.replace(day=1)) if month and 1 <= month <= 12 else None
         return month_end(first) if first else None
     if g["m"]:
-        month, day = _int(g["m"]), _int(g["md"])
+        month, day = _month(g["m"]), _int(g["md"])
         if month is None or day is None or not 1 <= month <= 12:
             return None
         return _upcoming(month, day, today)
@@ -311,8 +315,8 @@ class _Scan:
 _SHARE = re.compile(
     rf"(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*[%％]|百分之(?P<pct_cn>{_NUM})"
     r"|(?P<den>[一二三四五六七八九十两]+)分之(?P<num>[一二三四五六七八九十]+)"
-    r"|(?P<cheng>[一二三四五六七八九])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
-    r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2})折"
+    r"|(?P<cheng>[一二三四五六七八九1-9])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
+    r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2}|(?<![0-9.])[1-9]{1,2})折"
     r"|(?P<half>一半|半数|对折|对半|五五开)"
 )
 _COUNT = re.compile(
@@ -359,7 +363,12 @@ def _plan_date(first: date, every: tuple[str, int], k: int) -> date:
     return month_end(later) if dom == 0 else later.replace(day=min(dom, month_end(later).day))
 
 
+_CURRENCY = re.compile(rf"(?<=[0-9{_CN}wWkK])元(?!旦)")  # 8000元月底: yuan, then 月底 (not 元月)
+
+
 def _read_dates(scan: _Scan, today: date) -> None:
+    for m in _CURRENCY.finditer(scan.view()):
+        scan.blank(*m.span())
     for m in _MONTHLY.finditer(scan.view()):
         dom = 0 if m.group("end") else (_int(m.group("dom")) or 32)
         if dom <= 31:
@@ -405,7 +414,9 @@ def _read_markers(scan: _Scan) -> None:
                 scan.take(name, *m.span())
     for m in _SHARE.finditer(scan.view()):
         value = _share(m)
-        if value is not None and 0 < value <= 10:
+        if _each_before(scan.text, m.start()):
+            scan.blank(*m.span())  # 各付三分之一: the parts are equal, of the sum named
+        elif value is not None and 0 < value <= 10:
             share = scan.take("share", *m.span(), value)
             if _FIRST.search(scan.text[max(0, m.start() - 6) : m.start()]):
                 share.tags.add("first")
@@ -508,8 +519,17 @@ def _marked_total(text: str, amounts: list[_Mention], clause_of: list[int]) -> _
     return None
 
 
+_PER_MONTH = re.compile(r"(?:元|块钱?)?(?:/月|一个?月|每个?月)(?!内|之内|以内|后|之后|以后)")
+
+
 def _is_each(text: str, a: _Mention) -> bool:
-    before = text[max(0, a.start - 8) : a.start]
+    """每月15号给三千, 两千一个月: the amount of every part."""
+    return _each_before(text, a.start) or bool(_PER_MONTH.match(text, a.end))
+
+
+def _each_before(text: str, start: int) -> bool:
+    """每月15号给三千, 各支付三分之一: every part is what follows."""
+    before = text[max(0, start - 8) : start]
     return bool(re.search(f"(?:{_data()['markers']['each']})" + r"[^\s，,。；]{0,4}$", before))
 
 
@@ -539,6 +559,8 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     paid_first = _share_paid_first(found, amounts, claimed)
     if paid_first is not None:
         amounts, share = paid_first
+    elif (halves := _shares_of_sum(found, amounts)) is not None:
+        amounts, share = halves, None
     each = [a for a in amounts if _is_each(text, a)]
     amounts = [a for a in amounts if a not in each]
     marked = _marked_total(text, amounts, [])
@@ -554,9 +576,9 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
         parts = parts[1:]  # 七成 即一万 …, 三万五一分不少: the amount restates the total
     rest = [m for m in found if m.kind == "rest"]
     if total is None and any("rest" in p.tags for p in parts):
-        total = sum(p.value for p in parts)  # 6千 … 剩的4千: the parts name it all
-    if total is None and rest and claimed:
-        total = claimed  # 先给X 剩下的…: the rest of the claim
+        total = sum(p.value for p in parts)  # 6千 … 剩下的4千: the parts name it all
+    if total is None and (rest or _settled_later(found)) and claimed:
+        total = claimed  # 先给X 剩下的… / 先给X 下月底付清: the rest of the claim
     if total is None and len(parts) == 1:
         total, parts = parts[0].value, []
     if total is None and parts:
@@ -576,7 +598,7 @@ def _share_paid_first(
     the sum named before it (一万八, 七成) or else of the whole claim (then the total); with it,
     the share that still names the total (七成), if any."""
     first = next((m for m in found if m.kind == "share" and _first_share(found, m)), None)
-    if first is None or not any(m.kind == "rest" for m in found):
+    if first is None or not (any(m.kind == "rest" for m in found) or _settled_later(found)):
         return None
     whole = [a.value for a in amounts if a.end <= first.start]
     earlier = [m.value for m in found if m.kind == "share" and m.end <= first.start]
@@ -587,6 +609,30 @@ def _share_paid_first(
     part = _Mention("amount", first.start, first.end, _of_claim(base, first.value), first.clause)
     named = earlier[0] if earlier and not whole else None
     return sorted([*amounts, part], key=lambda m: m.start), named
+
+
+def _shares_of_sum(found: list[_Mention], amounts: list[_Mention]) -> list[_Mention] | None:
+    """两万 十五号前一半 月底前一半: shares that add up to a sum named before them are its
+    parts (not shares of the claim)."""
+    shares = [m for m in found if m.kind == "share"]
+    if len(shares) < 2 or sum(m.value for m in shares) != 1:
+        return None
+    base = [a for a in amounts if a.end <= shares[0].start]
+    if not base:
+        return None
+    parts = [
+        _Mention("amount", m.start, m.end, _of_claim(base[0].value, m.value), m.clause)
+        for m in shares
+    ]
+    return sorted([*amounts, *parts], key=lambda m: m.start)
+
+
+def _settled_later(found: list[_Mention]) -> bool:
+    """先付一半 下月底付清: a day for paying it all, said after a part paid first."""
+    first = next((m for m in found if "first" in m.tags), None)
+    return first is not None and any(
+        m.kind == "date" and "final" in m.tags and m.start > first.end for m in found
+    )
 
 
 def _first_share(found: list[_Mention], share: _Mention) -> bool:
@@ -782,7 +828,8 @@ def parse_terms(
         kind = _bare_kind(clean, clauses, dropped, refused)
         if kind == "accept" and _counters(clean, found):
             kind = "offer"  # 可以 但要一次给清: how to pay the money on the table, changed
-        return Terms(kind, share=share, spans=spans)
+        conditions = _conditions(clean) if kind == "offer" else ()
+        return Terms(kind, conditions=conditions, share=share, spans=spans)
     vague = any("vague" in m.tags for m in found if m.kind == "amount")
     schedule = tuple(Payment(int(a or 0), d) for a, d in parts.payments[:MAX_PAYMENTS])
     kind = _kind_with_terms(clean, clauses, role, vague)
@@ -812,9 +859,13 @@ def _bare_kind(text: str, clauses: list[tuple[int, int]], dropped: list[int], re
 
 
 def _counters(text: str, found: list[_Mention]) -> bool:
-    """An agreement with a but that changes how or when it is paid (可以 但要一次给清)."""
+    """An agreement with a but that changes how or when it is paid (可以 但要一次给清) or adds a
+    condition (可以 但得开离职证明)."""
+    counter = _patterns()["counter"].search(text)
+    if counter is None:
+        return False
     shapes = {m.kind for m in found} & {"once", "count", "date"}
-    return bool(shapes) and bool(_patterns()["counter"].search(text))
+    return bool(shapes) or bool(_conditions(text[counter.end() :]))
 
 
 def _kind_with_terms(
