@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from nlp.dates import add_months
-from nlp.numbers import mask_long_runs, parse_cn_number
+from nlp.features import folding
+from nlp.numbers import parse_cn_number
 
 DATA_PATH = Path(__file__).parent / "data" / "terms.json"
 KINDS = ("offer", "accept", "refuse", "unclear")
@@ -33,7 +34,6 @@ MAX_PAYMENTS = 24  # no schedule people agree in chat has more parts than two ye
 _CN = "零〇一二两俩三仨四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬"
 _NUM = r"[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十]+"
 _DAY_N = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}"
-_HALFWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}  # one char for one: spans stay valid
 _SEPARATORS = re.compile(r"[\s，,。．；;！!？?、：:~～]+")
 WEEKDAYS = "一二三四五六日"
 
@@ -331,6 +331,7 @@ _AMOUNT = re.compile(
 )
 _MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
 _FINAL = re.compile(
+    rf"(?:之前|以前|前)?(?:分(?:{_NUM})(?:次|期|批|笔|回))?"
     r"(?:之前|以前|前)?(?:要|得|必须|就)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)"
 )
 _FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?(?:你们?|他们?|工人|大家)?$")
@@ -527,6 +528,12 @@ def _is_each(text: str, a: _Mention) -> bool:
     return _each_before(text, a.start) or bool(_PER_MONTH.match(text, a.end))
 
 
+def _after_every(found: list[_Mention], a: _Mention) -> bool:
+    """每月15号支付6000元: the amount right after a day said for every month is each part's."""
+    before = [m for m in found if m.end <= a.start and m.clause == a.clause]
+    return bool(before) and before[-1].kind == "date" and before[-1].every is not None
+
+
 def _each_before(text: str, start: int) -> bool:
     """每月15号给三千, 各支付三分之一: every part is what follows."""
     before = text[max(0, start - 8) : start]
@@ -561,7 +568,7 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
         amounts, share = paid_first
     elif (halves := _shares_of_sum(found, amounts)) is not None:
         amounts, share = halves, None
-    each = [a for a in amounts if _is_each(text, a)]
+    each = [a for a in amounts if _is_each(text, a) or _after_every(found, a)]
     amounts = [a for a in amounts if a not in each]
     marked = _marked_total(text, amounts, [])
     total: int | None = marked.value if marked else None
@@ -694,7 +701,8 @@ def _payments(
     ]
     if not rest and not later:
         later = free_dates
-    return named + _dated(_split(left, n), _monthly(later, n))
+    final = any("final" in d.tags for d in later)  # 剩下的年前分两次给清
+    return named + _dated(_split(left, n), _monthly(later, n), final)
 
 
 def _split_rest(part: _Mention, counts: list[_Mention]) -> bool:
@@ -813,7 +821,7 @@ def parse_terms(
     ("可以 但要一次给清": the same total, paid at once).
     """
     text = text if isinstance(text, str) else ""
-    clean = mask_long_runs(text.translate(_HALFWIDTH))
+    clean = folding()(text)  # 冇问题, 唔得, 可义, ２万: spellings folded, same length
     clauses = _clauses(clean)
     dropped, refused = _dropped_clauses(clean, clauses)
     found = _mentions(clean, today, [clauses[i] for i in dropped])
@@ -826,6 +834,8 @@ def parse_terms(
     spans = _spans(found)
     if parts is None or parts.total is None:
         kind = _bare_kind(clean, clauses, dropped, refused)
+        if kind == "refuse" and _shapes(clean, clauses, found):
+            kind = "offer"  # 不同意一次性 只能分三期: turned down, and how to pay it instead
         if kind == "accept" and _counters(clean, found):
             kind = "offer"  # 可以 但要一次给清: how to pay the money on the table, changed
         conditions = _conditions(clean) if kind == "offer" else ()
@@ -856,6 +866,21 @@ def _bare_kind(text: str, clauses: list[tuple[int, int]], dropped: list[int], re
     if refused:
         return "refuse"
     return "accept" if _accepts(text, clauses, dropped) else "unclear"
+
+
+def _shapes(text: str, clauses: list[tuple[int, int]], found: list[_Mention]) -> bool:
+    """How or when to pay, said without money (一次给清, 分三期, 年前给清; not 过年都回不去)."""
+    pay = _patterns()["pay"]
+    return any(
+        m.kind in ("once", "count")
+        or (
+            m.kind == "date"
+            and "not_due" not in m.tags
+            and m.clause >= 0
+            and bool(pay.search(text[slice(*clauses[m.clause])]))
+        )
+        for m in found
+    )
 
 
 def _counters(text: str, found: list[_Mention]) -> bool:

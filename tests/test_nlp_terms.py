@@ -335,3 +335,37 @@ def test_the_other_sides_sum_turned_down_is_not_the_total() -> None:
 )  # fmt: skip
 def test_answers_in_more_words(text: str, kind: str) -> None:
     assert parse_terms(text, TODAY, 20000, "worker").kind == kind
+
+
+def test_a_day_said_for_every_month_then_each_parts_amount() -> None:
+    text = "公司支付经济补偿1.8万元，分三次，每月15号支付6000元，自本月起"
+    terms = parse_terms(text, TODAY, 24000, "mediator")
+    assert schedule(terms) == [(6000, "2026-12-15"), (6000, "2027-01-15"), (6000, "2027-02-15")]
+
+
+def test_the_rest_split_with_one_day_for_all_of_it() -> None:
+    terms = parse_terms("先付三成 剩下的年前分两次给清", date(2026, 11, 16), 20000, "employer")
+    assert schedule(terms) == [(6000, None), (7000, None), (7000, "2027-02-05")]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("可义 就按这个办吧", "accept"), ("唔得 咁少边个做", "refuse"),
+     ("你们上次说两万 怎么又成一万五了 不干", "refuse"), ("没门 一万以下免谈", "offer"),
+     ("不同意一次性 只能分三期 月底 下月底 年前", "offer"),
+     ("不行啊 这样我过年都回不去", "refuse")],
+)  # fmt: skip
+def test_spellings_minimums_and_counters_without_money(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 20000, "worker").kind == kind
+
+
+def test_the_second_team_set_is_read_to_the_targets() -> None:
+    from pathlib import Path
+
+    from nlp.evaluate import read_jsonl
+    from nlp.terms_eval import evaluate
+
+    rows = read_jsonl(str(Path(__file__).parent / "data" / "terms" / "team2.jsonl"))
+    _, summary = evaluate(rows)
+    assert summary["kind_accuracy"] >= 0.95 and summary["total_exact"] >= 0.95
+    assert summary["schedule_exact"] >= 0.90
