@@ -635,11 +635,12 @@ def _shares_of_sum(found: list[_Mention], amounts: list[_Mention]) -> list[_Ment
 
 
 def _settled_later(found: list[_Mention]) -> bool:
-    """先付一半 下月底付清: a day for paying it all, said after a part paid first."""
+    """先付一半 下月底付清: a day for paying it all, said after a part paid first (with a count,
+    先给七成 分两次付清, the share is the whole sum split)."""
     first = next((m for m in found if "first" in m.tags), None)
-    return first is not None and any(
-        m.kind == "date" and "final" in m.tags and m.start > first.end for m in found
-    )
+    if first is None or any(m.kind == "count" for m in found):
+        return False
+    return any(m.kind == "date" and "final" in m.tags and m.start > first.end for m in found)
 
 
 def _first_share(found: list[_Mention], share: _Mention) -> bool:

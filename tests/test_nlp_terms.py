@@ -369,3 +369,9 @@ def test_the_second_team_set_is_read_to_the_targets() -> None:
     _, summary = evaluate(rows)
     assert summary["kind_accuracy"] >= 0.95 and summary["total_exact"] >= 0.95
     assert summary["schedule_exact"] >= 0.90
+
+
+def test_a_share_split_by_a_count_is_the_whole_sum_not_a_first_part() -> None:
+    terms = parse_terms("我们先给七成，分两次付清，下个月底前付完", TODAY, 24000, "employer")
+    assert terms.total == 16800
+    assert schedule(terms) == [(8400, None), (8400, "2027-01-31")]
