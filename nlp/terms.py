@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from nlp.dates import add_months
-from nlp.numbers import mask_long_runs, parse_cn_number
+from nlp.features import folding
+from nlp.numbers import parse_cn_number
 
 DATA_PATH = Path(__file__).parent / "data" / "terms.json"
 KINDS = ("offer", "accept", "refuse", "unclear")
@@ -33,7 +34,6 @@ MAX_PAYMENTS = 24  # no schedule people agree in chat has more parts than two ye
 _CN = "零〇一二两俩三仨四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬"
 _NUM = r"[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十]+"
 _DAY_N = r"[0-9]{1,2}|[一二三四五六七八九十]{1,3}"
-_HALFWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}  # one char for one: spans stay valid
 _SEPARATORS = re.compile(r"[\s，,。．；;！!？?、：:~～]+")
 WEEKDAYS = "一二三四五六日"
 
@@ -202,7 +202,7 @@ _EXPLICIT_DATE = re.compile(
     rf"|(?P<y>20[0-9]{{2}})年(?P<ym>{_DAY_N})月(?:(?P<yd>{_DAY_N})[日号])?"
     rf"|(?P<yrel>明年|来年|今年)(?P<ym2>{_DAY_N})月(?:(?P<yd2>{_DAY_N})[日号]|(?P<yend>底|末|低))?"
     rf"|(?P<rel>下下个?月|下个?月|本月|这个?月)(?:的)?(?P<rd>{_DAY_N})[日号]"
-    rf"|(?<![0-9年])(?P<m>{_DAY_N})月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
+    rf"|(?<![0-9年])(?P<m>{_DAY_N}|元)月(?:份)?(?:(?P<md>{_DAY_N})[日号]?|(?P<mend>底|末|低))?"
     rf"|(?<![0-9.第])(?P<d>{_DAY_N})[日号](?!内|之内|以内)"
     rf"|(?P<n>{_NUM})(?:个)?(?P<unit>天|日|个?星期|周|个?礼拜|个月)(?:之内|以内|内|后)"
     rf"|(?P<week>下下个?|下个?|这个?|本)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
@@ -231,6 +231,10 @@ def _in_year(year: int, month: int | None, day: int | None, end: str | None) -> 
     return month_end(first) if end else first.replace(day=day or 1)
 
 
+def _month(raw: str) -> int | None:
+    return 1 if raw == "元" else _int(raw)  # 元月: January
+
+
 def _explicit_date(m: re.Match[str], today: date) -> date | None:
     g = m.groupdict()
     if g["ny"]:  # 2026-12-25, 2026/12/25
@@ -250,11 +254,11 @@ def _explicit_date(m: re.Match[str], today: date) -> date | None:
         dom = _int(g["rd"])
         return _day_of_month(dom, today, _MONTHS_AHEAD[g["rel"]]) if dom else None
     if g["m"] and g["mend"]:
-        month = _int(g["m"])
+        month = _month(g["m"])
         first = _upcoming(month, 1, today.replace(day=1)) if month and 1 <= month <= 12 else None
         return month_end(first) if first else None
     if g["m"]:
-        month, day = _int(g["m"]), _int(g["md"])
+        month, day = _month(g["m"]), _int(g["md"])
         if month is None or day is None or not 1 <= month <= 12:
             return None
         return _upcoming(month, day, today)
@@ -311,8 +315,8 @@ class _Scan:
 _SHARE = re.compile(
     rf"(?P<pct>[0-9]+(?:\.[0-9]+)?)\s*[%％]|百分之(?P<pct_cn>{_NUM})"
     r"|(?P<den>[一二三四五六七八九十两]+)分之(?P<num>[一二三四五六七八九十]+)"
-    r"|(?P<cheng>[一二三四五六七八九])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
-    r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2})折"
+    r"|(?P<cheng>[一二三四五六七八九1-9])成(?P<cheng_tail>[一二三四五六七八九](?![十百千万]))?"
+    r"|打?个?(?P<zhe>[一二三四五六七八九]{1,2}|(?<![0-9.])[1-9]{1,2})折"
     r"|(?P<half>一半|半数|对折|对半|五五开)"
 )
 _COUNT = re.compile(
@@ -327,6 +331,7 @@ _AMOUNT = re.compile(
 )
 _MONEY_UNIT = re.compile(r"^\s*(?:元|块|圆|RMB|rmb)")
 _FINAL = re.compile(
+    rf"(?:之前|以前|前)?(?:分(?:{_NUM})(?:次|期|批|笔|回))?"
     r"(?:之前|以前|前)?(?:要|得|必须|就)?(?:都|全部|全)?(?:付|给|结|还|打)(?:完|清)"
 )
 _FIRST = re.compile(r"先(?:给|付|结|拿|打|转|支付)?(?:你们?|他们?|工人|大家)?$")
@@ -359,7 +364,12 @@ def _plan_date(first: date, every: tuple[str, int], k: int) -> date:
     return month_end(later) if dom == 0 else later.replace(day=min(dom, month_end(later).day))
 
 
+_CURRENCY = re.compile(rf"(?<=[0-9{_CN}wWkK])元(?!旦)")  # 8000元月底: yuan, then 月底 (not 元月)
+
+
 def _read_dates(scan: _Scan, today: date) -> None:
+    for m in _CURRENCY.finditer(scan.view()):
+        scan.blank(*m.span())
     for m in _MONTHLY.finditer(scan.view()):
         dom = 0 if m.group("end") else (_int(m.group("dom")) or 32)
         if dom <= 31:
@@ -405,7 +415,9 @@ def _read_markers(scan: _Scan) -> None:
                 scan.take(name, *m.span())
     for m in _SHARE.finditer(scan.view()):
         value = _share(m)
-        if value is not None and 0 < value <= 10:
+        if _each_before(scan.text, m.start()):
+            scan.blank(*m.span())  # 各付三分之一: the parts are equal, of the sum named
+        elif value is not None and 0 < value <= 10:
             share = scan.take("share", *m.span(), value)
             if _FIRST.search(scan.text[max(0, m.start() - 6) : m.start()]):
                 share.tags.add("first")
@@ -508,8 +520,23 @@ def _marked_total(text: str, amounts: list[_Mention], clause_of: list[int]) -> _
     return None
 
 
+_PER_MONTH = re.compile(r"(?:元|块钱?)?(?:/月|一个?月|每个?月)(?!内|之内|以内|后|之后|以后)")
+
+
 def _is_each(text: str, a: _Mention) -> bool:
-    before = text[max(0, a.start - 8) : a.start]
+    """每月15号给三千, 两千一个月: the amount of every part."""
+    return _each_before(text, a.start) or bool(_PER_MONTH.match(text, a.end))
+
+
+def _after_every(found: list[_Mention], a: _Mention) -> bool:
+    """每月15号支付6000元: the amount right after a day said for every month is each part's."""
+    before = [m for m in found if m.end <= a.start and m.clause == a.clause]
+    return bool(before) and before[-1].kind == "date" and before[-1].every is not None
+
+
+def _each_before(text: str, start: int) -> bool:
+    """每月15号给三千, 各支付三分之一: every part is what follows."""
+    before = text[max(0, start - 8) : start]
     return bool(re.search(f"(?:{_data()['markers']['each']})" + r"[^\s，,。；]{0,4}$", before))
 
 
@@ -539,7 +566,9 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
     paid_first = _share_paid_first(found, amounts, claimed)
     if paid_first is not None:
         amounts, share = paid_first
-    each = [a for a in amounts if _is_each(text, a)]
+    elif (halves := _shares_of_sum(found, amounts)) is not None:
+        amounts, share = halves, None
+    each = [a for a in amounts if _is_each(text, a) or _after_every(found, a)]
     amounts = [a for a in amounts if a not in each]
     marked = _marked_total(text, amounts, [])
     total: int | None = marked.value if marked else None
@@ -554,9 +583,9 @@ def _schedule(text: str, found: list[_Mention], claimed: int | None) -> _Parts |
         parts = parts[1:]  # 七成 即一万 …, 三万五一分不少: the amount restates the total
     rest = [m for m in found if m.kind == "rest"]
     if total is None and any("rest" in p.tags for p in parts):
-        total = sum(p.value for p in parts)  # 6千 … 剩的4千: the parts name it all
-    if total is None and rest and claimed:
-        total = claimed  # 先给X 剩下的…: the rest of the claim
+        total = sum(p.value for p in parts)  # 6千 … 剩下的4千: the parts name it all
+    if total is None and (rest or _settled_later(found)) and claimed:
+        total = claimed  # 先给X 剩下的… / 先给X 下月底付清: the rest of the claim
     if total is None and len(parts) == 1:
         total, parts = parts[0].value, []
     if total is None and parts:
@@ -576,7 +605,7 @@ def _share_paid_first(
     the sum named before it (一万八, 七成) or else of the whole claim (then the total); with it,
     the share that still names the total (七成), if any."""
     first = next((m for m in found if m.kind == "share" and _first_share(found, m)), None)
-    if first is None or not any(m.kind == "rest" for m in found):
+    if first is None or not (any(m.kind == "rest" for m in found) or _settled_later(found)):
         return None
     whole = [a.value for a in amounts if a.end <= first.start]
     earlier = [m.value for m in found if m.kind == "share" and m.end <= first.start]
@@ -587,6 +616,31 @@ def _share_paid_first(
     part = _Mention("amount", first.start, first.end, _of_claim(base, first.value), first.clause)
     named = earlier[0] if earlier and not whole else None
     return sorted([*amounts, part], key=lambda m: m.start), named
+
+
+def _shares_of_sum(found: list[_Mention], amounts: list[_Mention]) -> list[_Mention] | None:
+    """两万 十五号前一半 月底前一半: shares that add up to a sum named before them are its
+    parts (not shares of the claim)."""
+    shares = [m for m in found if m.kind == "share"]
+    if len(shares) < 2 or sum(m.value for m in shares) != 1:
+        return None
+    base = [a for a in amounts if a.end <= shares[0].start]
+    if not base:
+        return None
+    parts = [
+        _Mention("amount", m.start, m.end, _of_claim(base[0].value, m.value), m.clause)
+        for m in shares
+    ]
+    return sorted([*amounts, *parts], key=lambda m: m.start)
+
+
+def _settled_later(found: list[_Mention]) -> bool:
+    """先付一半 下月底付清: a day for paying it all, said after a part paid first (with a count,
+    先给七成 分两次付清, the share is the whole sum split)."""
+    first = next((m for m in found if "first" in m.tags), None)
+    if first is None or any(m.kind == "count" for m in found):
+        return False
+    return any(m.kind == "date" and "final" in m.tags and m.start > first.end for m in found)
 
 
 def _first_share(found: list[_Mention], share: _Mention) -> bool:
@@ -648,7 +702,8 @@ def _payments(
     ]
     if not rest and not later:
         later = free_dates
-    return named + _dated(_split(left, n), _monthly(later, n))
+    final = any("final" in d.tags for d in later)  # 剩下的年前分两次给清
+    return named + _dated(_split(left, n), _monthly(later, n), final)
 
 
 def _split_rest(part: _Mention, counts: list[_Mention]) -> bool:
@@ -767,7 +822,7 @@ def parse_terms(
     ("可以 但要一次给清": the same total, paid at once).
     """
     text = text if isinstance(text, str) else ""
-    clean = mask_long_runs(text.translate(_HALFWIDTH))
+    clean = folding()(text)  # 冇问题, 唔得, 可义, ２万: spellings folded, same length
     clauses = _clauses(clean)
     dropped, refused = _dropped_clauses(clean, clauses)
     found = _mentions(clean, today, [clauses[i] for i in dropped])
@@ -780,9 +835,12 @@ def parse_terms(
     spans = _spans(found)
     if parts is None or parts.total is None:
         kind = _bare_kind(clean, clauses, dropped, refused)
+        if kind == "refuse" and _shapes(clean, clauses, found):
+            kind = "offer"  # 不同意一次性 只能分三期: turned down, and how to pay it instead
         if kind == "accept" and _counters(clean, found):
             kind = "offer"  # 可以 但要一次给清: how to pay the money on the table, changed
-        return Terms(kind, share=share, spans=spans)
+        conditions = _conditions(clean) if kind == "offer" else ()
+        return Terms(kind, conditions=conditions, share=share, spans=spans)
     vague = any("vague" in m.tags for m in found if m.kind == "amount")
     schedule = tuple(Payment(int(a or 0), d) for a, d in parts.payments[:MAX_PAYMENTS])
     kind = _kind_with_terms(clean, clauses, role, vague)
@@ -811,10 +869,29 @@ def _bare_kind(text: str, clauses: list[tuple[int, int]], dropped: list[int], re
     return "accept" if _accepts(text, clauses, dropped) else "unclear"
 
 
+def _shapes(text: str, clauses: list[tuple[int, int]], found: list[_Mention]) -> bool:
+    """How or when to pay, said without money (一次给清, 分三期, 年前给清; not 过年都回不去)."""
+    pay = _patterns()["pay"]
+    return any(
+        m.kind in ("once", "count")
+        or (
+            m.kind == "date"
+            and "not_due" not in m.tags
+            and m.clause >= 0
+            and bool(pay.search(text[slice(*clauses[m.clause])]))
+        )
+        for m in found
+    )
+
+
 def _counters(text: str, found: list[_Mention]) -> bool:
-    """An agreement with a but that changes how or when it is paid (可以 但要一次给清)."""
+    """An agreement with a but that changes how or when it is paid (可以 但要一次给清) or adds a
+    condition (可以 但得开离职证明)."""
+    counter = _patterns()["counter"].search(text)
+    if counter is None:
+        return False
     shapes = {m.kind for m in found} & {"once", "count", "date"}
-    return bool(shapes) and bool(_patterns()["counter"].search(text))
+    return bool(shapes) or bool(_conditions(text[counter.end() :]))
 
 
 def _kind_with_terms(

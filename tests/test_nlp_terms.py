@@ -284,3 +284,94 @@ def test_a_holiday_said_with_jie() -> None:
 )  # fmt: skip
 def test_an_agreement_word_negated_is_a_refusal(text: str) -> None:
     assert parse_terms(text, TODAY, 15000, "worker").kind == "refuse"
+
+
+def test_yuan_before_month_end_is_money_not_january() -> None:
+    terms = parse_terms("8000元月底付清", TODAY, 9000, "employer")
+    assert schedule(terms) == [(8000, "2026-12-31")]
+    assert schedule(parse_terms("一万五 元月15号", TODAY, 20000, "employer")) == [
+        (15000, "2027-01-15")
+    ]
+
+
+def test_halves_of_a_sum_named_before_them_are_its_parts() -> None:
+    terms = parse_terms("两万 十五号前一半 月底前一半", TODAY, 24000, "worker")
+    assert terms.total == 20000
+    assert schedule(terms) == [(10000, "2026-12-15"), (10000, "2026-12-31")]
+
+
+def test_a_share_paid_first_then_all_paid_by_a_day() -> None:
+    terms = parse_terms("这个月底先付一半 下月底付清", TODAY, 14000, "employer")
+    assert terms.total == 14000
+    assert schedule(terms) == [(7000, "2026-12-31"), (7000, "2027-01-31")]
+
+
+def test_the_amount_a_month_times_the_months() -> None:
+    terms = parse_terms("两千一个月 分五个月", TODAY, 12000, "employer")
+    assert (terms.total, len(terms.schedule)) == (10000, 5)
+
+
+def test_equal_thirds_give_the_remainder_to_the_last() -> None:
+    text = "公司分三期支付20000元：12月31日、1月31日、2月28日前各支付三分之一"
+    assert [p.amount for p in parse_terms(text, TODAY, 25000, "mediator").schedule] == [
+        6666,
+        6666,
+        6668,
+    ]
+
+
+def test_the_other_sides_sum_turned_down_is_not_the_total() -> None:
+    terms = parse_terms("3w太多了 公司最多出2w", TODAY, 30000, "employer")
+    assert (terms.kind, terms.total) == ("offer", 20000)
+    assert parse_terms("八千块钱打发谁呢 少于九千免谈", TODAY, 9000, "worker").total == 9000
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("可以是可以 但得开离职证明", "offer"), ("对方提出的一万三 我接受", "accept"),
+     ("这个方案我认可 尽快打款吧", "accept"), ("这个数额我们实在承受不了", "refuse"),
+     ("太欺负人了 我要去法院起诉", "refuse"), ("要不一万五吧 下月底", "offer"),
+     ("你们这是耍我呢 之前说好的一万五 现在变八千", "refuse")],
+)  # fmt: skip
+def test_answers_in_more_words(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 20000, "worker").kind == kind
+
+
+def test_a_day_said_for_every_month_then_each_parts_amount() -> None:
+    text = "公司支付经济补偿1.8万元，分三次，每月15号支付6000元，自本月起"
+    terms = parse_terms(text, TODAY, 24000, "mediator")
+    assert schedule(terms) == [(6000, "2026-12-15"), (6000, "2027-01-15"), (6000, "2027-02-15")]
+
+
+def test_the_rest_split_with_one_day_for_all_of_it() -> None:
+    terms = parse_terms("先付三成 剩下的年前分两次给清", date(2026, 11, 16), 20000, "employer")
+    assert schedule(terms) == [(6000, None), (7000, None), (7000, "2027-02-05")]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("可义 就按这个办吧", "accept"), ("唔得 咁少边个做", "refuse"),
+     ("你们上次说两万 怎么又成一万五了 不干", "refuse"), ("没门 一万以下免谈", "offer"),
+     ("不同意一次性 只能分三期 月底 下月底 年前", "offer"),
+     ("不行啊 这样我过年都回不去", "refuse")],
+)  # fmt: skip
+def test_spellings_minimums_and_counters_without_money(text: str, kind: str) -> None:
+    assert parse_terms(text, TODAY, 20000, "worker").kind == kind
+
+
+def test_the_second_team_set_is_read_to_the_targets() -> None:
+    from pathlib import Path
+
+    from nlp.evaluate import read_jsonl
+    from nlp.terms_eval import evaluate
+
+    rows = read_jsonl(str(Path(__file__).parent / "data" / "terms" / "team2.jsonl"))
+    _, summary = evaluate(rows)
+    assert summary["kind_accuracy"] >= 0.95 and summary["total_exact"] >= 0.95
+    assert summary["schedule_exact"] >= 0.90
+
+
+def test_a_share_split_by_a_count_is_the_whole_sum_not_a_first_part() -> None:
+    terms = parse_terms("我们先给七成，分两次付清，下个月底前付完", TODAY, 24000, "employer")
+    assert terms.total == 16800
+    assert schedule(terms) == [(8400, None), (8400, "2027-01-31")]

@@ -127,3 +127,69 @@ def test_the_console_reads_the_outcome_back_before_the_agreement(
     desk.sees("已记录调解结果")
     text = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()["text"]
     assert "第2期：2027年1月31日前支付6000元" in text
+
+
+def test_the_employers_first_part_and_rest_accepted_in_words_reach_the_agreement(
+    chat: Chat,
+) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    employer.says("先给6000 剩下的过年前给")
+    employer.hears("第1次付6000元（没说日期）；第2次2027年2月5日前付18000元")
+    employer.says("对")
+    chat.run_jobs()
+    assert any("第1次付6000元（没说日期）" in i["text"] for i in worker.inbox())
+    worker.says("行 就这样")
+    worker.hears("用人单位向劳动者支付24000元")
+    text = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()["text"]
+    assert "第2期：2027年2月5日前支付18000元" in text
+    worker.says("确认协议")
+    employer.says("确认协议")
+    assert worker.case["state"] == "followup"
+    assert follow_up_days(worker) == ["2026-12-02", "2027-02-06"]  # undated: 15 days after
+
+
+def test_the_console_reads_a_remainder_back_and_it_reaches_the_follow_up(
+    app: Flask,
+    chat: Chat,
+    runtime: Runtime,
+    lin: str,  # noqa: F811
+) -> None:
+    worker, employer, _ = in_mediation(chat, runtime)
+    desk = Desk(app)
+    desk.login("lin")
+    path = f"/console/cases/{worker.case_id}/actions"
+    terms = "调解成功：总包单位代付28万，分两期，12月31日前付15万，春节前付清余款13万"
+    desk.submit(path, {"action": "mediation_success", "terms": terms})
+    desk.sees("共280000元，分2次：第1次2026年12月31日前付150000元；")
+    desk.sees("第2次2027年2月5日前付130000元")
+    chat.run_jobs()
+    assert not any("调解协议" in i["text"] for i in worker.inbox())
+    desk.submit(path, {"action": "confirm_outcome"})
+    desk.sees("已记录调解结果")
+    text = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()["text"]
+    assert "第1期：2026年12月31日前支付150000元" in text
+    assert "第2期：2027年2月5日前支付130000元" in text
+    worker.says("确认协议")
+    employer.says("确认协议")
+    assert follow_up_days(worker) == ["2027-01-01", "2027-02-06"]
+
+
+def test_the_console_reads_the_employers_words_back_with_the_claim(
+    app: Flask,
+    chat: Chat,
+    runtime: Runtime,
+    lin: str,  # noqa: F811
+) -> None:
+    worker, employer, _ = in_mediation(chat, runtime)
+    desk = Desk(app)
+    desk.login("lin")
+    path = f"/console/cases/{worker.case_id}/actions"
+    desk.submit(path, {"action": "mediation_success", "terms": "先给6000 剩下的过年前给"})
+    desk.sees("第1次付6000元（没说日期）；第2次2027年2月5日前付18000元")
+    desk.submit(path, {"action": "confirm_outcome"})
+    text = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()["text"]
+    assert "第2期：2027年2月5日前支付18000元" in text
+    worker.says("确认协议")
+    employer.says("确认协议")
+    assert follow_up_days(worker) == ["2026-12-02", "2027-02-06"]  # undated: 15 days after
