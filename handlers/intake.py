@@ -26,6 +26,7 @@ from handlers.types import (
     Reply,
     ScheduleDeadline,
 )
+from handlers.units import DAYS_PER_MONTH, WHOLE_SERVICE
 from nlp import answers
 from nlp.dates import find_dates
 from nlp.extract import duration_months
@@ -120,6 +121,18 @@ def _service_answer(answer: str) -> int | float | None:
     return _plain(months) if months else None
 
 
+def _unsigned_answer(answer: str) -> float | str | None:
+    """有几个月没签书面合同 (LCL-82), counted from the first day of work: "三个月后才签" is 3,
+    "七个月零十天" 7 and 10 days (a part month by its days), "一直没签" the whole time worked."""
+    if "monthly_wage" in answers.money_roles(answer):
+        return None  # 一个月五千五: a wage
+    months, days = duration_months(answer), answers.days_said(answer)
+    if months is None and days is None:
+        return WHOLE_SERVICE if answers.never_signed(answer) else None
+    total = (months or 0.0) + (days or 0) / DAYS_PER_MONTH
+    return _plain(round(total, 4))
+
+
 def _employed(answer: str) -> bool | None:
     """Still working there (True), left (False), or not an answer (None)."""
     return answers.employed(answer.strip(_TRIM))
@@ -166,6 +179,7 @@ SLOTS: tuple[Slot, ...] = (
         _money_answer("monthly_wage"),
     ),
     Slot("service_months", _always, _service_answer),
+    Slot("unsigned_months", _for_types("no_contract"), _unsigned_answer),  # LCL-82
     Slot(
         "employed",
         _always,

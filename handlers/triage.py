@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from handlers import calculators, rules, texts
+from handlers.units import DAYS_PER_MONTH, WHOLE_SERVICE
 
 NEGOTIATE = "negotiate"
 ESCALATE = "escalate"
@@ -64,6 +65,7 @@ def decide(
         *_notes(present),
         *_limitation(facts, today),
         *_explain_calculations(calculations),
+        *_double_wage_unknown(dispute_types, facts),
         *_overtime(dispute_types, facts),
     )
     if reasons:
@@ -134,9 +136,28 @@ def calculate(
         n = calculators.economic_compensation(wage, service, place)
         reason = {"left_reason": facts.get("left_reason")}  # None: not known, and said so
         results.append(replace(n, inputs={**n.inputs, **reason}))
-    if wage and service and "no_contract" in dispute_types:
-        results.append(calculators.double_wage(wage, service))
+    unsigned = unsigned_months(facts)
+    if wage and unsigned is not None and "no_contract" in dispute_types:
+        results.append(calculators.double_wage(wage, unsigned))
     return tuple(results)
+
+
+def unsigned_months(facts: Mapping[str, Any]) -> float | None:
+    """How long the job went without a written contract (LCL-82), or None when not known:
+    "一直没签" is the whole time worked."""
+    if facts.get("unsigned_months") == WHOLE_SERVICE:
+        return _number(facts, "service_months")
+    value = facts.get("unsigned_months")
+    return float(value) if isinstance(value, int | float) and value >= 0 else None
+
+
+def _double_wage_unknown(
+    dispute_types: tuple[str, ...], facts: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """LCL-82 counts the months without a written contract: not known, nothing is computed."""
+    if "no_contract" not in dispute_types or unsigned_months(facts) is not None:
+        return ()
+    return (texts.CALC_DOUBLE_WAGE_UNKNOWN.format(law=rules.NO_CONTRACT.law),)
 
 
 def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple[str, ...]:
@@ -145,12 +166,13 @@ def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple
         if calc.name == "economic_compensation":
             lines.extend(_compensation(calc))
         elif calc.name == "double_wage":
+            counted = calc.inputs["months_counted"] + calc.inputs["days_counted"] / DAYS_PER_MONTH
             lines.append(
                 texts.CALC_DOUBLE_WAGE.format(
                     law=rules.BY_CODE[calc.rule].law,
                     amount=calc.amount,
-                    months=calc.inputs["months_counted"],
-                    wage=round(calc.inputs["monthly_wage"]),
+                    period=texts.period(counted),
+                    wage=calculators.yuan(calc.inputs["monthly_wage"]),
                 )
             )
     return (*lines, texts.CALC_NOTE) if lines else ()
@@ -162,7 +184,7 @@ def _compensation(calc: calculators.Calculation) -> tuple[str, ...]:
     figures = {
         "amount": calc.amount,
         "years": _months_text(calc.inputs["years"]),
-        "base": round(calc.inputs["base"]),
+        "base": calculators.yuan(calc.inputs["base"]),
     }
     double = {"double": 2 * calc.amount, "law": rules.UNLAWFUL_TERMINATION.law}
     notes = calc.inputs.get("notes") or ()
