@@ -83,6 +83,7 @@ class LocalWages:
     minimum: int | None  # monthly minimum wage applying to the place, yuan
     minimum_source: str  # which tier, or why unknown
     average: AverageWage  # for the 3× cap (LCL-47)
+    minimum_exact: bool = True  # False: the place's tier is not known, the lowest is taken
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -151,7 +152,8 @@ def local_wages(admin_code: str | None) -> LocalWages:
         return LocalWages(int(row[f"tier{tier}"]), f"{row['province']}第{tier}档", average)
     # Tier of the place unknown: the lowest tier, so that the floor never overstates a claim.
     tiers = [int(row[f"tier{i}"]) for i in range(1, 5) if row.get(f"tier{i}")]
-    return LocalWages(min(tiers), f"{row['province']}最低一档（所在档位未知）", average)
+    lowest = f"{row['province']}最低一档（所在档位未知）"
+    return LocalWages(min(tiers), lowest, average, minimum_exact=len(tiers) == 1)
 
 
 def compensation_years(service_months: float) -> float:

@@ -215,6 +215,38 @@ REASON_PLATFORM = "平台用工纠纷由专门的调解组织处理，调解员�
 REASON_LABOR_RELATION = (
     "劳动关系还不明确，调解员可以帮双方先理清；是否存在劳动关系，最终由劳动仲裁或法院认定"
 )
+REASON_EMPLOYER_GONE = "老板已经联系不上，没法先和单位协商（{law}）"
+# Protections and routes the worker should know of (triage.PROTECTIONS), each with its law.
+PROTECTIONS = {
+    "pregnancy": (
+        "您在孕期、产期或哺乳期，单位不能以不能胜任、经济性裁员、情况变化等理由辞退您（{law}）；"
+        "合同到期的，也要延续到哺乳期结束（{law2}）。违法辞退的，可以要求回去上班，或要二倍赔偿金（{law3}）。"
+    ),
+    "withheld_documents": (
+        "单位扣押身份证等证件、收押金或保证金，都是法律禁止的（{law}）。可以向当地劳动保障监察投诉，"
+        "或拨打12333，由劳动行政部门责令单位退还，收押金的还要罚款（{law2}）。"
+    ),
+    "employer_gone": (
+        "老板跑了、联系不上的，欠薪可以马上向当地劳动保障监察投诉或拨打12333，"
+        "劳动行政部门可以责令单位限期支付（{law}）；调解员也会帮您找单位。"
+    ),
+    "wage_arrears": (
+        "单位拖欠工资、欠多少清楚的（比如有欠条、工资条），也可以直接向当地法院申请支付令（{law}）。"
+    ),
+    "social_insurance": (
+        "单位不交或少交社保的，可以拨打12333或向当地社保经办机构反映，"
+        "由社会保险费征收机构责令单位限期补缴（{law}）。"
+    ),
+}
+# When arbitration is advised (triage.arbitration_help): free, final for the employer on small
+# claims, and help to apply.
+ARBITRATION_HELP = (
+    "申请劳动仲裁不收费（{law}）。追讨工资、工伤医疗费、经济补偿或赔偿金，每一项不超过{limit}的，"
+    "仲裁裁决对单位是终局的，单位不能再到法院起诉拖延（{law2}）。需要帮忙写申请或找律师，"
+    "可以拨打12348公共法律服务热线申请法律援助（{law3}），也可以找当地工会。"
+)
+ARBITRATION_LIMIT = "当地月最低工资12个月的金额（{minimum}元×12＝{limit}元）"
+ARBITRATION_LIMIT_UNKNOWN = "当地月最低工资12个月的金额"
 REASON_WORKER_ASKED = "您要求由调解员人工处理（{law}）"
 # Urgent (handlers/safety.py): the danger's own line first, then who will call, then where.
 URGENT_REPLIES = {

@@ -45,7 +45,42 @@ ESCALATION_RULES: tuple[tuple[str, str, rules.Rule | None], ...] = (
     ("urgent", texts.REASON_URGENT, None),
     ("platform", texts.REASON_PLATFORM, None),
     ("labor_relation", texts.REASON_LABOR_RELATION, rules.LABOUR_DISPUTE_SCOPE),
+    # ECNMR-12: no one to negotiate with (老板跑了) → mediation, and labour inspection (LCL-85)
+    ("employer_gone", texts.REASON_EMPLOYER_GONE, rules.NEGOTIATION_FAILED),
 )
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What the law gives, or where to go, in a situation the case shows: a flag or a
+    dispute type, the note the worker reads (texts.PROTECTIONS), the rules it names."""
+
+    when: str
+    rules: tuple[rules.Rule, ...]
+
+    def note(self) -> str:
+        laws = {("law" + (str(i + 1) if i else "")): r.law for i, r in enumerate(self.rules)}
+        return texts.PROTECTIONS[self.when].format(**laws)
+
+
+PROTECTIONS: tuple[Protection, ...] = (
+    # LCL-42: no dismissal under LCL-40/41 in pregnancy, childbirth, nursing; LCL-45: a contract
+    # ending then runs on; LCL-48: reinstatement or 2N.
+    Protection(
+        "pregnancy",
+        (rules.NO_DISMISSAL_IN_PREGNANCY, rules.CONTRACT_EXTENDED, rules.REINSTATEMENT_OR_DAMAGES),
+    ),
+    # LCL-9: no ID cards kept, no deposits; LCL-84: labour inspection orders them returned.
+    Protection("withheld_documents", (rules.NO_DEPOSIT, rules.DOCUMENTS_RETURNED)),
+    # LCL-85: labour inspection orders unpaid wages paid (12333).
+    Protection("employer_gone", (rules.WAGES_ORDERED,)),
+    # LCL-30: a 支付令 from the court for unpaid wages, without mediation first.
+    Protection("wage_arrears", (rules.WAGES_PAYMENT_ORDER,)),
+    # SIL-63: the collection agency orders contributions paid (社保征缴, 12333).
+    Protection("social_insurance", (rules.SOCIAL_INSURANCE_COLLECTION,)),
+)
+# Flags with a protection of their own, read from any answer during intake.
+SITUATIONS = frozenset(p.when for p in PROTECTIONS) - {"wage_arrears", "social_insurance"}
 
 
 def decide(
@@ -63,6 +98,7 @@ def decide(
     calculations = calculate(dispute_types, facts)
     notes = (
         *_notes(present),
+        *(p.note() for p in PROTECTIONS if p.when in present),
         *_limitation(facts, today),
         *_explain_calculations(calculations),
         *_double_wage_unknown(dispute_types, facts),
@@ -82,6 +118,22 @@ def _notes(present: set[str]) -> tuple[str, ...]:
         # WIIR-17: the employer applies within 30 days; otherwise the worker within 1 year.
         notes.append(texts.WORK_INJURY_FIRST.format(law=rules.WORK_INJURY_DETERMINATION.law))
     return tuple(notes)
+
+
+def arbitration_help(admin_code: str | None) -> str:
+    """What a worker told to apply for arbitration should know: it is free (LDMAL-53), small
+    claims are final for the employer (LDMAL-47: per item up to 12 months of the local minimum
+    wage), and 12348 for legal aid (LAL-31)."""
+    local = calculators.local_wages(admin_code)
+    limit = texts.ARBITRATION_LIMIT_UNKNOWN
+    if local.minimum and local.minimum_exact:
+        limit = texts.ARBITRATION_LIMIT.format(minimum=local.minimum, limit=12 * local.minimum)
+    return texts.ARBITRATION_HELP.format(
+        law=rules.FREE_ARBITRATION.law,
+        law2=rules.FINAL_AWARD.law,
+        law3=rules.LEGAL_AID.law,
+        limit=limit,
+    )
 
 
 def from_json(data: Mapping[str, Any]) -> Decision:
