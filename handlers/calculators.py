@@ -13,7 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import nlp
 from handlers import rules, texts
+from handlers.units import DAYS_PER_MONTH, months_and_days
 
 DATA = Path(__file__).with_name("data")
 WORKING_DAYS_PER_MONTH = 21.75  # 劳社部发〔2008〕3号: monthly wage / 21.75 = daily wage
@@ -66,11 +68,22 @@ def leaving(reason: object) -> Leaving | None:
 
 
 @dataclass(frozen=True)
+class AverageWage:
+    """The local average monthly wage the 3× cap of LCL-47 is measured against: the figure of
+    the 直辖市 or 设区的市 where the employer is, or why there is none."""
+
+    area: str  # whose figure it is (or would be): 泉州市, 天津市
+    monthly: float | None = None  # the annual figure / 12, not rounded
+    year: int | None = None  # the year the figure is for
+    scope: str = ""  # what the statistic counts (统计口径), as its source names it
+
+
+@dataclass(frozen=True)
 class LocalWages:
     minimum: int | None  # monthly minimum wage applying to the place, yuan
     minimum_source: str  # which tier, or why unknown
-    average_monthly: int | None  # local average monthly wage (for the 3× cap)
-    average_source: str = ""  # whose average it is, or why there is none
+    average: AverageWage  # for the 3× cap (LCL-47)
+    minimum_exact: bool = True  # False: the place's tier is not known, the lowest is taken
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -88,34 +101,59 @@ def _tier_by_area() -> dict[str, str]:
     return {row["city_code"]: row["tier"] for row in _rows("city_tiers.csv")}
 
 
+# 直辖市: the municipality is the city of LCL-47, and its figure is in the provincial table.
+MUNICIPALITIES = ("110000", "120000", "310000", "500000")
+
+
 @cache
-def _average_by_province() -> dict[str, int]:
-    return {
-        r["province_code"]: int(r["annual_avg_wage_yuan"]) // 12 for r in _rows("average_wage.csv")
+def _average_by_city() -> dict[str, AverageWage]:
+    """City figures (city_average_wage.csv), and the 直辖市 rows of average_wage.csv. A
+    province's own figure is not the city's and is not used for the cap."""
+    found = {
+        row["province_code"]: AverageWage(
+            row["province"], int(row["annual_avg_wage_yuan"]) / 12, int(row["year"]), _SCOPE
+        )
+        for row in _rows("average_wage.csv")
+        if row["province_code"] in MUNICIPALITIES
     }
+    for row in _rows("city_average_wage.csv"):
+        monthly = int(row["annual_avg_wage_yuan"]) / 12
+        found[row["city_code"]] = AverageWage(row["city"], monthly, int(row["year"]), row["scope"])
+    return found
 
 
-@cache
-def _province_names() -> dict[str, str]:
-    return {r["province_code"]: r["province"] for r in _rows("average_wage.csv")}
+_SCOPE = "城镇非私营单位就业人员平均工资"  # what average_wage.csv counts (SOURCES.md)
+
+
+def city_average(admin_code: str | None) -> AverageWage:
+    """The average wage of the city of a place (any admin code below the province), or an
+    AverageWage without a figure, naming the area that has none."""
+    if not admin_code or len(admin_code) < 6:
+        return AverageWage("")
+    province = admin_code[:2] + "0000"
+    city = province if province in MUNICIPALITIES else admin_code[:4] + "00"
+    figure = _average_by_city().get(city)
+    if figure is not None:
+        return figure
+    place = nlp.regions.gazetteer().place(admin_code[:6], 0, 0, ambiguous=False)
+    return AverageWage(place.city or place.county or place.province or "")
 
 
 def local_wages(admin_code: str | None) -> LocalWages:
     """The figures for a place (any admin code: province, city, county or township)."""
+    average = city_average(admin_code)
     if not admin_code or len(admin_code) < 6:
-        return LocalWages(None, "地点未知", None, "地点未知")
-    province = admin_code[:2] + "0000"
-    row = _minimum_by_province().get(province)
-    average = _average_by_province().get(province)
-    source = _province_names().get(province, "") if average else "无该省数据"
+        return LocalWages(None, "地点未知", average)
+    row = _minimum_by_province().get(admin_code[:2] + "0000")
     if row is None:
-        return LocalWages(None, "无该省数据", average, source)
+        return LocalWages(None, "无该省数据", average)
     tier = _tier_by_area().get(admin_code[:6]) or _tier_by_area().get(admin_code[:4] + "00")
     if tier and tier.isdigit() and row.get(f"tier{tier}"):
-        return LocalWages(int(row[f"tier{tier}"]), f"{row['province']}第{tier}档", average, source)
+        return LocalWages(int(row[f"tier{tier}"]), f"{row['province']}第{tier}档", average)
     # Tier of the place unknown: the lowest tier, so that the floor never overstates a claim.
     tiers = [int(row[f"tier{i}"]) for i in range(1, 5) if row.get(f"tier{i}")]
-    return LocalWages(min(tiers), f"{row['province']}最低一档（所在档位未知）", average, source)
+    lowest = f"{row['province']}最低一档（所在档位未知）"
+    return LocalWages(min(tiers), lowest, average, minimum_exact=len(tiers) == 1)
 
 
 def compensation_years(service_months: float) -> float:
@@ -124,22 +162,34 @@ def compensation_years(service_months: float) -> float:
     return years + (1.0 if rest >= 6 else 0.5 if rest > 0 else 0.0)
 
 
+def yuan(amount: float) -> str:
+    """An amount as a person reads it: 35609.25, 18000 (never rounded down)."""
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
+def _rounded(amount: float) -> int:
+    """To the nearest yuan, halves up (an estimate; the inputs keep the exact figures)."""
+    return int(amount + 0.5)
+
+
 def economic_compensation(
     monthly_wage: float, service_months: float, admin_code: str | None = None
 ) -> Calculation:
-    """N (LCL-47): base not below the local minimum; capped at 3× the local average wage,
-    and then at most 12 years."""
+    """N (LCL-47): base not below the local minimum; capped at 3× the average monthly wage of
+    the employer's city, and then at most 12 years. Without the city's figure no cap is
+    applied, and the result says so."""
     local = local_wages(admin_code)
+    average = local.average
     base, years = float(monthly_wage), compensation_years(service_months)
     notes = []  # what the worker is told about the figures used, or missing
     if local.minimum and base < local.minimum:
         base = local.minimum
         notes.append(texts.CALC_RAISED_TO_MINIMUM.format(minimum=local.minimum))
-    if local.average_monthly and base > 3 * local.average_monthly:
-        base, years = 3 * local.average_monthly, min(years, COMPENSATION_CAP_YEARS)
-        notes.append(texts.CALC_CAPPED.format(source=local.average_source, base=base))
-    if not local.average_monthly:
-        notes.append(texts.CALC_NO_AVERAGE)
+    if average.monthly and base > 3 * average.monthly:
+        base, years = 3 * average.monthly, min(years, COMPENSATION_CAP_YEARS)
+        notes.append(_capped(average, base))
+    elif not average.monthly:
+        notes.append(texts.CALC_NO_AVERAGE.format(area=average.area or texts.AREA_UNKNOWN))
     inputs = {
         "monthly_wage": monthly_wage,
         "service_months": service_months,
@@ -147,12 +197,24 @@ def economic_compensation(
         "base": base,
         "minimum_wage": local.minimum,
         "minimum_source": local.minimum_source,
-        "average_monthly": local.average_monthly,
-        "average_source": local.average_source,
+        "average_monthly": average.monthly,
+        "average_area": average.area,
+        "average_year": average.year,
+        "average_scope": average.scope,
         "notes": notes,
     }
     return Calculation(
-        "economic_compensation", round(base * years), rules.COMPENSATION.code, inputs
+        "economic_compensation", _rounded(base * years), rules.COMPENSATION.code, inputs
+    )
+
+
+def _capped(average: AverageWage, base: float) -> str:
+    return texts.CALC_CAPPED.format(
+        area=average.area,
+        year=average.year,
+        scope=average.scope,
+        average=yuan(average.monthly or 0),
+        base=yuan(base),
     )
 
 
@@ -171,14 +233,20 @@ def unlawful_termination(
 
 def double_wage(monthly_wage: float, months_without_contract: float) -> Calculation:
     """LCL-82: one more month's wage for each month without a written contract from the 2nd
-    month of employment, at most 11 months."""
-    months = min(max(int(months_without_contract) - 1, 0), DOUBLE_WAGE_MAX_MONTHS)
+    month of employment, at most 11 months; a part month by its days (30 to the month).
+
+    ``months_without_contract`` runs from the first day of work to the written contract (or
+    to the end of the job, or today): "入职三个月后才签" is 3, of which 2 count."""
+    counted = min(max(months_without_contract - 1, 0.0), float(DOUBLE_WAGE_MAX_MONTHS))
+    whole, days = months_and_days(counted)
     inputs = {
         "monthly_wage": monthly_wage,
         "months_without_contract": months_without_contract,
-        "months_counted": months,
+        "months_counted": whole,
+        "days_counted": days,
     }
-    return Calculation("double_wage", round(monthly_wage * months), rules.NO_CONTRACT.code, inputs)
+    amount = monthly_wage * whole + monthly_wage * days / DAYS_PER_MONTH
+    return Calculation("double_wage", _rounded(amount), rules.NO_CONTRACT.code, inputs)
 
 
 def overtime_hourly(monthly_wage: float) -> dict[str, int]:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from handlers import consent, rules, settlement, texts
+from handlers import consent, rules, settlement, texts, triage
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
@@ -151,8 +151,9 @@ def _mediation_agreement_not_performed(case: CaseView, number: int) -> HandlerRe
         effects.append(
             Notify(case.employer_id, texts.NOT_PAID_TO_EMPLOYER_MEDIATED.format(n=number))
         )
+    help_text = triage.arbitration_help(case.facts.get("place_code"))  # LDMAL-53/47, LAL-31
     return HandlerResult(
-        replies=(Reply(text),),
+        replies=(Reply(text), Reply(help_text)),
         effects=tuple(effects),
         event=CaseEvent(
             reason=f"mediation agreement: instalment {number} not paid",

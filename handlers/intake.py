@@ -26,6 +26,7 @@ from handlers.types import (
     Reply,
     ScheduleDeadline,
 )
+from handlers.units import DAYS_PER_MONTH, WHOLE_SERVICE
 from nlp import answers
 from nlp.classify import OTHER
 from nlp.dates import find_dates
@@ -121,6 +122,18 @@ def _service_answer(answer: str) -> int | float | None:
     return _plain(months) if months else None
 
 
+def _unsigned_answer(answer: str) -> float | str | None:
+    """有几个月没签书面合同 (LCL-82), counted from the first day of work: "三个月后才签" is 3,
+    "七个月零十天" 7 and 10 days (a part month by its days), "一直没签" the whole time worked."""
+    if "monthly_wage" in answers.money_roles(answer):
+        return None  # 一个月五千五: a wage
+    months, days = duration_months(answer), answers.days_said(answer)
+    if months is None and days is None:
+        return WHOLE_SERVICE if answers.never_signed(answer) else None
+    total = (months or 0.0) + (days or 0) / DAYS_PER_MONTH
+    return _plain(round(total, 4))
+
+
 def _employed(answer: str) -> bool | None:
     """Still working there (True), left (False), or not an answer (None)."""
     return answers.employed(answer.strip(_TRIM))
@@ -167,6 +180,7 @@ SLOTS: tuple[Slot, ...] = (
         _money_answer("monthly_wage"),
     ),
     Slot("service_months", _always, _service_answer),
+    Slot("unsigned_months", _for_types("no_contract"), _unsigned_answer),  # LCL-82
     Slot(
         "employed",
         _always,
@@ -318,12 +332,18 @@ def _today(inbound: Inbound) -> date:
     return inbound.received_at.astimezone(texts.CHINA).date()
 
 
-def _flags(flags: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:
+def _flags(flags: tuple[str, ...], facts: Mapping[str, Any], said: str = "") -> tuple[str, ...]:
+    """The case's flags, with collective for ten or more (LDMAL-7) and any situation with a
+    protection of its own that an answer reveals (怀孕了, 老板跑了: triage.SITUATIONS)."""
+    found = list(flags)
+    if said:
+        raised = nlp.classify(said).flag_names
+        found += [f for f in raised if f in triage.SITUATIONS and f not in found]
     headcount = facts.get("headcount")
     # LDMAL-7: ten or more workers with a common claim make a collective dispute.
-    if isinstance(headcount, int | float) and headcount >= 10 and "collective" not in flags:
-        return (*flags, "collective")
-    return flags
+    if isinstance(headcount, int | float) and headcount >= 10 and "collective" not in found:
+        found.append("collective")
+    return tuple(found)
 
 
 def _explanation(classification: nlp.Classification) -> dict[str, Any]:
@@ -471,8 +491,14 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         return _confirmed(inbound, case, asking.removeprefix(CONFIRM))
     slot, new_facts, how = _read_answer(inbound, case)
     if slot is not None and how == _RETRY:
-        return _ask_back(slot)
-    result = _advance_intake(case, new_facts, f"worker answered ({how})", inbound.received_at)
+        asked = _ask_back(slot)  # 老板跑了 to "几个人": not the answer, but a situation to keep
+        flags = _flags(case.flags, case.facts, answer_text(inbound))
+        if flags == case.flags or asked.event is None:
+            return asked
+        return replace(asked, event=replace(asked.event, flags=flags))
+    result = _advance_intake(
+        case, new_facts, f"worker answered ({how})", inbound.received_at, answer_text(inbound)
+    )
     if how == _SKIPPED:
         result = replace(result, replies=(Reply(texts.SKIPPING), *result.replies))
     event = result.event
@@ -655,7 +681,9 @@ def correct_fact(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         if case.state is CaseState.INTAKE:
             return answer(inbound, case)
         return consent.reask(inbound, case)
-    return _advance_intake(case, new_facts, "worker corrected the facts", inbound.received_at)
+    return _advance_intake(
+        case, new_facts, "worker corrected the facts", inbound.received_at, answer_text(inbound)
+    )
 
 
 _EMPLOYER_CUE = re.compile(r"单位|公司|厂|店|名字|叫|工地|项目")
@@ -813,14 +841,16 @@ def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     )
     if all(case.facts.get(name) == value for name, value in new_facts.items()):
         return consent.reask(inbound, case)  # nothing new: the consent is still the question
-    return _advance_intake(case, new_facts, "worker corrected the facts", inbound.received_at)
+    return _advance_intake(
+        case, new_facts, "worker corrected the facts", inbound.received_at, answer_text(inbound)
+    )
 
 
 def _advance_intake(
-    case: CaseView, new_facts: dict[str, Any], reason: str, now: datetime
+    case: CaseView, new_facts: dict[str, Any], reason: str, now: datetime, said: str = ""
 ) -> HandlerResult:
     facts = {**case.facts, **new_facts}
-    flags = _flags(case.flags, facts)
+    flags = _flags(case.flags, facts, said)
     unsure = next(
         (n for n in _CONFIRMED_FACTS if new_facts.get(f"{n}_approx") and n in new_facts), None
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers import rules, settlement, texts
+from handlers import rules, settlement, texts, triage
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
@@ -292,12 +292,17 @@ def _advise_arbitration(case: CaseView, template: str, reason: str, sender: str)
         commission=commission,
     )
     mediator = _mediator(case)
+    # The worker also hears that arbitration is free, final for small claims, and where to
+    # find legal aid (LDMAL-53, LDMAL-47, LAL-31).
+    help_text = triage.arbitration_help(case.facts.get("place_code"))
+    to_worker = case.worker_id != sender
     return HandlerResult(
-        replies=(Reply(text),),
+        replies=(Reply(text), *(() if to_worker else (Reply(help_text),))),
         effects=(
             CancelDeadlines(),
             DecideAssignment("closed"),
             *(Notify(p, text) for p in (*_parties(case), mediator) if p and p != sender),
+            *((Notify(case.worker_id, help_text),) if to_worker else ()),
         ),
         event=CaseEvent(
             reason=reason, rule=rules.MEDIATION_PERIOD.code, moves=(CaseState.ARBITRATION_ADVISED,)

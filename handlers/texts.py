@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers.units import WHOLE_SERVICE, months_and_days
+
 CHINA = ZoneInfo("Asia/Shanghai")  # every date a person reads is a Beijing-time date
 
 
@@ -62,6 +64,10 @@ ASK = {
     "months": "拖欠了几个月的工资？",
     "monthly_wage": "您每个月工资大概多少？（税前，比如“六千”）",
     "service_months": "您在这家单位干了多久？比如“两年半”。",
+    "unsigned_months": (
+        "从上班第一天算起，有多久没签书面劳动合同？"
+        "一直没签就说“一直没签”，后来补签的说干了多久才签，比如“三个月后才签”。"
+    ),
     "employed": "您现在还在这家单位上班吗？",
     "left_date": "大概是什么时候离开的？比如“去年12月”。",
     "left_reason": "是怎么离开的？被单位辞退、裁员、合同到期不续，还是您自己辞职？",
@@ -98,6 +104,7 @@ FACT_LABELS = {
     "months": "拖欠月数",
     "monthly_wage": "月工资",
     "service_months": "工作时长",
+    "unsigned_months": "未签合同时长",
     "employed": "在职情况",
     "left_date": "离职时间",
     "left_reason": "离开原因",
@@ -131,7 +138,27 @@ def fact_value(name: str, value: object) -> str:
         return FACT_BOOLEANS[name][value]
     if name == "left_reason" and isinstance(value, str):
         return LEFT_REASONS.get(value, value)
+    if name == "unsigned_months":
+        return _unsigned(value)
     return f"{value}{FACT_UNITS.get(name, '')}"
+
+
+UNSIGNED_WHOLE_SERVICE = "一直没签"
+PERIOD = "{months}个月"
+PERIOD_DAYS = "{months}个月{days}天"
+
+
+def period(months: float) -> str:
+    """3个月, 7个月10天 (a part month by its days)."""
+    whole, days = months_and_days(months)
+    return PERIOD_DAYS.format(months=whole, days=days) if days else PERIOD.format(months=whole)
+
+
+def _unsigned(value: object) -> str:
+    """一直没签, or how long without a written contract."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return period(value)
+    return UNSIGNED_WHOLE_SERVICE if value == WHOLE_SERVICE else str(value)
 
 
 IN_PROGRESS = "您的案件目前处于“{state}”阶段，有进展会第一时间通知您。需要帮助请回复“帮助”。"
@@ -191,6 +218,38 @@ REASON_URGENT = "情况紧急，需要尽快有人介入"
 REASON_LABOR_RELATION = (
     "劳动关系还不明确，调解员可以帮双方先理清；是否存在劳动关系，最终由劳动仲裁或法院认定"
 )
+REASON_EMPLOYER_GONE = "老板已经联系不上，没法先和单位协商（{law}）"
+# Protections and routes the worker should know of (triage.PROTECTIONS), each with its law.
+PROTECTIONS = {
+    "pregnancy": (
+        "您在孕期、产期或哺乳期，单位不能以不能胜任、经济性裁员、情况变化等理由辞退您（{law}）；"
+        "合同到期的，也要延续到哺乳期结束（{law2}）。违法辞退的，可以要求回去上班，或要二倍赔偿金（{law3}）。"
+    ),
+    "withheld_documents": (
+        "单位扣押身份证等证件、收押金或保证金，都是法律禁止的（{law}）。可以向当地劳动保障监察投诉，"
+        "或拨打12333，由劳动行政部门责令单位退还，收押金的还要罚款（{law2}）。"
+    ),
+    "employer_gone": (
+        "老板跑了、联系不上的，欠薪可以马上向当地劳动保障监察投诉或拨打12333，"
+        "劳动行政部门可以责令单位限期支付（{law}）；调解员也会帮您找单位。"
+    ),
+    "wage_arrears": (
+        "单位拖欠工资、欠多少清楚的（比如有欠条、工资条），也可以直接向当地法院申请支付令（{law}）。"
+    ),
+    "social_insurance": (
+        "单位不交或少交社保的，可以拨打12333或向当地社保经办机构反映，"
+        "由社会保险费征收机构责令单位限期补缴（{law}）。"
+    ),
+}
+# When arbitration is advised (triage.arbitration_help): free, final for the employer on small
+# claims, and help to apply.
+ARBITRATION_HELP = (
+    "申请劳动仲裁不收费（{law}）。追讨工资、工伤医疗费、经济补偿或赔偿金，每一项不超过{limit}的，"
+    "仲裁裁决对单位是终局的，单位不能再到法院起诉拖延（{law2}）。需要帮忙写申请或找律师，"
+    "可以拨打12348公共法律服务热线申请法律援助（{law3}），也可以找当地工会。"
+)
+ARBITRATION_LIMIT = "当地月最低工资12个月的金额（{minimum}元×12＝{limit}元）"
+ARBITRATION_LIMIT_UNKNOWN = "当地月最低工资12个月的金额"
 REASON_WORKER_ASKED = "您要求由调解员人工处理（{law}）"
 # Urgent (handlers/safety.py): the danger's own line first, then who will call, then where.
 URGENT_REPLIES = {
@@ -297,14 +356,23 @@ CALC_RESIGNED = (
 )
 # What the compensation figures rest on, or lack (calculators.economic_compensation).
 CALC_RAISED_TO_MINIMUM = "月工资低于当地最低工资，按{minimum}元计"
-CALC_CAPPED = "月工资超过{source}月平均工资的3倍，基数按{base}元、年限最多按12年计"
-CALC_NO_AVERAGE = (
-    "没有当地月平均工资的数据，没按“不超过当地月平均工资3倍”封顶，工资较高的实际可能更少"
+CALC_CAPPED = (
+    "月工资超过{area}{year}年职工月平均工资{average}元的3倍，基数按{base}元、年限最多按12年计"
+    "（所用数据为{scope}）"
 )
+CALC_NO_AVERAGE = (
+    "暂无{area}的职工月平均工资数据，没法判断是否超过“当地月平均工资3倍”的封顶，"
+    "没有封顶；工资较高的，实际可能更少"
+)
+AREA_UNKNOWN = "当地"
 CALC_FIGURES = "说明：{notes}。"
 CALC_DOUBLE_WAGE = (
     "没签书面劳动合同的，从第二个月起每月可多要一倍工资，最多11个月（{law}）："
-    "约{amount}元（{months}个月 × {wage}元）。"
+    "约{amount}元（{period} × 月工资{wage}元）。"
+)
+CALC_DOUBLE_WAGE_UNKNOWN = (
+    "没签书面劳动合同的，从第二个月起每月可多要一倍工资，最多11个月（{law}）。"
+    "您没说清有几个月没签合同，所以先没算；告诉调解员或单位后可以再算。"
 )
 CALC_OVERTIME = (
     "加班费参考（{law}）：工作日加班每小时约{workday}元，休息日约{rest_day}元，"

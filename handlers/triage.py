@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from handlers import calculators, rules, texts
+from handlers.units import DAYS_PER_MONTH, WHOLE_SERVICE
 
 NEGOTIATE = "negotiate"
 ESCALATE = "escalate"
@@ -45,7 +46,42 @@ ESCALATION_RULES: tuple[tuple[str, str, rules.Rule | None], ...] = (
     ("collective", texts.REASON_COLLECTIVE, rules.COLLECTIVE),  # LDMAL-7 + seeds' 风险台账
     ("urgent", texts.REASON_URGENT, None),
     ("labor_relation", texts.REASON_LABOR_RELATION, rules.LABOUR_DISPUTE_SCOPE),
+    # ECNMR-12: no one to negotiate with (老板跑了) → mediation, and labour inspection (LCL-85)
+    ("employer_gone", texts.REASON_EMPLOYER_GONE, rules.NEGOTIATION_FAILED),
 )
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What the law gives, or where to go, in a situation the case shows: a flag or a
+    dispute type, the note the worker reads (texts.PROTECTIONS), the rules it names."""
+
+    when: str
+    rules: tuple[rules.Rule, ...]
+
+    def note(self) -> str:
+        laws = {("law" + (str(i + 1) if i else "")): r.law for i, r in enumerate(self.rules)}
+        return texts.PROTECTIONS[self.when].format(**laws)
+
+
+PROTECTIONS: tuple[Protection, ...] = (
+    # LCL-42: no dismissal under LCL-40/41 in pregnancy, childbirth, nursing; LCL-45: a contract
+    # ending then runs on; LCL-48: reinstatement or 2N.
+    Protection(
+        "pregnancy",
+        (rules.NO_DISMISSAL_IN_PREGNANCY, rules.CONTRACT_EXTENDED, rules.REINSTATEMENT_OR_DAMAGES),
+    ),
+    # LCL-9: no ID cards kept, no deposits; LCL-84: labour inspection orders them returned.
+    Protection("withheld_documents", (rules.NO_DEPOSIT, rules.DOCUMENTS_RETURNED)),
+    # LCL-85: labour inspection orders unpaid wages paid (12333).
+    Protection("employer_gone", (rules.WAGES_ORDERED,)),
+    # LCL-30: a 支付令 from the court for unpaid wages, without mediation first.
+    Protection("wage_arrears", (rules.WAGES_PAYMENT_ORDER,)),
+    # SIL-63: the collection agency orders contributions paid (社保征缴, 12333).
+    Protection("social_insurance", (rules.SOCIAL_INSURANCE_COLLECTION,)),
+)
+# Flags with a protection of their own, read from any answer during intake.
+SITUATIONS = frozenset(p.when for p in PROTECTIONS) - {"wage_arrears", "social_insurance"}
 
 
 def decide(
@@ -63,8 +99,10 @@ def decide(
     calculations = calculate(dispute_types, facts)
     notes = (
         *_notes(present),
+        *(p.note() for p in PROTECTIONS if p.when in present),
         *_limitation(facts, today),
         *_explain_calculations(calculations),
+        *_double_wage_unknown(dispute_types, facts),
         *_overtime(dispute_types, facts),
     )
     if reasons:
@@ -81,6 +119,22 @@ def _notes(present: set[str]) -> tuple[str, ...]:
         # WIIR-17: the employer applies within 30 days; otherwise the worker within 1 year.
         notes.append(texts.WORK_INJURY_FIRST.format(law=rules.WORK_INJURY_DETERMINATION.law))
     return tuple(notes)
+
+
+def arbitration_help(admin_code: str | None) -> str:
+    """What a worker told to apply for arbitration should know: it is free (LDMAL-53), small
+    claims are final for the employer (LDMAL-47: per item up to 12 months of the local minimum
+    wage), and 12348 for legal aid (LAL-31)."""
+    local = calculators.local_wages(admin_code)
+    limit = texts.ARBITRATION_LIMIT_UNKNOWN
+    if local.minimum and local.minimum_exact:
+        limit = texts.ARBITRATION_LIMIT.format(minimum=local.minimum, limit=12 * local.minimum)
+    return texts.ARBITRATION_HELP.format(
+        law=rules.FREE_ARBITRATION.law,
+        law2=rules.FINAL_AWARD.law,
+        law3=rules.LEGAL_AID.law,
+        limit=limit,
+    )
 
 
 def from_json(data: Mapping[str, Any]) -> Decision:
@@ -135,9 +189,28 @@ def calculate(
         n = calculators.economic_compensation(wage, service, place)
         reason = {"left_reason": facts.get("left_reason")}  # None: not known, and said so
         results.append(replace(n, inputs={**n.inputs, **reason}))
-    if wage and service and "no_contract" in dispute_types:
-        results.append(calculators.double_wage(wage, service))
+    unsigned = unsigned_months(facts)
+    if wage and unsigned is not None and "no_contract" in dispute_types:
+        results.append(calculators.double_wage(wage, unsigned))
     return tuple(results)
+
+
+def unsigned_months(facts: Mapping[str, Any]) -> float | None:
+    """How long the job went without a written contract (LCL-82), or None when not known:
+    "一直没签" is the whole time worked."""
+    if facts.get("unsigned_months") == WHOLE_SERVICE:
+        return _number(facts, "service_months")
+    value = facts.get("unsigned_months")
+    return float(value) if isinstance(value, int | float) and value >= 0 else None
+
+
+def _double_wage_unknown(
+    dispute_types: tuple[str, ...], facts: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """LCL-82 counts the months without a written contract: not known, nothing is computed."""
+    if "no_contract" not in dispute_types or unsigned_months(facts) is not None:
+        return ()
+    return (texts.CALC_DOUBLE_WAGE_UNKNOWN.format(law=rules.NO_CONTRACT.law),)
 
 
 def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple[str, ...]:
@@ -146,12 +219,13 @@ def _explain_calculations(results: tuple[calculators.Calculation, ...]) -> tuple
         if calc.name == "economic_compensation":
             lines.extend(_compensation(calc))
         elif calc.name == "double_wage":
+            counted = calc.inputs["months_counted"] + calc.inputs["days_counted"] / DAYS_PER_MONTH
             lines.append(
                 texts.CALC_DOUBLE_WAGE.format(
                     law=rules.BY_CODE[calc.rule].law,
                     amount=calc.amount,
-                    months=calc.inputs["months_counted"],
-                    wage=round(calc.inputs["monthly_wage"]),
+                    period=texts.period(counted),
+                    wage=calculators.yuan(calc.inputs["monthly_wage"]),
                 )
             )
     return (*lines, texts.CALC_NOTE) if lines else ()
@@ -163,7 +237,7 @@ def _compensation(calc: calculators.Calculation) -> tuple[str, ...]:
     figures = {
         "amount": calc.amount,
         "years": _months_text(calc.inputs["years"]),
-        "base": round(calc.inputs["base"]),
+        "base": calculators.yuan(calc.inputs["base"]),
     }
     double = {"double": 2 * calc.amount, "law": rules.UNLAWFUL_TERMINATION.law}
     notes = calc.inputs.get("notes") or ()

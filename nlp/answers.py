@@ -255,6 +255,23 @@ def left_reason(text: str) -> str | None:
     return min(found)[2] if found else None
 
 
+# A written contract ---------------------------------------------------------------------
+
+
+def never_signed(text: str) -> bool:
+    """一直没签 / 从来没签过: no written contract the whole time worked."""
+    return bool(_rule("contract", "never").search(text.strip()))
+
+
+def days_said(text: str) -> int | None:
+    """The days of a duration ("七个月零十天" → 10), or None."""
+    found = _rule("contract", "days").search(text)
+    if found is None:
+        return None
+    value = parse_cn_number(found.group("n"))
+    return int(value) if value is not None and value >= 0 else None
+
+
 # People in the dispute ----------------------------------------------------------------------
 
 

@@ -42,23 +42,37 @@ def test_a_wage_below_the_local_minimum_is_raised_to_it() -> None:
     assert result.amount == 2195 and result.inputs["base"] == 2195
 
 
-def test_a_high_wage_is_capped_at_three_times_the_average_and_twelve_years() -> None:
-    result = calc.economic_compensation(60000, 200, "320500")  # 江苏: average 129220 / 12
-    cap = 3 * (129220 // 12)
+def test_a_high_wage_in_tianjin_is_capped_at_three_times_its_average_not_rounded_down() -> None:
+    result = calc.economic_compensation(60000, 200, "120101")  # 天津 和平区: a 直辖市
+    cap = 3 * 142437 / 12  # 35609.25: the figure is not rounded down
     assert result.inputs["base"] == cap and result.inputs["years"] == 12
-    assert result.amount == cap * 12
+    assert result.amount == 427311  # 35609.25 × 12
+    assert (result.inputs["average_area"], result.inputs["average_year"]) == ("天津市", 2024)
     assert result.inputs["notes"] == [
-        f"月工资超过江苏省月平均工资的3倍，基数按{cap}元、年限最多按12年计"
+        "月工资超过天津市2024年职工月平均工资11869.75元的3倍，基数按35609.25元、"
+        "年限最多按12年计（所用数据为城镇非私营单位就业人员平均工资）"
     ]
 
 
-def test_without_a_local_average_wage_the_worker_is_told_no_cap_was_applied() -> None:
-    result = calc.economic_compensation(30000, 24, "220102")  # 吉林 长春: no average in the data
+def test_a_provinces_own_average_is_not_the_employers_citys() -> None:
+    result = calc.economic_compensation(60000, 200, "320505")  # 苏州: only 江苏's figure is known
+    assert result.inputs["average_monthly"] is None and result.inputs["average_area"] == "苏州市"
+    assert result.amount == 60000 * calc.compensation_years(200)  # no cap, and said so
+    assert result.inputs["notes"] == [texts.CALC_NO_AVERAGE.format(area="苏州市")]
+
+
+@pytest.mark.parametrize(
+    ("code", "city"), [("220102", "长春市"), ("420102", "武汉市"), ("630102", "西宁市")]
+)
+def test_without_the_citys_average_wage_the_worker_is_told_plainly(code: str, city: str) -> None:
+    result = calc.economic_compensation(30000, 24, code)  # 吉林, 湖北, 青海
     assert result.inputs["average_monthly"] is None and result.amount == 60000
-    assert result.inputs["notes"] == [texts.CALC_NO_AVERAGE]
-    facts = {"monthly_wage": 30000, "service_months": 24, "place_code": "220102"}
+    facts = {"monthly_wage": 30000, "service_months": 24, "place_code": code}
     decision = triage.decide(("termination_compensation",), (), facts, date(2026, 11, 16))
-    assert any("说明：没有当地月平均工资的数据" in note for note in decision.notes)
+    said = (
+        f"说明：暂无{city}的职工月平均工资数据，没法判断是否超过“当地月平均工资3倍”的封顶，没有封顶"
+    )
+    assert any(said in note for note in decision.notes)
 
 
 def test_unlawful_termination_is_twice_n() -> None:
@@ -70,6 +84,17 @@ def test_unlawful_termination_is_twice_n() -> None:
 def test_double_wage_counts_from_the_second_month_up_to_eleven(months: int, counted: int) -> None:
     result = calc.double_wage(5000, months)
     assert result.inputs["months_counted"] == counted and result.amount == 5000 * counted
+    assert result.inputs["days_counted"] == 0
+
+
+def test_a_part_month_without_a_contract_counts_by_its_days() -> None:
+    result = calc.double_wage(6000, 7 + 10 / 30)  # 七个月零十天: 6 months and 10 days count
+    assert (result.inputs["months_counted"], result.inputs["days_counted"]) == (6, 10)
+    assert result.amount == 6000 * 6 + 2000
+
+
+def test_half_a_month_without_a_contract_counts_nothing() -> None:
+    assert calc.double_wage(6000, 0.5).amount == 0  # the first month is the law's month to sign
 
 
 def test_overtime_rates_follow_article_44() -> None:

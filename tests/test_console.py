@@ -184,7 +184,7 @@ def test_a_mediator_accepts_replies_and_records_that_mediation_failed(
     desk.sees("仲裁")
     assert worker.case["state"] == "arbitration_advised"
     chat.run_jobs()
-    advice = [i["text"] for i in worker.inbox() if "仲裁" in i["text"]]
+    advice = [i["text"] for i in worker.inbox() if "仲裁委员会" in i["text"]]
     assert advice and "泉州市洛江区劳动人事争议仲裁委员会" in advice[-1]
 
 

@@ -96,6 +96,27 @@ def test_every_rule_has_its_own_code_and_its_law_in_words() -> None:
     assert rules.law_of("LCL-47") == "《劳动合同法》第四十七条" and rules.law_of("LDMAL-99") is None
 
 
+def test_every_protection_and_the_arbitration_help_name_their_laws_in_words() -> None:
+    for protection in triage.PROTECTIONS:
+        note = protection.note()
+        assert not codes_in(note), protection.when
+        assert all(rule.law in note for rule in protection.rules), protection.when
+    said = triage.arbitration_help("350504001")
+    assert not codes_in(said) and "《劳动争议调解仲裁法》第四十七条" in said
+
+
+def test_this_table_lists_every_rule() -> None:
+    """docs/rules.md: a row per rule, with its citation, and every test it names exists."""
+    table = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line[:2] == "| "}
+    for rule in rules.ALL:
+        assert rule.code in rows, rule.code
+        assert f"| {rule.law} |" in rows[rule.code], rule.code
+    for module, name in re.findall(r"`(test_\w+)\.py::(test_\w+)`", table):
+        source = (ROOT / "tests" / f"{module}.py").read_text(encoding="utf-8")
+        assert f"def {name}(" in source, f"{module}::{name}"
+
+
 def _format_calls(path: Path) -> list[tuple[int, str, ast.expr]]:
     """(line, keyword, value) of every ``texts.NAME.format(...)`` keyword in a module."""
     calls = []

@@ -188,3 +188,88 @@ def test_i_resigned_myself_hears_that_n_depends_on_why() -> None:
     said = "\n".join(worker.replies)
     assert "自己辞职的，一般没有经济补偿" in said
     assert "按《劳动合同法》第四十七条，经济补偿约" not in said  # N is not promised
+
+
+def _worker_tells(*messages: str) -> StubWorker:
+    worker = StubWorker(date(2026, 11, 16))
+    for text in messages:
+        worker.says(text)
+    return worker
+
+
+def test_a_manager_dismissed_in_tianjin_hears_the_cap_with_its_city_and_year() -> None:
+    worker = _worker_tells(
+        "天津鑫达有限公司把我辞退了，没给补偿",
+        "天津市和平区",
+        "月薪五万",
+        "干了十五年",
+        "已经离开",
+        "上个月",
+        "就我自己",
+    )
+    said = "\n".join(worker.replies)
+    # LCL-47: 3 × (142437 / 12) = 35609.25, not rounded down; 12 years at most.
+    assert "经济补偿约427311元（工作年限折算12个月 × 月工资35609.25元）" in said
+    assert "月工资超过天津市2024年职工月平均工资11869.75元的3倍" in said
+
+
+def test_a_high_earner_in_changchun_is_told_no_city_figure_is_available() -> None:
+    worker = _worker_tells(
+        "长春鑫达有限公司把我辞退了，没给补偿",
+        "长春市朝阳区",
+        "月薪五万",
+        "干了十五年",
+        "已经离开",
+        "上个月",
+        "就我自己",
+    )
+    said = "\n".join(worker.replies)
+    assert "经济补偿约750000元（工作年限折算15个月 × 月工资50000元）" in said
+    assert "暂无长春市的职工月平均工资数据，没法判断是否超过“当地月平均工资3倍”的封顶" in said
+    assert "基数按" not in said  # no other figure (吉林's own average) stands in for the city's
+
+
+def test_double_wage_counts_the_months_without_a_contract_not_the_time_worked() -> None:
+    worker = _worker_tells(
+        "泉州鑫达鞋业有限公司入职时没签劳动合同", "洛江区万安街道", "六千", "干了两年"
+    )
+    assert "有多久没签书面劳动合同" in worker.replies[0]
+    for text in ("三个月后才签", "还在上班", "就我自己"):
+        worker.says(text)
+    said = "\n".join(worker.replies)
+    assert "未签合同时长：3个月" in said
+    # LCL-82: from the 2nd month: 2 months, not 11 from two years of service
+    assert "约12000元（2个月 × 月工资6000元）" in said
+
+
+def test_never_signed_counts_from_the_second_month_up_to_eleven() -> None:
+    worker = _worker_tells(
+        "泉州鑫达鞋业有限公司一直不跟我签劳动合同", "洛江区万安街道", "六千", "干了两年"
+    )
+    for text in ("一直没签", "还在上班", "就我自己"):
+        worker.says(text)
+    said = "\n".join(worker.replies)
+    assert "未签合同时长：一直没签" in said
+    assert "约66000元（11个月 × 月工资6000元）" in said
+
+
+def test_a_part_month_without_a_contract_is_paid_by_its_days() -> None:
+    worker = _worker_tells(
+        "泉州鑫达鞋业有限公司一直不跟我签劳动合同", "洛江区万安街道", "六千", "干了两年"
+    )
+    for text in ("七个月零十天", "还在上班", "就我自己"):
+        worker.says(text)
+    said = "\n".join(worker.replies)
+    assert "未签合同时长：7个月10天" in said
+    assert "约38000元（6个月10天 × 月工资6000元）" in said  # 6 × 6000 + 10/30 × 6000
+
+
+def test_months_without_a_contract_not_known_computes_no_double_wage() -> None:
+    worker = _worker_tells(
+        "泉州鑫达鞋业有限公司一直不跟我签劳动合同", "洛江区万安街道", "六千", "干了两年"
+    )
+    for text in ("跳过", "还在上班", "就我自己"):
+        worker.says(text)
+    said = "\n".join(worker.replies)
+    assert "您没说清有几个月没签合同，所以先没算" in said
+    assert "× 月工资6000元" not in said
