@@ -332,13 +332,17 @@ def _today(inbound: Inbound) -> date:
     return inbound.received_at.astimezone(texts.CHINA).date()
 
 
-def _flags(flags: tuple[str, ...], facts: Mapping[str, Any], said: str = "") -> tuple[str, ...]:
-    """The case's flags, with collective for ten or more (LDMAL-7) and any situation with a
-    protection of its own that an answer reveals (怀孕了, 老板跑了: triage.SITUATIONS)."""
+def _situations(facts: Mapping[str, Any], said: str) -> dict[str, Any]:
+    """A situation with a protection of its own that an answer reveals (怀孕了, 老板跑了), added
+    to the fact `situations` (read by triage.PROTECTIONS); {} when nothing new."""
+    known = list(facts.get("situations") or ())
+    new = [s for s in nlp.classify(said).situations if s not in known] if said else []
+    return {"situations": [*known, *new]} if new else {}
+
+
+def _flags(flags: tuple[str, ...], facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """The case's flags, with collective for ten or more (LDMAL-7)."""
     found = list(flags)
-    if said:
-        raised = nlp.classify(said).flag_names
-        found += [f for f in raised if f in triage.SITUATIONS and f not in found]
     headcount = facts.get("headcount")
     # LDMAL-7: ten or more workers with a common claim make a collective dispute.
     if isinstance(headcount, int | float) and headcount >= 10 and "collective" not in found:
@@ -447,6 +451,8 @@ def open_case(inbound: Inbound, case: CaseView | None, unclear: bool = False) ->
     if classification.not_labor or not (classification.is_labor or unclear):
         return HandlerResult(replies=(Reply(_not_opened(inbound.text, classification)),))
     types = classification.dispute_types or (OTHER,)
+    if classification.situations:
+        facts["situations"] = list(classification.situations)
     flags = _flags(classification.flag_names, facts)
     understood = texts.UNDERSTOOD.format(
         types="、".join(texts.DISPUTE_NAMES[t].removesuffix("问题") for t in types),
@@ -492,10 +498,10 @@ def answer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     slot, new_facts, how = _read_answer(inbound, case)
     if slot is not None and how == _RETRY:
         asked = _ask_back(slot)  # 老板跑了 to "几个人": not the answer, but a situation to keep
-        flags = _flags(case.flags, case.facts, answer_text(inbound))
-        if flags == case.flags or asked.event is None:
+        situations = _situations(case.facts, answer_text(inbound))
+        if not situations or asked.event is None:
             return asked
-        return replace(asked, event=replace(asked.event, flags=flags))
+        return replace(asked, event=replace(asked.event, facts=situations))
     result = _advance_intake(
         case, new_facts, f"worker answered ({how})", inbound.received_at, answer_text(inbound)
     )
@@ -849,8 +855,9 @@ def correct(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 def _advance_intake(
     case: CaseView, new_facts: dict[str, Any], reason: str, now: datetime, said: str = ""
 ) -> HandlerResult:
+    new_facts = {**new_facts, **_situations({**case.facts, **new_facts}, said)}
     facts = {**case.facts, **new_facts}
-    flags = _flags(case.flags, facts, said)
+    flags = _flags(case.flags, facts)
     unsure = next(
         (n for n in _CONFIRMED_FACTS if new_facts.get(f"{n}_approx") and n in new_facts), None
     )

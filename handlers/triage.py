@@ -53,8 +53,9 @@ ESCALATION_RULES: tuple[tuple[str, str, rules.Rule | None], ...] = (
 
 @dataclass(frozen=True)
 class Protection:
-    """What the law gives, or where to go, in a situation the case shows: a flag or a
-    dispute type, the note the worker reads (texts.PROTECTIONS), the rules it names."""
+    """What the law gives, or where to go, in a situation the case shows (the fact
+    `situations`) or a dispute type: the note the worker reads (texts.PROTECTIONS) and the
+    rules it names."""
 
     when: str
     rules: tuple[rules.Rule, ...]
@@ -80,8 +81,6 @@ PROTECTIONS: tuple[Protection, ...] = (
     # SIL-63: the collection agency orders contributions paid (社保征缴, 12333).
     Protection("social_insurance", (rules.SOCIAL_INSURANCE_COLLECTION,)),
 )
-# Flags with a protection of their own, read from any answer during intake.
-SITUATIONS = frozenset(p.when for p in PROTECTIONS) - {"wage_arrears", "social_insurance"}
 
 
 def decide(
@@ -90,7 +89,7 @@ def decide(
     """Escalate when the facts call for it (collective, urgent, an unclear labour relation);
     otherwise negotiate first (LDMAL-4). Notes: 工伤认定 first, the limitation, what the law
     gives."""
-    present = set(dispute_types) | set(flags)
+    present = set(dispute_types) | set(flags) | set(facts.get("situations") or ())
     reasons = tuple(
         Reason(text.format(law=rule.law), rule.code) if rule else Reason(text)
         for name, text, rule in ESCALATION_RULES

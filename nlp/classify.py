@@ -68,6 +68,8 @@ class Classification:
     # No verdict, but the little it says points away from work (我老公打我): family, consumer
     # or neighbour words and nothing of work.
     leans_elsewhere: bool = False
+    # Situations with a protection of their own (pregnancy, documents withheld, employer gone)
+    situations: tuple[str, ...] = ()
 
     @property
     def dispute_types(self) -> tuple[str, ...]:
@@ -425,7 +427,9 @@ def classify(text: str, headcount: int | None = None) -> Classification:
     _add_headcount(scores, hits, headcount, text, tax)
     labels, not_labor = _verdict(scores, hits, tax)
     # urgency() is the one urgent detector: the taxonomy's own urgent terms never raise it.
-    flags = [flag for flag in _kept(tax.flags, scores, hits, tax) if flag.name != URGENT]
+    raised = [flag for flag in _kept(tax.flags, scores, hits, tax) if flag.name != URGENT]
+    flags = [flag for flag in raised if flag.name not in tax.situations]
+    situations = tuple(flag.name for flag in raised if flag.name in tax.situations)
     if not_labor is not None:
         # 房东和包工头… is not a construction dispute; a threat to life stays urgent anywhere.
         flags = [flag for flag in flags if flag.name not in tax.labour_only_flags]
@@ -433,7 +437,9 @@ def classify(text: str, headcount: int | None = None) -> Classification:
     if urgent is not None:
         flags.append(urgent.label)
     elsewhere = not labels and not_labor is None and _leans_elsewhere(scores, tax)
-    return Classification(labels, tuple(flags), not_labor, elsewhere)
+    if not_labor is not None:
+        situations = ()
+    return Classification(labels, tuple(flags), not_labor, elsewhere, situations)
 
 
 def _leans_elsewhere(scores: Scores, tax: Taxonomy) -> bool:

@@ -216,7 +216,7 @@ def scores_from_pairs(
     types = tax.disputes if OTHER in tax.disputes else (*tax.disputes, OTHER)
     per_label = _scores(label_pairs, (*types, NOT_LABOR))
     macro = sum(float(per_label[name]["f1"]) for name in types) / len(types)
-    per_flag = _scores(flag_pairs, tax.flags)
+    per_flag = _scores(flag_pairs, tuple(f for f in tax.flags if f not in tax.situations))
     micro = _micro(flag_pairs)
     return {
         "n": len(label_pairs),

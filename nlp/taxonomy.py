@@ -94,6 +94,9 @@ class Taxonomy:
     disputes: tuple[str, ...]
     flags: tuple[str, ...]
     labour_only_flags: frozenset[str]  # dropped when the message is not about labour
+    # Flags that are situations with a protection of their own (怀孕, 扣身份证, 老板跑了): read
+    # like flags, reported apart from them (Classification.situations)
+    situations: frozenset[str]
     negation: Negation
     patterns: tuple[Pattern, ...]
     max_chars: int
@@ -263,6 +266,7 @@ def build(raw: dict[str, Any]) -> Taxonomy:
         disputes=tuple(raw["disputes"]),
         flags=tuple(raw["flags"]),
         labour_only_flags=frozenset(raw.get("labour_only_flags", ())),
+        situations=frozenset(raw.get("situations", ())),
         negation=Negation(
             cues=tuple(neg["cues"]),
             window=int(neg["window"]),

@@ -18,7 +18,7 @@ WORKERS = [
     ("幼儿园当保育员两年了 园长一直说不用签老动合同", {"no_contract"}, set()),
     ("老细冇畀人工我 两个月了 佢话下个月先出粮", {"wage_arrears"}, set()),
     ("上海做了半年 东家欠我工钿八千 讲好月底结 到现在没给", {"wage_arrears"}, set()),
-    ("厂里押着我身份证不给 说干不满三个月不还", {"other"}, {"urgent", "withheld_documents"}),
+    ("厂里押着我身份证不给 说干不满三个月不还", {"other"}, {"urgent"}),
     ("茶园摘茶 说好一天一百四 结账一天只算一百", {"wage_arrears"}, set()),
     ("医院里当合同工 科室说编制紧 让我们合同工月底都走", {"termination_compensation"}, set()),
     ("请了三天病假 回来全勤奖没了还扣了三百", {"wage_arrears", "leave_hours"}, set()),
@@ -27,7 +27,7 @@ WORKERS = [
         {"labor_relation", "work_injury"},
         {"platform"},
     ),
-    ("入职押了一千块押金 干了三个月走的时候不退", {"other"}, {"withheld_documents"}),
+    ("入职押了一千块押金 干了三个月走的时候不退", {"other"}, set()),
     ("辞职了 老板压着最后一个月工资不给 说要等年底", {"wage_arrears"}, set()),
     ("商场导购 国庆七天全上了 没给加班费 也不给调休", {"overtime"}, set()),
     ("在装修队干了俩月 活干完了工头说房东没结账 让俺们等", {"wage_arrears"}, {"construction"}),
@@ -48,7 +48,7 @@ WORKERS = [
     ("返工三个月 老细一分人工都未畀过", {"wage_arrears"}, set()),
     ("上个月开支没开 这个月又说缓缓 厂里到底咋回事", {"wage_arrears"}, set()),
     ("老板娘说我打碎了盘子 从工资里扣了五百", {"wage_arrears"}, set()),
-    ("怀孕五个月了 主管天天找茬 逼我自己写辞职", {"termination_compensation"}, {"pregnancy"}),
+    ("怀孕五个月了 主管天天找茬 逼我自己写辞职", {"termination_compensation"}, set()),
     (
         "我是劳务派遣过去的 厂里说不要我了 派遣公司也不管",
         {"dispatch", "termination_compensation"},
@@ -95,11 +95,7 @@ WORKERS = [
     ("干活时候手被机器绞了 老板不给算工上", {"work_injury"}, set()),
     ("被辞推了 一分陪偿都没有", {"termination_compensation"}, set()),
     ("天天加斑到半夜 加班废一分没有", {"overtime"}, set()),
-    (
-        "包公头跑了 俺们十几个人的工钱都没结",
-        {"wage_arrears"},
-        {"construction", "collective", "employer_gone"},
-    ),
+    ("包公头跑了 俺们十几个人的工钱都没结", {"wage_arrears"}, {"construction", "collective"}),
     ("送外麦的 站长扣了我半个月的钱", {"wage_arrears"}, {"platform"}),
     ("厂里押了我两个月工资 说干满一年才给", {"wage_arrears"}, set()),
     ("咱在厂里干了三年 老板说厂子不开了 一分钱补偿也不给", {"termination_compensation"}, set()),
@@ -237,3 +233,19 @@ def test_a_passer_by_hit_on_a_site_is_no_worker_however_bad_the_injury() -> None
 def test_groping_is_harassment_not_a_fight() -> None:
     assert urgency("经理老是对我动手动脚 说些下流话") is None
     assert urgency("老板跟我吵起来还动手了") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("怀孕五个月了 主管天天找茬 逼我自己写辞职", "pregnancy"),
+        ("入职押了一千块押金 干了三个月走的时候不退", "withheld_documents"),
+        ("包公头跑了 俺们十几个人的工钱都没结", "employer_gone"),
+    ],
+)
+def test_a_situation_with_a_protection_is_reported_apart_from_the_flags(
+    text: str, situation: str
+) -> None:
+    result = classify(text)
+    assert situation in result.situations
+    assert situation not in result.flag_names

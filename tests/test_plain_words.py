@@ -194,7 +194,7 @@ def test_the_mediation_agreement_names_the_law_in_words(
 
 def test_no_organization_found_is_said_as_it_is(chat: Chat) -> None:
     worker = chat.login("worker", "老许")
-    worker.says("宏达建筑工地包工头拖欠我们二十几个工友四个月工资，一共三十万")
+    worker.says("宏达建筑工地包工头拖欠我们二十三个工友四个月工资，一共三十万")
     worker.says("洛江区")
     worker.says("每月三千七")
     worker.says("干了三年")
