@@ -206,9 +206,11 @@ def join_invitation(token: str) -> ResponseReturnValue:
         raise ApiError(403, "forbidden")
     now = runtime.clock.now()
     with runtime.store.transaction() as session:
-        case, ids = invitations.join(session, runtime.store.cipher, token[:ID_LIMIT], party, now)
+        case, followups = invitations.join(
+            session, runtime.store.cipher, runtime.directory, token[:ID_LIMIT], party, now
+        )
         summary = serialize.case_summary(session, case, party, now)
-    tasks.enqueue_notifications(runtime, ids)
+    tasks.enqueue_followups(runtime, followups)
     return jsonify(summary)
 
 

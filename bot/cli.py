@@ -1,4 +1,4 @@
-"""`tiaojie` commands: serve, worker, db, nlp, eval, bench."""
+"""`tiaojie` commands: serve, worker, db, nlp, eval, bench, orgs, holidays."""
 
 from __future__ import annotations
 
@@ -373,6 +373,50 @@ def bench_soak(minutes: float, connections: int, as_json: bool) -> None:
     """Constant bounded load for N minutes; RSS of every process over time, and its slope."""
     module = _benchmark("soak")
     _bench_report(module, module.run(minutes=minutes, connections=connections), as_json)
+
+
+@main.group("holidays")
+def holidays_group() -> None:
+    """The official 放假安排 (holidays and 调休 working days) periods are counted with."""
+
+
+@holidays_group.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def holidays_load(path: str) -> None:
+    """Load a year's 放假安排: CSV lines date(or first~last),holiday|workday,name."""
+    from pathlib import Path
+
+    from bot import holidays
+
+    settings = _settings()
+    try:
+        years = holidays.load(settings.data_dir, Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"nothing loaded: {error}") from error
+    click.echo(f"loaded {', '.join(map(str, years))} into {holidays.path(settings.data_dir)}")
+
+
+@holidays_group.command("show")
+@click.option("--through", type=int, help="the last year to check (default: next year)")
+def holidays_show(through: int | None) -> None:
+    """Which years periods are counted with the official calendar, and which not."""
+    from bot import holidays
+    from bot.clock import Clock
+    from handlers import calendar
+    from handlers.texts import CHINA
+
+    calendar.use_holiday_file(holidays.path(_settings().data_dir))
+    shipped = calendar.package_years()
+    click.echo(f"chinese_calendar package: {shipped[0]}–{shipped[-1]}")
+    loaded = sorted(calendar.loaded_years())
+    click.echo(f"loaded: {', '.join(map(str, loaded)) or 'none'}")
+    last = through or Clock().now().astimezone(CHINA).year + 1
+    for year in holidays.missing(shipped[0], last):
+        click.echo(
+            f"no 放假安排 for {year}: periods ending then are counted Monday to Friday "
+            "(load it: tiaojie holidays load FILE)",
+            err=True,
+        )
 
 
 @main.group()

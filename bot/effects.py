@@ -246,22 +246,15 @@ def _offer_case(ctx: Context, route: Route) -> None:
             offered_at=ctx.now,
         )
     )
-    due = deadlines.due_at("org_acceptance", ctx.now)
-    _schedule(
-        ctx,
-        ScheduleDeadline(
-            "org_acceptance",
-            due,
-            rules.ORG_ACCEPTANCE.code,
-            party_id=mediator.party_id if mediator else None,
-            remind_at=due - timedelta(days=1),
-        ),
+    clock = deadlines.schedule(
+        "org_acceptance", ctx.now, party_id=mediator.party_id if mediator else None
     )
+    _schedule(ctx, clock)
     if mediator is not None and mediator.party_id:
         offered = texts.CASE_OFFERED.format(
             disputes="、".join(texts.DISPUTE_NAMES.get(t, t) for t in case.dispute_types),
             place=case.facts.get("place") or "",
-            date=texts.china_date(due),
+            date=texts.period_end(clock.due_at),
             law=rules.ORG_ACCEPTANCE.law,
         )
         _notify(ctx, Notify(mediator.party_id, offered))

@@ -1,4 +1,5 @@
-"""An employer joins the case through the worker's one-time invitation."""
+"""An employer joins the case through the worker's one-time invitation: the employer has the
+request from then on, so its answer clock starts here (handlers/negotiation.received)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,25 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.directory import DirectoryCache
+from bot.dispatch import to_view
+from bot.effects import Context, FollowUps, apply_effects
 from bot.errors import ApiError
-from handlers import consent, texts
-from handlers.types import CaseEvent
+from handlers import consent, negotiation
 from storage import queries
 from storage.crypto import TextCipher
 from storage.models import Case, Party
 
 
 def join(
-    session: Session, cipher: TextCipher, token: str, employer: Party, now: datetime
-) -> tuple[Case, list[int]]:
-    """Bind the employer to the case (only that case), and tell both sides."""
+    session: Session,
+    cipher: TextCipher,
+    directory: DirectoryCache,
+    token: str,
+    employer: Party,
+    now: datetime,
+) -> tuple[Case, FollowUps]:
+    """Bind the employer to the case (only that case), start its 5 days, and tell both sides."""
     invitation = queries.lock_invitation(session, token)
     if invitation is None:
         raise ApiError(404, "not_found", "invitation_unknown")
@@ -29,27 +37,12 @@ def join(
         raise ApiError(409, "invitation_used")
     invitation.used_at, invitation.used_by = now, employer.id
     case.employer_id = employer.id
-    event = CaseEvent(reason="employer joined through the invitation")
-    queries.audit(session, now, employer.id, case.id, "employer_joined", None, None, event)
-    worker = session.get(Party, case.worker_id)
-    welcome = texts.EMPLOYER_WELCOME.format(
-        name=worker.display_name if worker else "",
-        shared=consent.describe(
-            worker.display_name if worker else "", tuple(case.dispute_types), case.facts, shared
-        ),
+    session.flush()
+    clocks = tuple(d.kind for d in queries.case_deadlines(session, case.id))
+    result = negotiation.received(to_view(session, case, clocks), tuple(shared), now)
+    queries.audit(session, now, employer.id, case.id, "employer_joined", None, None, result.event)
+    followups = FollowUps()
+    apply_effects(
+        Context(session, cipher, case, employer, now, followups, directory), result.effects
     )
-    employer_name = case.facts.get("employer") or employer.display_name
-    ids = [
-        queries.add_notification(
-            session,
-            cipher,
-            party_id=case.worker_id,
-            case_id=case.id,
-            text=texts.EMPLOYER_JOINED.format(employer=employer_name),
-            now=now,
-        ),
-        queries.add_notification(
-            session, cipher, party_id=employer.id, case_id=case.id, text=welcome, now=now
-        ),
-    ]
-    return case, ids
+    return case, followups

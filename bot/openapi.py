@@ -142,6 +142,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["kind", "due_at", "rule"],
         "properties": {"kind": STRING, "due_at": TIME, "rule": STRING},
     },
+    "ClockNotStarted": {
+        "type": "object",
+        "required": ["kind", "starts", "length", "unit", "rule"],
+        "properties": {
+            "kind": STRING,
+            "starts": {**STRING, "description": "the event it runs from, e.g. employer_received"},
+            "length": {"type": "integer"},
+            "unit": {**STRING, "description": "days, working_days or years"},
+            "rule": STRING,
+            "law": STRING,
+        },
+    },
     "CaseSummary": {
         "type": "object",
         "required": ["id", "state", "dispute_types", "flags", "facts", "deadlines", "my_role"],
@@ -152,6 +164,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "flags": {"type": "array", "items": STRING},
             "facts": OBJECT,
             "deadlines": {"type": "array", "items": _ref("Deadline")},
+            "not_started": {
+                "type": "array",
+                "items": _ref("ClockNotStarted"),
+                "description": "clocks waiting on the event they run from, e.g. the "
+                "employer's 5 days (employer_answer) until it opens the invitation",
+            },
             "my_role": STRING,
             "asking": {
                 **_nullable(STRING),

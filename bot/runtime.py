@@ -15,6 +15,7 @@ from bot.auth import Sessions
 from bot.clock import Clock, SharedClock
 from bot.config import ConfigError, Settings
 from bot.directory import DirectoryCache
+from handlers import calendar
 from storage import kv
 from storage.db import Store
 
@@ -25,6 +26,10 @@ QUEUE_NAME = "tiaojie"
 class Runtime:
     settings: Settings
     clock_override: Clock | None = None
+
+    def __post_init__(self) -> None:
+        # The official 放假安排 an administrator loaded (`tiaojie holidays load`).
+        calendar.use_holiday_file(self.settings.data_dir / calendar.HOLIDAY_FILE)
 
     @cached_property
     def clock(self) -> Clock:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from handlers import deadlines as clocks
 from handlers import rules
 from handlers.states import CaseState
 from handlers.texts import CHINA
@@ -66,6 +67,7 @@ def case_summary(
             {"kind": d.kind, "due_at": iso(d.due_at), "rule": d.rule, "law": rules.law_of(d.rule)}
             for d in deadlines
         ],
+        "not_started": _not_started(d.kind for d in deadlines),
         "my_role": role,
         "route": _route(session, case),
         "closed_reason": closed_reason(session, case),
@@ -100,6 +102,22 @@ def case_summary(
         if "name" in shared:
             summary["worker_name"] = case_worker_name(session, case)
     return summary
+
+
+def _not_started(pending: Iterable[str]) -> list[dict[str, Any]]:
+    """Clocks waiting on their event (the employer's 5 days until it opens the invitation)."""
+    kinds = tuple(k for k in pending if k in clocks.KINDS)
+    return [
+        {
+            "kind": kind,
+            "starts": clocks.KINDS[kind].starts,
+            "length": clocks.KINDS[kind].length,
+            "unit": clocks.KINDS[kind].unit,
+            "rule": clocks.KINDS[kind].rule.code,
+            "law": clocks.KINDS[kind].rule.law,
+        }
+        for kind in clocks.not_started(kinds)
+    ]
 
 
 def closed_reason(session: Session, case: Case) -> str | None:

@@ -133,13 +133,18 @@ def remind_deadline(deadline_id: int) -> str:
     return "reminded"
 
 
-AFTER = {"employer_answer": texts.AFTER_EMPLOYER_ANSWER, "negotiation": texts.AFTER_NEGOTIATION}
+AFTER = {
+    "invitation": texts.AFTER_INVITATION,
+    "invitation_renewed": texts.AFTER_INVITATION_RENEWED,
+    "employer_answer": texts.AFTER_EMPLOYER_ANSWER,
+    "negotiation": texts.AFTER_NEGOTIATION,
+}
 
 
 def _remind(session: Session, runtime: Runtime, row: Deadline, now: datetime) -> list[int]:
     case = session.get(Case, row.case_id)
     assert case is not None
-    label, date = KINDS[row.kind].label, texts.china_date(row.due_at)
+    label, date = KINDS[row.kind].label, texts.period_end(row.due_at)
     after = AFTER.get(row.kind)
     if after:
         text = texts.DEADLINE_REMINDER.format(label=label, date=date, after=after)

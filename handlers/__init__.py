@@ -49,6 +49,8 @@ def escalated_agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 # (deadline kind, state the case is in when it falls due) → handler. Absent: nothing happens
 # (the case moved on; the clock should have been cancelled, and firing is harmless).
 ON_DUE: dict[tuple[str, CaseState], Handler] = {
+    ("invitation", S.NEGOTIATING): negotiation.invitation_unopened,  # ECNMR-8: not received
+    ("invitation_renewed", S.NEGOTIATING): negotiation.invitation_never_opened,  # ECNMR-12
     ("employer_answer", S.NEGOTIATING): negotiation.answer_period_over,  # ECNMR-8
     ("negotiation", S.NEGOTIATING): negotiation.negotiation_period_over,  # ECNMR-12
     ("instalment", S.FOLLOWUP): followup.instalment_due,  # 回访

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from handlers import deadlines, rules, texts, triage
@@ -28,7 +27,6 @@ EMPLOYER, MEDIATOR = "employer", "mediator"
 ASKING = {EMPLOYER: "consent_employer", MEDIATOR: "consent_mediator"}
 # What may be shared, in the order shown. Phone and ID numbers are never among them.
 SHARED_FACTS = ("employer", "place", "amount", "months", "headcount")
-INVITATION_DAYS = 5  # the invitation lives as long as the answer period (ECNMR-8)
 
 
 def shared_fields(facts: Mapping[str, Any]) -> tuple[str, ...]:
@@ -95,22 +93,25 @@ def agree(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def to_employer(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """Consent to contact the employer: invitation out, and the 5-day clock starts (ECNMR-8)."""
+    """Consent to contact the employer: the invitation goes out, with its own clock. The
+    employer's 5 days (ECNMR-8) start only when the employer opens it (negotiation.received)."""
     assert case is not None
     # After declining the employer the worker may still change their mind ("同意联系单位").
     negotiable = (case.triage or {}).get("route") == triage.NEGOTIATE
     if asked(case) != ASKING[EMPLOYER] and not (negotiable and asked(case) == ASKING[MEDIATOR]):
         return _not_offered(inbound, case)
     now = inbound.received_at
-    clock = deadlines.schedule("employer_answer", now)
+    clock = deadlines.schedule("invitation", now)
     reply = texts.INVITATION_READY.format(
-        date=texts.china_date(clock.due_at), law=rules.EMPLOYER_ANSWER.law
+        date=texts.period_end(clock.due_at),
+        days=deadlines.KINDS["employer_answer"].length,
+        law=rules.EMPLOYER_ANSWER.law,
     )
     return HandlerResult(
         replies=(Reply(reply),),
         effects=(
             RecordConsent(EMPLOYER, shared_fields(case.facts)),
-            InviteEmployer(expires_at=now + timedelta(days=INVITATION_DAYS)),
+            InviteEmployer(expires_at=clock.due_at),
             clock,
         ),
         event=CaseEvent(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import nlp
@@ -24,7 +24,6 @@ from handlers.types import (
     Notify,
     Option,
     Reply,
-    ScheduleDeadline,
 )
 from handlers.units import DAYS_PER_MONTH, WHOLE_SERVICE
 from nlp import answers
@@ -416,18 +415,19 @@ def next_step(
     return replies, event
 
 
-def limitation_clock(facts: Mapping[str, Any], now: datetime) -> tuple[Effect, ...]:
-    """LDMAL-27: a reminder before one year from the end of the employment runs out (the
-    clock is restarted when a correction changes the leaving date)."""
-    due = deadlines.limitation_due(facts.get("left_date"))
-    if facts.get("employed") is not False or due is None or due <= now:
+def limitation_clock(
+    dispute_types: tuple[str, ...], facts: Mapping[str, Any], now: datetime
+) -> tuple[Effect, ...]:
+    """LDMAL-27: a reminder before the one year runs out, where the law and the facts tell
+    its first day (deadlines.limitation_start); restarted when a correction changes the
+    leaving date."""
+    start = deadlines.limitation_start(dispute_types, facts)
+    if start is None:
         return ()
-    spec = deadlines.KINDS["limitation"]
-    remind = due - spec.remind_before if spec.remind_before else None
-    return (
-        CancelDeadlines(("limitation",)),
-        ScheduleDeadline("limitation", due, spec.rule.code, remind_at=remind),
-    )
+    clock = deadlines.schedule("limitation", datetime.combine(start, time(0), tzinfo=texts.CHINA))
+    if clock.due_at <= now:
+        return ()
+    return (CancelDeadlines(("limitation",)), clock)
 
 
 def correction_note(old: Mapping[str, Any], new: Mapping[str, Any]) -> Reply | None:
@@ -471,7 +471,7 @@ def open_case(inbound: Inbound, case: CaseView | None, unclear: bool = False) ->
         facts=facts,
         explanation=_explanation(classification),
     )
-    clock = limitation_clock(facts, inbound.received_at) if event.triage is not None else ()
+    clock = limitation_clock(types, facts, inbound.received_at) if event.triage is not None else ()
     return HandlerResult(
         replies=(*first, *replies),
         effects=(Notify(party_id=inbound.sender_id, text=registered), *clock),
@@ -871,7 +871,7 @@ def _advance_intake(
     replies, step = next_step(case.worker_name, case.dispute_types, flags, facts, today)
     complete = step.triage is not None
     restart = case.state is CaseState.INTAKE or "left_date" in new_facts
-    clock = limitation_clock(facts, now) if complete and restart else ()
+    clock = limitation_clock(case.dispute_types, facts, now) if complete and restart else ()
     if case.state is not CaseState.INTAKE:
         step = replace(step, moves=())  # already past triage: re-decide, ask consent again
     note = correction_note(case.facts, new_facts)

@@ -4,10 +4,10 @@ working days, its mediator talks with both parties in the case chat, and records
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from handlers import rules, settlement, texts, triage
+from handlers import deadlines, rules, settlement, texts, triage
 from handlers.states import CaseState
 from handlers.types import (
     CancelDeadlines,
@@ -24,12 +24,10 @@ from handlers.types import (
     Reply,
     Role,
     RouteCase,
-    ScheduleDeadline,
 )
 from nlp.extract import mask_personal
 from routing.policy import commission_for
 
-MEDIATION_DAYS = 15  # LDMAL-14: counted from the organization's receipt of the application
 OFFER_OPTIONS = (
     Option(texts.ACCEPT_LABEL, "accept_case"),
     Option(texts.DECLINE_LABEL, "decline_case"),
@@ -59,8 +57,8 @@ def accept(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     if not _offered(case):
         return HandlerResult(replies=(Reply(texts.OFFER_OPTIONS_HINT),))
     received = datetime.fromisoformat(str(case.assignment["offered_at"]))
-    due = received + timedelta(days=MEDIATION_DAYS)
-    date = texts.china_date(due)
+    clock = deadlines.schedule("mediation", received)
+    date = texts.period_end(clock.due_at)
     rule = rules.MEDIATION_PERIOD
     told = texts.ACCEPTED_TO_PARTIES.format(
         org=case.assignment["org_name"], mediator=inbound.sender_name, date=date, law=rule.law
@@ -70,7 +68,7 @@ def accept(inbound: Inbound, case: CaseView | None) -> HandlerResult:
         effects=(
             DecideAssignment("accepted"),
             CancelDeadlines(("org_acceptance",)),
-            ScheduleDeadline("mediation", due, rule.code, remind_at=due - timedelta(days=2)),
+            clock,
             *(Notify(p, told) for p in _parties(case)),
         ),
         event=CaseEvent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from handlers import consent, deadlines, rules, settlement, texts
 from handlers.types import (
@@ -11,6 +12,7 @@ from handlers.types import (
     CaseView,
     HandlerResult,
     Inbound,
+    InviteEmployer,
     Notify,
     RecordEmployerContact,
     Relay,
@@ -32,12 +34,85 @@ def _relay(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:
                 replies=(Reply(texts.EMPLOYER_CONTACT_NOTED),),
                 effects=(RecordEmployerContact(phone),),
             )
-        return HandlerResult(replies=(Reply(texts.WAITING_FOR_EMPLOYER),))
+        waiting = texts.WAITING_FOR_EMPLOYER.format(days=ANSWER_DAYS)
+        return HandlerResult(replies=(Reply(waiting),))
     # PIPL-23: the worker's consent never covers their phone or ID number (PIPL-28).
     words = mask_personal(inbound.text)
     text = texts.RELAY_FROM_WORKER.format(text=words)
     notice = Notify(case.employer_id, text, Relay(inbound.sender_id, words))
     return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(notice,))
+
+
+ANSWER_DAYS = deadlines.KINDS["employer_answer"].length
+INVITATION_CLOCKS = ("invitation", "invitation_renewed")
+
+
+def received(case: CaseView, shared: tuple[str, ...], now: datetime) -> HandlerResult:
+    """The employer opened the invitation and joined: it has the request now, so its 5 days
+    to answer start (ECNMR-8) and the invitation's clocks stop. Both sides hear the date."""
+    assert case.employer_id is not None
+    clock = deadlines.schedule("employer_answer", now, party_id=case.employer_id)
+    rule, date = rules.EMPLOYER_ANSWER, texts.period_end(clock.due_at)
+    shown = consent.describe(case.worker_name, case.dispute_types, case.facts, shared)
+    employer = case.facts.get("employer") or texts.THE_EMPLOYER
+    return HandlerResult(
+        replies=(),
+        effects=(
+            CancelDeadlines(INVITATION_CLOCKS),
+            clock,
+            Notify(
+                case.worker_id,
+                texts.EMPLOYER_JOINED.format(employer=employer, date=date, law=rule.law),
+            ),
+            Notify(
+                case.employer_id,
+                texts.EMPLOYER_WELCOME.format(
+                    name=case.worker_name, shared=shown, date=date, law=rule.law
+                ),
+            ),
+        ),
+        event=CaseEvent(reason="employer joined through the invitation", rule=rule.code),
+    )
+
+
+def invitation_unopened(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """The invitation ran out unopened: the employer never had the request, so it has not
+    refused (ECNMR-8 runs from receipt). A fresh invitation, once; and mediation is offered
+    now (ECNMR-12), with the consent a mediator needs (PIPL-23)."""
+    assert case is not None
+    if case.employer_id is not None:
+        return HandlerResult(replies=())
+    clock = deadlines.schedule("invitation_renewed", inbound.received_at)
+    asking = "" if consent.MEDIATOR in case.consents else consent.ASKING[consent.MEDIATOR]
+    text = texts.INVITATION_UNOPENED.format(days=ANSWER_DAYS, date=texts.period_end(clock.due_at))
+    return HandlerResult(
+        replies=(),
+        effects=(
+            InviteEmployer(expires_at=clock.due_at),
+            clock,
+            Notify(case.worker_id, text),
+        ),
+        event=CaseEvent(
+            reason="invitation expired unopened, renewed",
+            rule=rules.NEGOTIATION_FAILED.code,
+            asking=asking,
+        ),
+    )
+
+
+def invitation_never_opened(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """The renewed invitation ran out unopened too: negotiation never began; on to mediation
+    (ECNMR-12), the worker's consent asked first."""
+    assert case is not None
+    if case.employer_id is not None:
+        return HandlerResult(replies=())
+    rule = rules.NEGOTIATION_FAILED
+    return _escalate(
+        case,
+        "invitation never opened",
+        rule.code,
+        worker_text=texts.INVITATION_NEVER_OPENED.format(days=ANSWER_DAYS, law=rule.law),
+    )
 
 
 def _answer_clock(result: HandlerResult, inbound: Inbound, case: CaseView) -> HandlerResult:

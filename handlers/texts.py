@@ -8,7 +8,7 @@ logs, the API's machine fields and the mediator console.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.units import WHOLE_SERVICE, months_and_days
@@ -20,6 +20,11 @@ def china_date(moment: datetime) -> str:
     """2026年11月28日, in Beijing time."""
     local = moment.astimezone(CHINA)
     return f"{local.year}年{local.month}月{local.day}日"
+
+
+def period_end(end: datetime) -> str:
+    """2026年11月28日24时: the end of a period, which runs to 24:00 of its last day."""
+    return china_date(end - timedelta(microseconds=1)) + "24时"
 
 
 # Names of dispute types and flags as a worker would say them.
@@ -295,21 +300,37 @@ CONSENT_DECLINED = "好的，不会联系任何人。想好了随时回复“同
 THE_EMPLOYER = "单位"
 SHARED_NAME = "您的称呼：{name}"
 INVITATION_READY = (
-    "好的。请在“我的案件”里点“邀请单位”，把邀请转发给单位负责人。"
-    "单位应在{date}前答复，逾期不答复视为不愿协商（{law}），到时可以交给调解组织处理。"
+    "好的。请在“我的案件”里点“邀请单位”，把邀请转发给单位负责人，邀请{date}前有效。"
+    "单位收到邀请（打开邀请）后{days}日内应当答复，逾期不答复视为不愿协商（{law}）；"
+    "单位打开邀请时，我会告诉您答复的截止日期。"
 )
 ESCALATED_TO_MEDIATION = "好的，我来为您找合适的调解组织。"
 
 # Negotiation (协商).
-EMPLOYER_JOINED = "{employer}已加入协商，对方的答复会第一时间转给您。"
+EMPLOYER_JOINED = (
+    "{employer}已打开邀请、加入协商，应在{date}前答复（{law}），对方的答复会第一时间转给您。"
+)
 EMPLOYER_WELCOME = (
     "您好，劳动者{name}就以下问题提出协商：\n{shared}\n"
-    "请直接回复您的意见；如不同意协商，请回复“拒绝协商”。"
+    "请在{date}前直接回复您的意见，逾期不答复视为不愿协商（{law}）；"
+    "如不同意协商，请回复“拒绝协商”。"
 )
 RELAY_FROM_EMPLOYER = "单位回复：{text}"
 RELAY_FROM_WORKER = "劳动者：{text}"
 RELAYED = "已转达。"
-WAITING_FOR_EMPLOYER = "单位还没有加入协商。您的话我记下了，单位加入后会看到。"
+WAITING_FOR_EMPLOYER = (
+    "单位还没有打开邀请，{days}日答复期还没有开始算。您的话我记下了，单位加入后会看到。"
+)
+INVITATION_UNOPENED = (
+    "单位到现在还没有打开您转发的邀请，所以{days}日答复期还没有开始算。"
+    "已为您重新生成邀请（{date}前有效），可以在“我的案件”里再转发一次。"
+    "也可以不再等，交给调解组织，由调解员联系单位：需要您同意把案件信息提供给调解员，"
+    "同意请回复“同意转调解”。"
+)
+INVITATION_NEVER_OPENED = (
+    "单位一直没有打开邀请，协商没能开始（{days}日答复期没有开始算，不算单位拒绝）。"
+    "按{law}，您可以申请调解或仲裁。"
+)
 EMPLOYER_REFUSED = "单位拒绝协商。按{law}，您可以申请调解或仲裁。"
 EMPLOYER_REFUSAL_NOTED = "已记录您拒绝协商。按{law}，劳动者可以申请调解或仲裁。"
 EMPLOYER_SILENT = "单位5日内未答复，按{law}视为不愿协商，您可以申请调解或仲裁。"
@@ -318,6 +339,8 @@ DEADLINE_REMINDER = "提醒：{label}将在{date}到期，到期后{after}。"
 DEADLINE_REMINDER_PLAIN = "提醒：{label}将在{date}到期。"
 AFTER_EMPLOYER_ANSWER = "视为单位不愿协商，可以交给调解组织处理"
 AFTER_NEGOTIATION = "可以交给调解组织处理"
+AFTER_INVITATION = "会为您重新生成一次邀请，您也可以交给调解组织处理"
+AFTER_INVITATION_RENEWED = "邀请失效，可以交给调解组织处理"
 WORKER_WITHDREW_TO_EMPLOYER = "劳动者已撤回本次协商，案件结束。"
 MEDIATION_REQUESTED_TO_EMPLOYER = "劳动者已申请调解，正在联系调解组织；受理后调解员会与您联系。"
 
@@ -333,9 +356,16 @@ ERASE_CANCELLED = "好的，您的信息保持不变。"
 
 # Limitation (LDMAL-27) and what the law gives (calculators, LCL).
 LIMITATION_WARNING = (
-    "提醒：您离职已经{months}个月了。申请劳动仲裁的时效一般是一年，从离职之日起算（{law}），"
+    "提醒：您离职已经{months}个月了。按{law}，{claims}"
     "请尽快处理；向单位提出协商或申请调解都会中断时效。"
 )
+LIMITATION_REMUNERATION = (
+    "拖欠的工资、加班费在职期间不受一年时效限制，离职后要在离职之日起一年内申请劳动仲裁；"
+)
+LIMITATION_TERMINATION = (
+    "经济补偿、赔偿金要在一年内申请劳动仲裁，从您知道权利被侵害之日起算，一般是劳动合同解除的那天；"
+)
+LIMITATION_KNOWLEDGE = "{claims}要在一年内申请劳动仲裁，从您知道或者应当知道权利被侵害之日起算；"
 CALC_COMPENSATION = "按{law}，经济补偿约{amount}元（工作年限折算{years}个月 × 月工资{base}元）。"
 CALC_FAULT = "单位如果说是您严重违纪等过错才辞退，要看理由是否属实，属实的没有经济补偿（{law}）。"
 CALC_UNLAWFUL = (
@@ -694,6 +724,7 @@ CONSOLE = {
     "org_needed": "调解员账号需要指定所属组织（--org）。",
     "org_unknown": "没有找到组织“{org}”。",
 }
+CONSOLE_CLOCK_NOT_STARTED = "未开始，{event}后起算{length}日"
 CONSOLE_ROLE_NAMES = {
     "worker": "劳动者",
     "employer": "单位",

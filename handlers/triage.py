@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from handlers import calculators, rules, texts
+from handlers import calculators, deadlines, rules, texts
 from handlers.units import DAYS_PER_MONTH, WHOLE_SERVICE
 
 NEGOTIATE = "negotiate"
@@ -99,7 +99,7 @@ def decide(
     notes = (
         *_notes(present),
         *(p.note() for p in PROTECTIONS if p.when in present),
-        *_limitation(facts, today),
+        *_limitation(dispute_types, facts, today),
         *_explain_calculations(calculations),
         *_double_wage_unknown(dispute_types, facts),
         *_overtime(dispute_types, facts),
@@ -161,15 +161,26 @@ def months_since(iso_date: str, today: date) -> int | None:
     return (today.year - year) * 12 + today.month - month
 
 
-def _limitation(facts: Mapping[str, Any], today: date) -> tuple[str, ...]:
-    """LDMAL-27: one year from the end of the employment for claims after leaving (wage arrears
-    during the employment are not limited while it lasts)."""
+def _limitation(
+    dispute_types: tuple[str, ...], facts: Mapping[str, Any], today: date
+) -> tuple[str, ...]:
+    """LDMAL-27, said per claim to a worker who left nearly a year ago: wages one year from
+    leaving (para 4), other claims one year from knowing of the infringement (para 1)."""
     if facts.get("employed") is not False or not facts.get("left_date"):
         return ()
     months = months_since(str(facts["left_date"]), today)
     if months is None or months < LIMITATION_WARN_MONTHS:
         return ()
-    return (texts.LIMITATION_WARNING.format(months=months, law=rules.LIMITATION.law),)
+    others = [t for t in dispute_types if t not in deadlines.REMUNERATION | deadlines.TERMINATION]
+    parts = {
+        "remuneration": texts.LIMITATION_REMUNERATION,
+        "termination": texts.LIMITATION_TERMINATION,
+        "knowledge": texts.LIMITATION_KNOWLEDGE.format(
+            claims="、".join(texts.DISPUTE_NAMES[t] for t in others)
+        ),
+    }
+    said = "".join(parts[basis] for basis in deadlines.limitation_bases(dispute_types))
+    return (texts.LIMITATION_WARNING.format(months=months, law=rules.LIMITATION.law, claims=said),)
 
 
 def _number(facts: Mapping[str, Any], name: str) -> float | None:

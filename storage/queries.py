@@ -525,6 +525,7 @@ class PendingDeadline(NamedTuple):
     kind: str
     due_at: datetime
     rule: str
+    detail: Mapping[str, Any] | None = None  # e.g. unknown_years: counted without 放假安排
 
 
 def case_deadlines(session: Session, case_id: str) -> list[PendingDeadline]:
@@ -536,7 +537,7 @@ def case_deadlines(session: Session, case_id: str) -> list[PendingDeadline]:
 
 _DEADLINES = cast(Table, Deadline.__table__).c
 _CASE_DEADLINES = (
-    select(_DEADLINES.kind, _DEADLINES.due_at, _DEADLINES.rule)
+    select(_DEADLINES.kind, _DEADLINES.due_at, _DEADLINES.rule, _DEADLINES.detail)
     .where(_DEADLINES.case_id == bindparam("case_id"), _DEADLINES.status == "pending")
     .order_by(_DEADLINES.due_at)
 )

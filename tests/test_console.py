@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.console.auth import create_user
 from bot.runtime import Runtime
+from handlers.texts import CHINA
 from storage.models import AuditEvent, Deadline, Message, OutboundMessage
 from tests.chat import Chat, Person
 from tests.test_mediation import LUOJIANG, WANAN, org_id, quanzhou  # noqa: F401
@@ -186,6 +187,20 @@ def test_a_mediator_accepts_replies_and_records_that_mediation_failed(
     chat.run_jobs()
     advice = [i["text"] for i in worker.inbox() if "仲裁委员会" in i["text"]]
     assert advice and "泉州市洛江区劳动人事争议仲裁委员会" in advice[-1]
+
+
+def test_a_clock_counted_into_a_year_without_its_fangjia_anpai_says_so_on_the_case_page(
+    app: Flask, chat: Chat, runtime: Runtime, lin: str
+) -> None:
+    # Offered on Wednesday 30 December 2026: 3 working days reach into 2027, whose 放假安排
+    # nobody loaded, so 1 January is counted as a Friday like any other (and said so).
+    runtime.clock.set_to(datetime(2026, 12, 30, 10, 0, tzinfo=CHINA))
+    worker, _ = escalated_to_wanan(chat)
+    desk = Desk(app)
+    desk.login("lin")
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.sees("调解组织受理期限：2027年1月4日 24:00（ECNMR-19）")
+    desk.sees("2027年放假安排未载入，按周一至周五计算")
 
 
 def test_a_waiting_notification_reads_delivered_at_the_next_poll(

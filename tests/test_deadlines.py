@@ -22,7 +22,7 @@ from bot.clock import OFFSET_KEY
 from bot.config import Settings
 from bot.effects import Context, FollowUps, apply_effects
 from bot.runtime import Runtime
-from handlers import deadlines
+from handlers import calendar, deadlines
 from handlers.settlement import instalment_clock
 from handlers.texts import CHINA
 from handlers.types import ScheduleDeadline
@@ -46,19 +46,34 @@ START = datetime(2026, 2, 13, 10, 0, tzinfo=CHINA)
 MINUTE = timedelta(minutes=1)
 INSTALMENT = {"n": 1, "amount": 5000, "due": "2026-02-20"}
 
+
 # kind → (the state the case is in, when it must fall due, the state it is in afterwards).
+# A period starts the day after its event and ends at 24:00 of its last day (00:00 of the day
+# after, here); a last day inside the 春节 holiday gives way to the first working day after
+# it, Tuesday 24 February (民法典-201/203).
+def _end_of(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, tzinfo=CHINA) + timedelta(days=1)
+
+
 EXPECTED: dict[str, tuple[str, datetime, str]] = {
-    # ECNMR-8: 5 calendar days, holidays included.
-    "employer_answer": ("negotiating", datetime(2026, 2, 18, 10, 0, tzinfo=CHINA), "escalated"),
-    "negotiation": ("negotiating", datetime(2026, 2, 28, 10, 0, tzinfo=CHINA), "escalated"),
+    # The invitation (a product setting, 5 days): unopened, it is renewed once, then the case
+    # goes on to mediation; its last day, 18 February, is in the holiday.
+    "invitation": ("negotiating", _end_of(2026, 2, 24), "negotiating"),
+    "invitation_renewed": ("negotiating", _end_of(2026, 2, 24), "escalated"),
+    # ECNMR-8: 5 calendar days from the employer's receipt; 18 February is in the holiday.
+    "employer_answer": ("negotiating", _end_of(2026, 2, 24), "escalated"),
+    # 15 days: Saturday 28 February is a 调休 working day, so it is the last day.
+    "negotiation": ("negotiating", _end_of(2026, 2, 28), "escalated"),
     # ECNMR-19: 3 working days: Sat 14 Feb (调休), then Tue 24 and Wed 25 after the holiday.
-    "org_acceptance": ("escalated", datetime(2026, 2, 25, 23, 59, 59, tzinfo=CHINA), "escalated"),
-    "mediation": ("mediating", datetime(2026, 2, 28, 10, 0, tzinfo=CHINA), "arbitration_advised"),
-    "arbitral_review": ("followup", datetime(2026, 2, 28, 10, 0, tzinfo=CHINA), "followup"),
-    "judicial_confirmation": ("followup", datetime(2026, 3, 15, 10, 0, tzinfo=CHINA), "followup"),
-    "court_feedback": ("escalated", datetime(2026, 3, 15, 10, 0, tzinfo=CHINA), "escalated"),
-    # LDMAL-27: a year from when the clock starts (in a case: from the leaving date).
-    "limitation": ("negotiating", datetime(2027, 2, 13, 10, 0, tzinfo=CHINA), "negotiating"),
+    "org_acceptance": ("escalated", _end_of(2026, 2, 25), "escalated"),
+    "mediation": ("mediating", _end_of(2026, 2, 28), "arbitration_advised"),
+    "arbitral_review": ("followup", _end_of(2026, 2, 28), "followup"),
+    # 30 days: Sunday 15 March is a rest day, so Monday 16 March is the last day.
+    "judicial_confirmation": ("followup", _end_of(2026, 3, 16), "followup"),
+    "court_feedback": ("escalated", _end_of(2026, 3, 16), "escalated"),
+    # LDMAL-27: a year from the event (in a case: the leaving date): Saturday 13 February
+    # 2027 gives way to Monday 15 February (2027 has no 放假安排 here: weekends only).
+    "limitation": ("negotiating", _end_of(2027, 2, 15), "negotiating"),
     # 回访 the morning after the instalment's day.
     "instalment": ("followup", datetime(2026, 2, 21, 10, 0, tzinfo=CHINA), "followup"),
 }
@@ -227,7 +242,8 @@ def test_a_deadline_fires_once_at_its_time_through_rqs_scheduler(
         work(runtime)
         work(runtime)
         [reminder] = [t for t in inbox_texts(runtime, worker_id) if t.startswith("提醒")]
-        assert f"{due.month}月{due.day}日" in reminder
+        last = calendar.last_day(due)
+        assert f"{last.month}月{last.day}日24时" in reminder
 
     set_clock(runtime, due - MINUTE)
     work(runtime)

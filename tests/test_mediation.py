@@ -58,10 +58,12 @@ def mediation_recorded(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Pe
 
 
 def escalate_silent_employer(chat: Chat) -> Person:
-    """A factory wage case in 万安街道; the employer never answers; the worker agrees."""
-    worker = complain(chat)
-    worker.taps("consent_employer")
-    advance(worker, "P5DT1H")
+    """A factory wage case in 万安街道; the employer opens the invitation and never answers;
+    the worker agrees to mediation."""
+    worker = complain(chat)  # Monday 16 November 2026, 10:00
+    invite_employer(chat, worker)
+    # 5 days to Saturday 21 November, a rest day: they end at 24:00 on Monday 23 (民法典-203).
+    advance(worker, "P7DT14H1M")  # Tuesday 24 November, 00:01
     chat.run_jobs()
     assert any("同意转调解" in i["text"] for i in worker.inbox())
     worker.says("同意转调解")
@@ -125,14 +127,14 @@ def test_three_working_days_of_silence_span_the_national_day_holiday(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
     # Offered on Wednesday 30 September 2026; 1–7 October are holidays and Saturday 10 October
-    # is a 调休 working day: the third working day is 10 October.
-    runtime.clock.set_to(datetime(2026, 9, 25, 10, 0, tzinfo=CHINA))
+    # is a 调休 working day: the third working day is 10 October, to its 24:00.
+    runtime.clock.set_to(datetime(2026, 9, 24, 10, 0, tzinfo=CHINA))
     worker = complain(chat)
-    worker.taps("consent_employer")
-    advance(worker, "P5DT1H")  # 30 September, 11:00
+    invite_employer(chat, worker)  # the employer's 5 days end at 24:00 on 29 September
+    advance(worker, "P5DT15H")  # 30 September, 01:00
     worker.says("同意转调解")
     [clock] = worker.case["deadlines"]
-    assert clock["kind"] == "org_acceptance" and clock["due_at"].startswith("2026-10-10T23:59")
+    assert clock["kind"] == "org_acceptance" and clock["due_at"].startswith("2026-10-11T00:00")
     advance(worker, "P9D")  # 9 October: still waiting
     assert worker.case["route"]["org"]["name"] == WANAN
     advance(worker, "P2D")  # 11 October: silence counts as not accepted
@@ -162,8 +164,11 @@ def test_fifteen_days_without_agreement_advise_arbitration_naming_the_commission
     worker = escalate_silent_employer(chat)
     mediator = mediator_of(chat, runtime, WANAN)
     mediator.case_id = worker.case_id
-    mediator.taps("accept_case")
-    advance(worker, "P15DT1H")
+    mediator.taps("accept_case")  # received Tuesday 24 November: 15 days to 9 December
+    advance(worker, "P15DT23H")  # 9 December, 23:01: the last day is not over
+    chat.run_jobs()
+    assert worker.case["state"] == "mediating"
+    advance(worker, "PT1H")  # 10 December, 00:01
     chat.run_jobs()
     assert worker.case["state"] == "arbitration_advised"
     advice = next(i["text"] for i in worker.inbox() if "15日" in i["text"])

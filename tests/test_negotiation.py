@@ -21,8 +21,9 @@ def complain(chat: Chat, name: str = "曾师傅") -> Person:
     return worker
 
 
-def invite_employer(chat: Chat, worker: Person) -> Person:
-    worker.taps("consent_employer")
+def invite_employer(chat: Chat, worker: Person, *, consent: bool = True) -> Person:
+    if consent:
+        worker.taps("consent_employer")
     token = worker.case["invitation"]["token"]
     employer = chat.login("employer", "鑫达鞋业 王经理")
     joined = employer.post(f"/api/v1/invitations/{token}/join", {})
@@ -54,8 +55,16 @@ def test_worker_sees_exactly_what_will_be_shared_before_consenting(chat: Chat) -
     assert case["state"] == "negotiating" and case["invitation"]["path"].endswith(
         case["invitation"]["token"]
     )
+    # The employer's 5 days wait until it has the request (ECNMR-8): only the invitation runs.
     [clock] = case["deadlines"]
-    assert (clock["kind"], clock["rule"]) == ("employer_answer", "ECNMR-8")
+    assert (clock["kind"], clock["rule"]) == ("invitation", "ECNMR-12")
+    [waiting] = case["not_started"]
+    assert (waiting["kind"], waiting["starts"], waiting["length"], waiting["rule"]) == (
+        "employer_answer",
+        "employer_received",
+        5,
+        "ECNMR-8",
+    )
 
 
 def test_employer_joins_sees_only_what_was_consented_and_answers(
@@ -64,7 +73,7 @@ def test_employer_joins_sees_only_what_was_consented_and_answers(
     worker = complain(chat)
     employer = invite_employer(chat, worker)
     chat.run_jobs()
-    assert any("已加入协商" in item["text"] for item in worker.inbox())
+    assert any("已打开邀请、加入协商" in item["text"] for item in worker.inbox())
     [welcome] = employer.inbox()
     assert "曾师傅" in welcome["text"] and "拒绝协商" in welcome["text"]
     seen = employer.case
@@ -88,13 +97,18 @@ def test_employer_joins_sees_only_what_was_consented_and_answers(
 
 
 def test_employer_silent_for_five_days_escalates_naming_the_regulation(chat: Chat) -> None:
-    worker = complain(chat)
-    worker.taps("consent_employer")
-    advance(worker, "P4D")
+    worker = complain(chat)  # Monday 16 November 2026, 10:00
+    invite_employer(chat, worker)  # opened at once: the last day is Saturday 21 November,
+    # a rest day, so Monday 23 November is the last day instead (民法典-203).
+    advance(worker, "P6D")
     chat.run_jobs()
     assert worker.case["state"] == "negotiating"
-    assert any("单位答复期限将在" in i["text"] for i in worker.inbox())  # reminder, a day ahead
-    advance(worker, "P1DT1H")
+    reminders = [i["text"] for i in worker.inbox() if "单位答复期限将在" in i["text"]]
+    assert reminders and "2026年11月23日24时" in reminders[0]  # the day before the last
+    advance(worker, "P1DT13H59M")  # Monday 23 November, 23:59
+    chat.run_jobs()
+    assert worker.case["state"] == "negotiating"
+    advance(worker, "PT2M")
     chat.run_jobs()
     case = worker.case
     assert case["state"] == "escalated" and case["deadlines"] == []
@@ -103,6 +117,64 @@ def test_employer_silent_for_five_days_escalates_naming_the_regulation(chat: Cha
     # Nothing went to a mediator yet: the worker is asked first, and not told it was transferred.
     assert any("需要您同意" in t for t in inbox)
     assert not any("已为您转交" in t or "已为您申请" in t for t in inbox)
+
+
+def test_an_invitation_opened_on_day_four_still_gives_the_employer_five_days(chat: Chat) -> None:
+    worker = complain(chat)  # Monday 16 November 2026, 10:00
+    worker.taps("consent_employer")
+    worker.hears("单位收到邀请（打开邀请）后5日内应当答复")
+    advance(worker, "P4D")  # the worker forwards it on Friday 20 November
+    employer = invite_employer(chat, worker, consent=False)
+    chat.run_jobs()
+    # Days 21..25 November: the last day is Wednesday 25 November, to its 24:00 (民法典-201).
+    joined = [i["text"] for i in worker.inbox() if "已打开邀请" in i["text"]]
+    assert joined and "应在2026年11月25日24时前答复" in joined[0]
+    assert any("请在2026年11月25日24时前" in i["text"] for i in employer.inbox())
+    case = worker.case
+    [clock] = case["deadlines"]
+    assert clock["kind"] == "employer_answer" and clock["due_at"].startswith("2026-11-26T00:00")
+    assert case["not_started"] == []
+    advance(worker, "P5DT13H59M")  # Wednesday 25 November, 23:59: still the employer's time
+    chat.run_jobs()
+    assert worker.case["state"] == "negotiating"
+    advance(worker, "PT2M")
+    chat.run_jobs()
+    assert worker.case["state"] == "escalated"
+
+
+def test_an_unopened_invitation_is_renewed_and_mediation_offered(chat: Chat) -> None:
+    worker = complain(chat)  # Monday 16 November 2026, 10:00
+    worker.taps("consent_employer")
+    first = worker.case["invitation"]["token"]
+    # The invitation's last day, Saturday 21 November, gives way to Monday 23 (民法典-203).
+    advance(worker, "P5D")  # Saturday 21 November: reminded two days before the last day
+    chat.run_jobs()
+    assert any("协商邀请有效期将在2026年11月23日24时到期" in i["text"] for i in worker.inbox())
+    advance(worker, "P2DT14H1M")  # Tuesday 24 November, 00:01
+    chat.run_jobs()
+    case = worker.case
+    assert case["state"] == "negotiating"  # not a refusal: the employer never had the request
+    assert case["invitation"]["token"] != first
+    assert [d["kind"] for d in case["deadlines"]] == ["invitation_renewed"]
+    assert [c["kind"] for c in case["not_started"]] == ["employer_answer"]
+    [told] = [i["text"] for i in worker.inbox() if "还没有打开" in i["text"]]
+    assert "5日答复期还没有开始算" in told and "同意转调解" in told
+    worker.says("同意转调解")
+    assert worker.case["state"] == "escalated"
+
+
+def test_an_invitation_never_opened_ends_negotiation(chat: Chat) -> None:
+    worker = complain(chat)
+    worker.taps("consent_employer")
+    advance(worker, "P8D")  # the first invitation ran out: renewed
+    chat.run_jobs()
+    advance(worker, "P8D")  # the renewed one too
+    chat.run_jobs()
+    case = worker.case
+    assert case["state"] == "escalated" and case["deadlines"] == []
+    inbox = [i["text"] for i in worker.inbox()]
+    assert any("一直没有打开邀请" in t and "不算单位拒绝" in t for t in inbox)
+    assert any("需要您同意" in t for t in inbox)
 
 
 def test_an_answer_stops_the_clock_so_day_five_changes_nothing(chat: Chat) -> None:

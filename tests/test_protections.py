@@ -119,7 +119,7 @@ def test_arbitration_advised_after_fifteen_days_tells_the_worker_of_legal_aid(
     mediator = mediator_of(chat, runtime, WANAN)
     mediator.case_id = worker.case_id
     mediator.taps("accept_case")
-    advance(worker, "P15DT1H")
+    advance(worker, "P18D")  # past 24:00 of the 15th day, moved past a weekend
     chat.run_jobs()
     assert worker.case["state"] == "arbitration_advised"
     help_text = next(i["text"] for i in worker.inbox() if "12348" in i["text"])

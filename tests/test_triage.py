@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers import triage
+from handlers import deadlines, triage
 from tests.chat import Chat
 from tests.support.stub import StubWorker
 
@@ -73,6 +73,30 @@ def test_worker_who_left_thirteen_months_ago_is_warned_of_the_limitation(chat: C
     worker.says("就我一个")
     worker.hears("离职已经13个月")
     worker.hears("《劳动争议调解仲裁法》第二十七条")
+    # LDMAL-27 para 4: wages are not limited during the job, one year from leaving after it.
+    worker.hears(
+        "拖欠的工资、加班费在职期间不受一年时效限制，离职后要在离职之日起一年内申请劳动仲裁"
+    )
+    assert not any("知道或者应当知道" in reply for reply in worker.replies)
+
+
+def test_a_social_insurance_claim_runs_from_when_the_worker_knew_not_from_leaving(
+    chat: Chat,
+) -> None:
+    worker = chat.login("worker", "老郑")
+    worker.says("鑫达鞋厂这几年一直没给我交社保")
+    worker.says("洛江区")
+    worker.says("每月四千")
+    worker.says("干了三年")
+    worker.says("离职了")
+    worker.says(_thirteen_months_ago(chat))
+    worker.says("就我一个")
+    assert worker.case["dispute_types"] == ["social_insurance"]
+    # LDMAL-27 para 1: a year from when the worker knew or should have known, a day the
+    # product does not know: said in words, and no clock is invented from the leaving date.
+    worker.hears("社保要在一年内申请劳动仲裁，从您知道或者应当知道权利被侵害之日起算")
+    assert not any("离职之日起" in reply for reply in worker.replies)
+    assert "limitation" not in [d["kind"] for d in worker.case["deadlines"]]
 
 
 def test_worker_still_employed_gets_no_limitation_warning(chat: Chat) -> None:
@@ -132,6 +156,9 @@ def test_a_worker_who_left_gets_a_limitation_clock_and_a_reminder(chat: Chat) ->
     worker.says("就我一个")
     clocks = {d["kind"]: d for d in worker.case["deadlines"]}
     assert clocks["limitation"]["rule"] == "LDMAL-27"
+    # Left in August 2026 (read as 1 August): the year's last day, Sunday 1 August 2027, gives
+    # way to Monday 2 August, to its 24:00 (民法典-202/203).
+    assert clocks["limitation"]["due_at"].startswith("2027-08-03T00:00")
     worker.post("/api/v1/dev/clock", {"advance": "P230D"})  # into the last month
     chat.run_jobs()
     assert any("劳动仲裁申请时效" in i["text"] for i in worker.inbox())
@@ -273,3 +300,16 @@ def test_months_without_a_contract_not_known_computes_no_double_wage() -> None:
     said = "\n".join(worker.replies)
     assert "您没说清有几个月没签合同，所以先没算" in said
     assert "× 月工资6000元" not in said
+
+
+def test_the_limitation_runs_from_leaving_only_for_the_claims_the_law_says() -> None:
+    left = {"employed": False, "left_date": "2026-08-20"}
+    assert deadlines.limitation_start(("wage_arrears",), left) == date(2026, 8, 20)
+    assert deadlines.limitation_start(("overtime",), left) == date(2026, 8, 20)
+    assert deadlines.limitation_start(("termination_compensation",), left) == date(2026, 8, 20)
+    assert deadlines.limitation_start(("social_insurance",), left) is None
+    assert deadlines.limitation_start(("wage_arrears", "social_insurance"), left) == date(
+        2026, 8, 20
+    )
+    # Still in the job: wage arrears are not limited while it lasts (LDMAL-27 para 4).
+    assert deadlines.limitation_start(("wage_arrears",), {"employed": True}) is None

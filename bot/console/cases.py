@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import (
@@ -146,7 +146,7 @@ def _inbox_row(
     if clock is not None:
         spec = deadlines.KINDS.get(clock[0].kind)
         label = spec.label if spec else clock[0].kind
-        due = _local(clock[0].due_at)
+        due = _due(clock[0].due_at)
     return InboxRow(
         case_id=case.id,
         state=case.state,
@@ -226,18 +226,42 @@ def case_page(case_id: str) -> ResponseReturnValue:
 
 
 def _deadlines(db: Session, case_id: str, now: datetime) -> list[dict[str, Any]]:
-    found = []
-    for row in queries.case_deadlines(db, case_id):
+    """Running clocks, each with the years counted without an official 放假安排, then the
+    clocks that wait on an event (the employer's 5 days until it opens the invitation)."""
+    found: list[dict[str, Any]] = []
+    pending = queries.case_deadlines(db, case_id)
+    for row in pending:
         spec = deadlines.KINDS.get(row.kind)
         found.append(
             {
                 "label": spec.label if spec else row.kind,
-                "due": _local(row.due_at),
+                "due": _due(row.due_at),
                 "rule": row.rule,
                 "overdue": row.due_at <= now,
+                "unknown_years": list((row.detail or {}).get("unknown_years", ())),
+            }
+        )
+    for kind in deadlines.not_started(tuple(d.kind for d in pending if d.kind in deadlines.KINDS)):
+        spec = deadlines.KINDS[kind]
+        found.append(
+            {
+                "label": spec.label,
+                "not_started": texts.CONSOLE_CLOCK_NOT_STARTED.format(
+                    event=deadlines.START_EVENTS[spec.starts], length=spec.length
+                ),
+                "rule": spec.rule.code,
             }
         )
     return found
+
+
+def _due(moment: datetime) -> str:
+    """A period's end as people write it: 24:00 of its last day, not 0:00 of the next."""
+    local = moment.astimezone(texts.CHINA)
+    if local.time() != time(0):
+        return _local(local)
+    day = local.date() - timedelta(days=1)
+    return f"{day.year}年{day.month}月{day.day}日 24:00"
 
 
 def _held(db: Session, runtime: Runtime, case_id: str) -> list[dict[str, Any]]:

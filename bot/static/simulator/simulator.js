@@ -24,6 +24,14 @@ function shortTime(iso) {
   return m ? `${Number(m[1])}月${Number(m[2])}日 ${m[3]}:${m[4]}` : "";
 }
 
+// A period ends at 24:00 of its last day (00:00 of the next): show it as people write it.
+function dueTime(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T00:00/.exec(iso || "");
+  if (!m) return shortTime(iso);
+  const last = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) - 1));
+  return `${last.getUTCMonth() + 1}月${last.getUTCDate()}日 24:00`;
+}
+
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -193,7 +201,7 @@ class Pane {
       add(LABELS.route, `${summary.route.org.name}（${status}）`);
     }
     const deadlines = (summary.deadlines || [])
-      .map((d) => `${WORDS.deadlines[d.kind] || d.kind}：${shortTime(d.due_at)}${d.law ? `（${d.law}）` : ""}`);
+      .map((d) => `${WORDS.deadlines[d.kind] || d.kind}：${dueTime(d.due_at)}${d.law ? `（${d.law}）` : ""}`);
     add(LABELS.deadlines, deadlines.length ? deadlines.join("；") : LABELS.none);
     box.append(list);
     const offered = summary.state === "escalated" && summary.route
