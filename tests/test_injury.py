@@ -97,9 +97,11 @@ def test_determination_alone_is_not_enough_for_a_final_settlement(chat: Chat) ->
 
 
 def test_a_mediator_cannot_record_a_final_injury_agreement_before_the_grade(
-    chat: Chat, runtime: Runtime, quanzhou: None  # noqa: F811
+    chat: Chat,
+    runtime: Runtime,
+    quanzhou: None,  # noqa: F811
 ) -> None:
-    worker, employer, mediator = in_injury_mediation(chat, runtime)
+    worker, _, mediator = in_injury_mediation(chat, runtime)
     mediator.says("调解成功：单位一次性赔偿五万，月底前付清，以后不再追究")
     mediator.hears("工伤认定和伤残等级鉴定都有结果之前")
     mediator.says("确认")  # nothing was read back: there is nothing to confirm
@@ -115,7 +117,9 @@ def test_a_mediator_cannot_record_a_final_injury_agreement_before_the_grade(
 
 
 def test_the_worker_tells_the_mediator_where_the_injury_stands(
-    chat: Chat, runtime: Runtime, quanzhou: None  # noqa: F811
+    chat: Chat,
+    runtime: Runtime,
+    quanzhou: None,  # noqa: F811
 ) -> None:
     worker, _, mediator = in_injury_mediation(chat, runtime)
     worker.says("工伤认定还没下来")

@@ -244,7 +244,7 @@ def test_a_mediation_agreement_without_the_employer_stays_a_draft_that_says_who_
     assert "状态：未生效（草稿）。还差：单位的确认、调解组织的盖章" in printed
     assert not any("已生效" in line for line in printed)
     chat.run_jobs()
-    assert not any("协议生效" in i["text"] for i in worker.inbox())
+    assert not any("调解协议生效，对双方" in i["text"] for i in worker.inbox())
     worker.says("没收到")  # nothing is due under a draft: no 支付令 is suggested
     assert not any("支付令" in reply for reply in worker.replies)
 

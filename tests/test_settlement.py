@@ -13,8 +13,8 @@ from bot.clock import CHINA, Clock
 from bot.runtime import Runtime
 from storage.models import Agreement, Offer
 from tests.chat import Chat, Person
-from tests.test_negotiation import advance, complain, invite_employer
 from tests.test_mediation import printed_lines
+from tests.test_negotiation import advance, complain, invite_employer
 
 MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)  # every date below is read from here
 
