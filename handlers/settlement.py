@@ -320,8 +320,8 @@ def injury_refusal(role: str, proposal: Mapping[str, Any] | None = None) -> Hand
     rule = rules.WORK_INJURY_DETERMINATION
     event = None
     if proposal is not None:  # the author's earlier reading goes with it
-        event = CaseEvent(reason=f"{role}'s final injury terms refused", rule=rule.code)
-        event = replace(event, proposal=proposal)
+        reason = f"{role}'s final injury terms refused"
+        event = CaseEvent(reason=reason, rule=rule.code, proposal=proposal)
     replies = (
         Reply(texts.INJURY_NO_FINAL_SETTLEMENT),
         Reply(texts.INJURY_NEXT_STEP.format(law=rule.law)),
@@ -409,15 +409,19 @@ def _confirmed_waiting(
     inbound: Inbound, case: CaseView, agreement: Mapping[str, Any], role: str
 ) -> HandlerResult:
     lacking = missing_words(agreement, role, case.employer_id is not None)
-    notice = texts.CONFIRMED_OTHER.format(
-        who=texts.ROLE_NAMES[role],
-        agreement=texts.AGREEMENT_NAMES[agreement["kind"]],
-        missing=lacking,
-    )
-    parties = (case.worker_id, case.employer_id)
-    notices: list[Any] = [Notify(p, notice) for p in parties if p and p != inbound.sender_id]
+    still = missing(agreement, role)
+    notices: list[Any] = []
+    for party, party_id in zip(PARTIES, (case.worker_id, case.employer_id), strict=True):
+        if party_id and party_id != inbound.sender_id:
+            template = texts.CONFIRMED_OTHER if party in still else texts.CONFIRMED_OTHER_DONE
+            notice = template.format(
+                who=texts.ROLE_NAMES[role],
+                agreement=texts.AGREEMENT_NAMES[agreement["kind"]],
+                missing=lacking,
+            )
+            notices.append(Notify(party_id, notice))
     mediator = _mediator(case)
-    if mediator and missing(agreement, role) == ["organization"]:
+    if mediator and still == ["organization"]:
         seal = texts.SEAL_ASKED.format(law=rules.MEDIATION_AGREEMENT.law)
         notices.append(Notify(mediator, seal))
     reply = Reply(texts.CONFIRMED_WAITING.format(missing=lacking))

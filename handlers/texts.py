@@ -349,6 +349,7 @@ CONFIRMED_WAITING = "已确认。协议还没有生效，还差：{missing}。"
 CONFIRMED_OTHER = (
     "{who}已确认{agreement}，请您核对后回复“确认协议”。协议还没有生效，还差：{missing}。"
 )
+CONFIRMED_OTHER_DONE = "{who}已确认{agreement}。协议还没有生效，还差：{missing}。"
 SEAL_LABEL = "盖章确认"
 SEAL_ASKED = (
     "双方都已确认调解协议书。请加盖调解组织印章后回复“盖章确认”，协议自盖章起生效（{law}）。"

@@ -203,6 +203,8 @@ def test_a_mediation_agreement_takes_effect_with_both_parties_and_the_seal(
     assert agreement_of(worker)["status"] == "confirming"
     chat.run_jobs()
     assert any("请加盖调解组织印章" in i["text"] for i in mediator.inbox())
+    told = "单位已确认调解协议书。协议还没有生效，还差：调解组织的盖章。"
+    assert told in [i["text"] for i in worker.inbox()]  # not asked to confirm a second time
 
     mediator.says("盖章确认")  # the organization's seal, affixed by its mediator (LDMAL-14)
     mediator.hears("调解组织已盖章，调解协议生效")
