@@ -4,9 +4,13 @@ negotiation and mediation, chat and console."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask import Flask
 
 from bot.runtime import Runtime
+from nlp.answers import injury_progress
 from tests.chat import Chat, Person
 from tests.test_console import Desk, lin  # noqa: F401 (fixture)
 from tests.test_mediation import WANAN, mediator_of, quanzhou  # noqa: F401 (fixture)
@@ -152,3 +156,24 @@ def test_the_console_refuses_a_final_injury_agreement_and_allows_interim_terms(
     desk.submit(path, {"action": "confirm_outcome"})
     text = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()["text"]
     assert "本协议只约定停工留薪期工资，是临时约定" in text
+
+
+@pytest.mark.parametrize(
+    ("said", "recorded"),
+    [
+        ("认定下来了 九级", {"injury_determined": True, "disability_assessed": True, "grade": 9}),
+        ("工伤认定书拿到了，伤残七级", {"injury_determined": True, "grade": 7}),
+        ("认定是工伤，还在做鉴定", {"injury_determined": True, "disability_assessed": False}),
+        ("还没认定下来", {"injury_determined": False}),
+        ("已经申请工伤认定了", {"injury_determined": False}),  # applied for, not decided
+        ("厂里不给认定", {"injury_determined": False}),
+        ("鉴定了 不够级", {"disability_assessed": True, "grade": 0}),
+        ("没做工伤认定也没做鉴定", {"injury_determined": False, "disability_assessed": False}),
+        ("我是一级建造师", {}),
+        ("手被机器压伤了", {}),
+    ],
+)
+def test_where_an_injury_stands_is_read_from_words(said: str, recorded: dict[str, Any]) -> None:
+    read = injury_progress(said)
+    expected = {("disability_grade" if k == "grade" else k): v for k, v in recorded.items()}
+    assert {k: read[k] for k in expected} == expected and (read != {}) == bool(expected)
