@@ -261,7 +261,7 @@ def get_agreement_pdf(case_id: str) -> ResponseReturnValue:
     party = _caller_party(runtime)
     with runtime.store.transaction() as session:
         row = _agreement(session, party, case_id, "agreement.pdf", runtime.clock.now())
-        body = agreement_pdf(row.text, row.sha256, list(row.confirmed_by), row.effective_at)
+        body = agreement_pdf(row)
         filename = f"agreement-{row.case_id}.pdf"
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -258,7 +258,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Agreement": {
         "type": "object",
-        "required": ["kind", "text", "sha256", "confirmed_by"],
+        "required": ["kind", "text", "sha256", "confirmed_by", "status", "missing"],
         "properties": {
             "kind": {"type": "string", "enum": ["settlement", "mediation"]},
             "text": STRING,
@@ -266,6 +266,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "confirmed_by": {"type": "array", "items": STRING},
             "terms": OBJECT,
             "effective_at": _nullable(TIME),
+            "status": {"type": "string", "enum": ["draft", "confirming", "effective"]},
+            "missing": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": ["worker", "employer", "mediator", "organization"],
+                },
+            },
+            "status_text": STRING,
         },
     },
     "Subscriptions": {

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import deadlines as clocks
-from handlers import rules
+from handlers import rules, settlement, texts
 from handlers.states import CaseState
 from handlers.texts import CHINA
 from handlers.types import Reply
@@ -135,7 +135,9 @@ def closed_reason(session: Session, case: Case) -> str | None:
 
 
 def agreement(row: Agreement) -> dict[str, Any]:
-    return {
+    """The agreement with its status (draft → confirming → effective) and, until it takes
+    effect, who must still sign (worker, employer, mediator, organization)."""
+    body = {
         "kind": row.kind,
         "text": row.text,
         "sha256": row.sha256,
@@ -143,6 +145,14 @@ def agreement(row: Agreement) -> dict[str, Any]:
         "terms": dict(row.terms),
         "effective_at": iso(row.effective_at),
     }
+    status = settlement.status(body)
+    missing = [] if status == "effective" else settlement.missing(body)
+    words = texts.AGREEMENT_STATUS[status]
+    if missing:
+        words = texts.AGREEMENT_STATUS_MISSING.format(
+            status=words, missing=settlement.missing_words(body)
+        )
+    return {**body, "status": status, "missing": missing, "status_text": words}
 
 
 def assignment_view(session: Session, case_id: str) -> dict[str, Any] | None:

@@ -50,4 +50,5 @@ def _words() -> dict[str, Any]:
         "accept": texts.ACCEPT_LABEL,
         "decline": texts.DECLINE_LABEL,
         "confirm": texts.CONFIRM_LABEL,
+        "seal": texts.SEAL_LABEL,
     }

@@ -104,6 +104,7 @@ ROUTES: dict[RouteKey, Handler] = {
     (M, S.MEDIATING, Intent.MEDIATION_SUCCESS): mediation.record_success,
     (M, S.MEDIATING, Intent.MEDIATION_FAILED): mediation.record_failure,
     (M, S.MEDIATING, Intent.MEDIATION_WITHDRAWN): mediation.record_withdrawal,
+    (M, S.MEDIATING, Intent.SEAL_AGREEMENT): mediation.seal,
     (W, S.MEDIATING, Intent.MESSAGE): mediation.party_says,
     (E, S.MEDIATING, Intent.MESSAGE): mediation.party_says,
     (W, S.MEDIATING, Intent.CONFIRM_AGREEMENT): negotiation.worker_confirms,

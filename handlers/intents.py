@@ -43,6 +43,7 @@ class Intent(StrEnum):
     MEDIATION_SUCCESS = "mediation_success"  # 调解成功, with the terms
     MEDIATION_FAILED = "mediation_failed"  # 调解不成
     MEDIATION_WITHDRAWN = "mediation_withdrawn"  # 申请人撤回, recorded by the mediator
+    SEAL_AGREEMENT = "seal_agreement"  # a mediator: the organization's seal (LDMAL-14)
     OTHER_ORG = "other_org"  # the worker: 换一个
     CHOOSE_ORG = "choose_org"  # "choose_org:<org id>"
     PAID = "paid"
@@ -94,6 +95,8 @@ COMMANDS: dict[str, Intent] = {
     "调解不成": Intent.MEDIATION_FAILED,
     "调解失败": Intent.MEDIATION_FAILED,
     "申请人撤回": Intent.MEDIATION_WITHDRAWN,
+    "盖章确认": Intent.SEAL_AGREEMENT,
+    "已盖章": Intent.SEAL_AGREEMENT,
     "换一个": Intent.OTHER_ORG,
     "换一家": Intent.OTHER_ORG,
     "转人工": Intent.HUMAN,

@@ -153,10 +153,13 @@ def mediator_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     # Not a Relay for content security: the mediator is the accountable staff of a mediation
     # organization (often at the console, with no WeChat identity to check as), not a user.
     text = texts.RELAY_FROM_MEDIATOR.format(name=inbound.sender_name, text=inbound.text)
-    return HandlerResult(
+    relayed = HandlerResult(
         replies=(Reply(texts.RELAYED, OUTCOME_OPTIONS),),
         effects=tuple(Notify(p, text) for p in _parties(case)),
     )
+    said = settlement.noting_injury(inbound, case, lambda _: relayed)  # 认定下来了 九级
+    assert said is not None
+    return said
 
 
 def record_withdrawal(inbound: Inbound, case: CaseView | None) -> HandlerResult:
@@ -188,7 +191,12 @@ def party_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
     words = mask_personal(inbound.text) if inbound.role is Role.WORKER else inbound.text
     text = texts.RELAY_TO_MEDIATOR.format(who=who, text=words)
     notice = Notify(mediator, text, Relay(inbound.sender_id, words))
-    return HandlerResult(replies=(Reply(texts.RELAYED),), effects=(notice,))
+    relayed = HandlerResult(replies=(Reply(texts.RELAYED),), effects=(notice,))
+    if inbound.role is not Role.WORKER:
+        return relayed
+    said = settlement.noting_injury(inbound, case, lambda _: relayed)  # 认定下来了 九级
+    assert said is not None
+    return said
 
 
 def record_success(inbound: Inbound, case: CaseView | None) -> HandlerResult:
@@ -233,6 +241,8 @@ def _without_mediator_draft(case: CaseView) -> dict[str, Any]:
 def _draft_mediation_agreement(inbound: Inbound, case: CaseView) -> HandlerResult:
     """The 调解协议书 from the confirmed terms; the mediator's record is their signature."""
     proposal = settlement.drafts(case)["mediator"]
+    if settlement.final_barred(case, proposal):  # recorded before 认定 and 鉴定 were
+        return settlement.injury_refusal("mediator", _without_mediator_draft(case))
     text = agreement_text(case, proposal, inbound.sender_name)
     draft = texts.MEDIATION_DRAFT.format(text=text)
     return HandlerResult(
@@ -250,6 +260,20 @@ def _draft_mediation_agreement(inbound: Inbound, case: CaseView) -> HandlerResul
     )
 
 
+def seal(inbound: Inbound, case: CaseView | None) -> HandlerResult:
+    """盖章确认: the mediator affixes the organization's seal to the 调解协议书 both parties
+    confirmed; with it the agreement takes effect (LDMAL-14). Not before both parties."""
+    assert case is not None
+    agreement = case.agreement
+    if not agreement or agreement.get("kind") != "mediation" or agreement.get("effective_at"):
+        return HandlerResult(replies=(Reply(texts.NO_DRAFT),))
+    parties = [who for who in settlement.missing(agreement) if who in settlement.PARTIES]
+    if parties:
+        lacking = settlement.missing_words(agreement, employer_joined=case.employer_id is not None)
+        return HandlerResult(replies=(Reply(texts.SEAL_TOO_EARLY.format(missing=lacking)),))
+    return settlement.confirm(inbound, case, "organization")
+
+
 def agreement_text(case: CaseView, proposal: Mapping[str, Any], mediator: str) -> str:
     assert case.assignment is not None
     return texts.MEDIATION_AGREEMENT_TEXT.format(
@@ -260,6 +284,7 @@ def agreement_text(case: CaseView, proposal: Mapping[str, Any], mediator: str) -
         disputes="、".join(texts.DISPUTE_NAMES[t] for t in case.dispute_types),
         total=proposal["total"],
         schedule=settlement.agreement_schedule(proposal),
+        scope_clause=settlement.scope_clause(proposal),
         law=rules.MEDIATION_AGREEMENT.law,
         law_order=rules.PAYMENT_ORDER.law,
         law_review=rules.ARBITRAL_REVIEW.law,

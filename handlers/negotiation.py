@@ -144,9 +144,13 @@ def employer_agrees(inbound: Inbound, case: CaseView | None) -> HandlerResult:
 
 
 def worker_says(inbound: Inbound, case: CaseView | None) -> HandlerResult:
-    """Worker's words: a (counter-)proposal if they name money, else relayed to the employer."""
+    """Worker's words: where a work injury stands is recorded (not passed on: health details,
+    PIPL-28); a (counter-)proposal if they name money; else relayed to the employer."""
     assert case is not None
-    return settlement.propose(inbound, case, "worker") or _relay(inbound, case, "worker")
+    proposed = settlement.noting_injury(
+        inbound, case, lambda now: settlement.propose(inbound, now, "worker")
+    )
+    return proposed or _relay(inbound, case, "worker")
 
 
 def worker_agrees(inbound: Inbound, case: CaseView | None) -> HandlerResult:

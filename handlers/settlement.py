@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -25,11 +26,20 @@ from handlers.types import (
     Reply,
     ScheduleDeadline,
 )
+from nlp.answers import injury_progress
 from nlp.extract import mask_personal
 from nlp.terms import Payment, Terms, parse_terms
 
 DEFAULT_DUE_DAYS = 15  # a payment agreed without a date is followed up 15 days after signing
 PARTIES = ("worker", "employer")
+# Who must sign before an agreement takes effect, in the order they are named: a 和解协议 both
+# parties (ECNMR-11); a 调解协议书 both parties, the mediator and the organization's seal
+# (LDMAL-14). The mediator's recording of the outcome is their signature; the seal is the
+# mediator's 盖章确认 on the organization's behalf.
+SIGNERS = {
+    "settlement": PARTIES,
+    "mediation": (*PARTIES, "mediator", "organization"),
+}
 CONFIRM = Option(texts.CONFIRM_LABEL, "confirm_agreement")
 CONFIRM_READING = Option(texts.READBACK_CONFIRM_LABEL, "confirm_agreement")
 
@@ -48,6 +58,8 @@ def terms_data(terms: Terms, role: str) -> dict[str, Any]:
             for n, p in enumerate(terms.schedule, start=1)
         ],
         "conditions": list(terms.conditions),
+        "final": terms.final,
+        "interim": list(terms.interim),
     }
 
 
@@ -59,7 +71,10 @@ def as_terms(proposal: Mapping[str, Any] | None) -> Terms | None:
         Payment(int(p["amount"]), date.fromisoformat(p["due"]) if p.get("due") else None)
         for p in proposal.get("instalments", ())
     )
-    return Terms("offer", int(proposal["total"]), payments, tuple(proposal.get("conditions", ())))
+    conditions = tuple(proposal.get("conditions", ()))
+    final, interim = bool(proposal.get("final")), tuple(proposal.get("interim", ()))
+    total = int(proposal["total"])
+    return Terms("offer", total, payments, conditions, final=final, interim=interim)
 
 
 def on_table(case: CaseView) -> dict[str, Any] | None:
@@ -92,6 +107,8 @@ def describe(proposal: Mapping[str, Any]) -> str:
     words = texts.TERMS_LINE.format(total=proposal["total"], plan=plan)
     if proposal.get("conditions"):
         words += texts.TERMS_CONDITIONS.format(conditions="、".join(proposal["conditions"]))
+    if interim_only(proposal):
+        words += texts.TERMS_INTERIM.format(items="、".join(proposal["interim"]))
     return words
 
 
@@ -149,8 +166,12 @@ def _same(terms: Terms, table: Mapping[str, Any] | None) -> bool:
 
 
 def read_back(case: CaseView, role: str, terms: Terms) -> HandlerResult:
-    """Say back what was understood; nothing reaches the other side until the author confirms."""
+    """Say back what was understood; nothing reaches the other side until the author confirms.
+    Terms that would settle a work injury for good too early are refused here (final_barred)."""
     draft = terms_data(terms, role)
+    if final_barred(case, draft):
+        dropped = _with_drafts(case, {role: None}) if role in drafts(case) else None
+        return injury_refusal(role, dropped)
     template = texts.READBACK_MEDIATOR if role == "mediator" else texts.READBACK
     text = template.format(terms=describe(draft))
     return HandlerResult(
@@ -217,10 +238,8 @@ def accept(inbound: Inbound, case: CaseView, role: str) -> HandlerResult | None:
     proposal = on_table(case)
     if not proposal or proposal.get("by") == role:
         return None
-    if "work_injury" in case.dispute_types:
-        # WIIR: no full-and-final injury settlement before 工伤认定 and disability grading.
-        text = texts.INJURY_NO_FINAL_SETTLEMENT.format(law=rules.WORK_INJURY_DETERMINATION.law)
-        return HandlerResult(replies=(Reply(text),))
+    if final_barred(case, proposal):
+        return injury_refusal(role)
     text = agreement_text(case, proposal)
     who = texts.ROLE_NAMES[role]
     notice = Notify(
@@ -243,6 +262,7 @@ def agreement_text(case: CaseView, proposal: Mapping[str, Any]) -> str:
         disputes="、".join(texts.DISPUTE_NAMES[t] for t in case.dispute_types),
         total=proposal["total"],
         schedule=agreement_schedule(proposal),
+        scope_clause=scope_clause(proposal),
         law_breach=rules.NEGOTIATION_FAILED.law,
         law_binding=rules.SETTLEMENT_BINDING.law,
         case_id=case.id,
@@ -264,41 +284,156 @@ def agreement_schedule(proposal: Mapping[str, Any]) -> str:
     return lines
 
 
-def required(case: CaseView) -> set[str]:
-    """Who must confirm: both parties for a 和解协议 (ECNMR-11); for a 调解协议书 the parties
-    present in the case and the mediator, whose recording of the outcome is their signature
-    (LDMAL-14)."""
-    if case.agreement and case.agreement.get("kind") == "mediation":
-        return {"worker", "mediator", *(("employer",) if case.employer_id else ())}
-    return set(PARTIES)
+def scope_clause(proposal: Mapping[str, Any]) -> str:
+    """Clause 二 of an agreement: no further claims, or, for interim terms, that they are
+    interim and leave the work-injury claims untouched."""
+    if interim_only(proposal):
+        return texts.AGREEMENT_INTERIM_CLAUSE.format(items="、".join(proposal["interim"]))
+    return texts.AGREEMENT_FINAL_CLAUSE
+
+
+# Work injury (工伤): domain.md and WIIR-17. A private settlement before 工伤认定 and
+# 伤残等级鉴定 may undervalue the claim, so until both are recorded on the case only interim
+# terms (medical costs, wages during treatment) may be agreed, on every path.
+INJURY = "work_injury"
+
+
+def interim_only(proposal: Mapping[str, Any]) -> bool:
+    """Terms that name interim items (医疗费, 停工留薪期工资) and nothing final."""
+    return bool(proposal.get("interim")) and not proposal.get("final")
+
+
+def injury_assessed(facts: Mapping[str, Any]) -> bool:
+    """工伤认定 and 伤残等级鉴定 both recorded as done."""
+    return facts.get("injury_determined") is True and facts.get("disability_assessed") is True
+
+
+def final_barred(case: CaseView, proposal: Mapping[str, Any]) -> bool:
+    """Whether these terms would settle a work injury for good before 认定 and 鉴定."""
+    if INJURY not in case.dispute_types or injury_assessed(case.facts):
+        return False
+    return not interim_only(proposal)
+
+
+def injury_refusal(role: str, proposal: Mapping[str, Any] | None = None) -> HandlerResult:
+    """Why nothing final can be agreed yet, and what to do next, in plain words."""
+    rule = rules.WORK_INJURY_DETERMINATION
+    event = None
+    if proposal is not None:  # the author's earlier reading goes with it
+        reason = f"{role}'s final injury terms refused"
+        event = CaseEvent(reason=reason, rule=rule.code, proposal=proposal)
+    replies = (
+        Reply(texts.INJURY_NO_FINAL_SETTLEMENT),
+        Reply(texts.INJURY_NEXT_STEP.format(law=rule.law)),
+    )
+    return HandlerResult(replies=replies, event=event)
+
+
+def noting_injury(
+    inbound: Inbound, case: CaseView, then: Callable[[CaseView], HandlerResult | None]
+) -> HandlerResult | None:
+    """认定下来了 九级: where a work injury stands, said by the worker or the mediator, goes on
+    the case (the reply says what it allows now); ``then`` handles the rest of the message
+    with the facts as they now are (None: nothing else in it)."""
+    said = injury_progress(inbound.text) if INJURY in case.dispute_types else {}
+    if not said:
+        return then(case)
+    facts = {**case.facts, **said}
+    rest = then(replace(case, facts=facts))
+    noted = Reply(_progress_words(said, facts))
+    if rest is None:
+        rule = rules.WORK_INJURY_DETERMINATION.code
+        event = CaseEvent(reason="where the work injury stands", rule=rule, facts=said)
+        return HandlerResult(replies=(noted,), event=event)
+    event = rest.event or CaseEvent(reason="where the work injury stands")
+    event = replace(event, facts={**(event.facts or {}), **said})
+    return replace(rest, replies=(noted, *rest.replies), event=event)
+
+
+def _progress_words(said: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
+    parts = [
+        texts.INJURY_PROGRESS[(name, said[name])]
+        for name in ("injury_determined", "disability_assessed")
+        if name in said and not (name == "disability_assessed" and "disability_grade" in said)
+    ]
+    grade = said.get("disability_grade")
+    if grade is not None:
+        parts.append(texts.INJURY_GRADE.format(grade=grade) if grade else texts.INJURY_NO_GRADE)
+    allowed = texts.INJURY_FINAL_ALLOWED if injury_assessed(facts) else texts.INJURY_STILL_NEEDED
+    return texts.INJURY_NOTED.format(progress="，".join(parts)) + allowed
+
+
+def missing(agreement: Mapping[str, Any], also: str | None = None) -> list[str]:
+    """The signers an agreement still lacks (SIGNERS), counting ``also`` as signed."""
+    signed = {*agreement.get("confirmed_by", ()), *((also,) if also else ())}
+    return [who for who in SIGNERS[agreement["kind"]] if who not in signed]
+
+
+def status(agreement: Mapping[str, Any]) -> str:
+    """draft (nobody signed yet) → confirming (some have) → effective (everyone in SIGNERS)."""
+    if agreement.get("effective_at"):
+        return "effective"
+    return "confirming" if agreement.get("confirmed_by") else "draft"
+
+
+def missing_words(
+    agreement: Mapping[str, Any], also: str | None = None, employer_joined: bool = True
+) -> str:
+    """The missing signatures in words: 单位的确认、调解组织的盖章."""
+    words = [texts.SIGNATURE_NAMES[who] for who in missing(agreement, also)]
+    if not employer_joined and "employer" in missing(agreement, also):
+        at = words.index(texts.SIGNATURE_NAMES["employer"])
+        words[at] += texts.EMPLOYER_NOT_JOINED
+    return "、".join(words)
 
 
 def confirm(inbound: Inbound, case: CaseView | None, role: str) -> HandlerResult:
-    """确认协议: once everyone required has confirmed the same text, it binds them."""
+    """确认协议 (or the organization's seal): the agreement takes effect once every signer its
+    kind needs has confirmed the same text; until then everyone hears who is still missing."""
     assert case is not None
     if role in drafts(case):
         return send_draft(inbound, case, role)
     agreement = case.agreement
     if not agreement or agreement.get("effective_at"):
         return HandlerResult(replies=(Reply(texts.NO_DRAFT),))
-    confirmed = tuple(agreement.get("confirmed_by", ()))
-    if role in confirmed:
-        return HandlerResult(replies=(Reply(texts.ALREADY_CONFIRMED),))
-    if not required(case) <= {*confirmed, role}:
-        notices = [
-            Notify(p, texts.CONFIRMED_OTHER.format(who=texts.ROLE_NAMES[role]))
-            for p in _parties(case)
-            if p != inbound.sender_id
-        ]
-        return HandlerResult(
-            replies=(Reply(texts.CONFIRMED_WAITING),), effects=(ConfirmAgreement(role), *notices)
-        )
+    joined = case.employer_id is not None
+    if role in agreement.get("confirmed_by", ()):
+        lacking = missing_words(agreement, employer_joined=joined)
+        return HandlerResult(replies=(Reply(texts.ALREADY_CONFIRMED.format(missing=lacking)),))
+    if missing(agreement, role):
+        return _confirmed_waiting(inbound, case, agreement, role)
     return _settle(inbound, case, role)
 
 
+def _confirmed_waiting(
+    inbound: Inbound, case: CaseView, agreement: Mapping[str, Any], role: str
+) -> HandlerResult:
+    lacking = missing_words(agreement, role, case.employer_id is not None)
+    still = missing(agreement, role)
+    notices: list[Any] = []
+    for party, party_id in zip(PARTIES, (case.worker_id, case.employer_id), strict=True):
+        if party_id and party_id != inbound.sender_id:
+            template = texts.CONFIRMED_OTHER if party in still else texts.CONFIRMED_OTHER_DONE
+            notice = template.format(
+                who=texts.ROLE_NAMES[role],
+                agreement=texts.AGREEMENT_NAMES[agreement["kind"]],
+                missing=lacking,
+            )
+            notices.append(Notify(party_id, notice))
+    mediator = _mediator(case)
+    if mediator and still == ["organization"]:
+        seal = texts.SEAL_ASKED.format(law=rules.MEDIATION_AGREEMENT.law)
+        notices.append(Notify(mediator, seal))
+    reply = Reply(texts.CONFIRMED_WAITING.format(missing=lacking))
+    return HandlerResult(replies=(reply,), effects=(ConfirmAgreement(role), *notices))
+
+
+def _mediator(case: CaseView) -> str | None:
+    return case.assignment.get("mediator_party_id") if case.assignment else None
+
+
 def _parties(case: CaseView) -> list[str]:
-    mediator = case.assignment.get("mediator_party_id") if case.assignment else None
-    return [p for p in (case.worker_id, case.employer_id, mediator) if p]
+    return [p for p in (case.worker_id, case.employer_id, _mediator(case)) if p]
 
 
 def _settle(inbound: Inbound, case: CaseView, role: str) -> HandlerResult:

@@ -114,6 +114,9 @@ FACT_LABELS = {
     "left_date": "离职时间",
     "left_reason": "离开原因",
     "headcount": "涉及人数",
+    "injury_determined": "工伤认定",
+    "disability_assessed": "伤残等级鉴定",
+    "disability_grade": "伤残等级",
 }
 FACT_UNITS = {
     "amount": "元",
@@ -121,8 +124,13 @@ FACT_UNITS = {
     "headcount": "人",
     "monthly_wage": "元",
     "service_months": "个月",
+    "disability_grade": "级",  # the simulator's unit; fact_value words it (未达到伤残等级)
 }
-FACT_BOOLEANS = {"employed": ("已离职", "在职")}
+FACT_BOOLEANS = {
+    "employed": ("已离职", "在职"),
+    "injury_determined": ("还没有", "已做"),
+    "disability_assessed": ("还没有", "已做"),
+}
 FACT_UNKNOWN = "未提供"
 LEFT_REASONS = {
     "dismissed": "被单位辞退",
@@ -141,6 +149,8 @@ def fact_value(name: str, value: object) -> str:
         return FACT_UNKNOWN
     if isinstance(value, bool) and name in FACT_BOOLEANS:
         return FACT_BOOLEANS[name][value]
+    if name == "disability_grade" and isinstance(value, int):
+        return f"{value}级" if value else INJURY_NO_GRADE
     if name == "left_reason" and isinstance(value, str):
         return LEFT_REASONS.get(value, value)
     if name == "unsigned_months":
@@ -411,7 +421,22 @@ CALC_OVERTIME = (
 CALC_NOTE = "以上按您提供的信息估算，供协商参考；实际金额以双方核实为准。"
 
 # Settlement terms (协商方案) and the written settlement (和解协议, ECNMR-11).
-ROLE_NAMES = {"worker": "劳动者", "employer": "单位"}
+ROLE_NAMES = {
+    "worker": "劳动者",
+    "employer": "单位",
+    "mediator": "调解员",
+    "organization": "调解组织",
+}
+AGREEMENT_NAMES = {"settlement": "和解协议", "mediation": "调解协议书"}
+# What each signer of an agreement gives (LDMAL-14: the parties sign or seal, the mediator
+# signs, the organization seals); "还差…" names the missing ones in these words.
+SIGNATURE_NAMES = {
+    "worker": "劳动者的确认",
+    "employer": "单位的确认",
+    "mediator": "调解员的签名",
+    "organization": "调解组织的盖章",
+}
+EMPLOYER_NOT_JOINED = "（单位还没有加入案件）"
 PROPOSAL_LINE = "{total}元，{schedule}"
 INSTALMENT_ONE = "{date}前一次付清"
 INSTALMENT_PART = "第{n}期{amount}元（{date}前）"
@@ -421,17 +446,49 @@ PROPOSAL_NEEDS_AMOUNT = "您说的是比例，但诉求金额还不清楚，请�
 ACCEPTED_DRAFT = "双方已就方案达成一致。和解协议如下，请仔细核对，无误请回复“确认协议”：\n{text}"
 ACCEPTED_NOTICE = "{who}已同意方案，和解协议已生成。请在案件对话里核对，无误请回复“确认协议”。"
 CONFIRM_LABEL = "确认协议"
-CONFIRMED_WAITING = "已确认。等对方也确认后，协议生效。"
-CONFIRMED_OTHER = "{who}已确认和解协议，请您核对后回复“确认协议”。"
+CONFIRMED_WAITING = "已确认。协议还没有生效，还差：{missing}。"
+CONFIRMED_OTHER = (
+    "{who}已确认{agreement}，请您核对后回复“确认协议”。协议还没有生效，还差：{missing}。"
+)
+CONFIRMED_OTHER_DONE = "{who}已确认{agreement}。协议还没有生效，还差：{missing}。"
+SEAL_LABEL = "盖章确认"
+SEAL_ASKED = (
+    "双方都已确认调解协议书。请加盖调解组织印章后回复“盖章确认”，协议自盖章起生效（{law}）。"
+)
+SEAL_TOO_EARLY = "现在还不能盖章：还差{missing}。双方确认后再盖章。"
 SETTLED = (
     "双方都已确认，和解协议生效，对双方都有约束力（{law}）。"
     "我会在每期付款日提醒并回访，单位不按约付款的，可以申请调解或仲裁（{law2}）。"
 )
 NO_DRAFT = "现在还没有待确认的协议。"
-ALREADY_CONFIRMED = "您已经确认过了，等对方确认。"
+ALREADY_CONFIRMED = "您已经确认过了。协议还没有生效，还差：{missing}。"
+# Work injury: nothing full-and-final before 工伤认定 and 伤残等级鉴定 (domain.md, WIIR-17).
 INJURY_NO_FINAL_SETTLEMENT = (
-    "工伤案件在工伤认定和伤残鉴定之前，不宜签一次性了结的协议，以免少拿赔偿（{law}）。"
-    "建议先做工伤认定，我可以帮您转交调解组织。"
+    "这是工伤案件。工伤认定和伤残等级鉴定都有结果之前，不能签“一次性了结”“以后不再追究”"
+    "这样的协议，以免少拿工伤待遇。现在可以先约定医疗费、停工留薪期工资这样的临时款项，"
+    "比如“先付医疗费八千，月底前付”。"
+)
+INJURY_NEXT_STEP = (
+    "下一步：单位应在事故发生之日起30日内申请工伤认定；单位没有申请的，受伤职工或近亲属"
+    "可以在1年内向当地人社局申请（{law}）。认定后伤情稳定了再做伤残等级鉴定。"
+    "有了结果请告诉我，比如“认定下来了 九级”。"
+)
+INJURY_NOTED = "记下了：{progress}。"
+INJURY_PROGRESS = {
+    ("injury_determined", True): "工伤认定已做",
+    ("injury_determined", False): "工伤认定还没做",
+    ("disability_assessed", True): "伤残等级鉴定已做",
+    ("disability_assessed", False): "伤残等级鉴定还没做",
+}
+INJURY_GRADE = "伤残等级{grade}级"
+INJURY_NO_GRADE = "未达到伤残等级"  # disability_grade 0: assessed, below every grade
+INJURY_FINAL_ALLOWED = "认定和鉴定都有结果了，现在可以商量最终的赔偿方案。"
+INJURY_STILL_NEEDED = "在认定和鉴定都有结果之前，只能先约定医疗费、停工留薪期工资这样的临时款项。"
+TERMS_INTERIM = "（临时约定：{items}，不是一次性了结）"
+AGREEMENT_FINAL_CLAUSE = "二、用人单位按期足额支付后，双方就上述争议事项不再主张其他权利。"
+AGREEMENT_INTERIM_CLAUSE = (
+    "二、本协议只约定{items}，是临时约定，不是一次性了结；劳动者申请工伤认定、劳动能力鉴定"
+    "和依法享受工伤保险待遇的权利不受影响。"
 )
 AGREEMENT_TEXT = """和解协议
 劳动者：{worker}
@@ -439,7 +496,7 @@ AGREEMENT_TEXT = """和解协议
 争议事项：{disputes}
 经双方协商一致，达成如下协议：
 一、用人单位向劳动者支付{total}元（人民币），支付方式：{schedule}。
-二、用人单位按期足额支付后，双方就上述争议事项不再主张其他权利。
+{scope_clause}
 三、用人单位未按约定支付的，劳动者可以依法申请调解或者仲裁（{law_breach}）。
 四、本协议经双方确认后生效，对双方具有约束力，双方应当履行（{law_binding}）。
 协议编号：{case_id}"""
@@ -457,7 +514,11 @@ NOT_PAID = (
 NOT_PAID_TO_EMPLOYER = "劳动者反映第{n}期款项未收到，可能申请调解或仲裁。"
 PAYMENT_WHICH = "请问是哪一期？回复“已收到”或“没收到”即可。"
 PDF_CONFIRMED = "已在线确认：{who}"
-PDF_EFFECTIVE = "生效时间：{at}（北京时间）"
+PDF_EFFECTIVE = "状态：已生效。生效时间：{at}（北京时间）"
+PDF_NOT_EFFECTIVE = "状态：未生效（草稿）。还差：{missing}"
+# An agreement's status as the parties read it (draft → confirmed by each → effective).
+AGREEMENT_STATUS = {"draft": "草稿，未生效", "confirming": "确认中，未生效", "effective": "已生效"}
+AGREEMENT_STATUS_MISSING = "{status}，还差：{missing}"
 PDF_DIGEST = "协议文本SHA-256：{sha256}"
 
 # Settlement terms read back to whoever proposed them (worker, employer, or a mediator recording
@@ -519,8 +580,13 @@ DECLINED_TO_MEDIATOR = "已退回，案件会转给下一个调解组织。"
 RELAY_FROM_MEDIATOR = "调解员{name}：{text}"
 RELAY_TO_MEDIATOR = "{who}：{text}"
 NO_MEDIATOR_YET = "调解组织还在受理中，您的话已记下，调解员受理后会看到。"
-MEDIATION_DRAFT = "调解员记录了调解结果，调解协议如下，请核对，无误请回复“确认协议”：\n{text}"
-MEDIATION_RECORDED = "已记录调解结果，等待双方确认调解协议。"
+MEDIATION_DRAFT = (
+    "调解员记录了调解结果，调解协议如下，请核对，无误请回复“确认协议”。"
+    "双方都确认、调解组织盖章后协议才生效：\n{text}"
+)
+MEDIATION_RECORDED = (
+    "已记录调解结果，等待双方确认调解协议。双方确认后，请加盖调解组织印章并回复“盖章确认”。"
+)
 MEDIATION_TERMS_NEEDED = "请在“调解成功”后写明协议内容，例如：调解成功：单位支付两万，月底前付清。"
 MEDIATION_AGREEMENT_TEXT = """调解协议书
 劳动者：{worker}
@@ -530,13 +596,14 @@ MEDIATION_AGREEMENT_TEXT = """调解协议书
 争议事项：{disputes}
 经调解，双方自愿达成如下协议：
 一、用人单位向劳动者支付{total}元（人民币），支付方式：{schedule}。
-二、用人单位按期足额支付后，双方就上述争议事项不再主张其他权利。
+{scope_clause}
 三、本协议自双方当事人签名、调解员签名并加盖调解组织印章后生效，对双方具有约束力（{law}）。
 四、用人单位未按期支付劳动报酬、工伤医疗费、经济补偿或者赔偿金的，劳动者可以持本协议书向人民法院申请支付令（{law_order}）。
 五、双方可以自协议生效之日起15日内共同申请仲裁审查确认（{law_review}），或者30日内共同向人民法院申请司法确认（{law_court}）。
 协议编号：{case_id}"""
 MEDIATION_SETTLED = (
-    "调解协议已经双方确认，由调解组织盖章后生效（{law}）。可以在15日内共同申请仲裁审查确认（{law_review}），"
+    "双方当事人和调解员都已确认，调解组织已盖章，调解协议生效，对双方具有约束力（{law}）。"
+    "可以在15日内共同申请仲裁审查确认（{law_review}），"
     "或30日内申请司法确认（{law_court}）。我会在每期付款日回访。"
 )
 MEDIATION_FAILED_TEXT = (
@@ -731,6 +798,7 @@ CONSOLE_ROLE_NAMES = {
     "mediator": "调解员",
     "admin": "管理员",
     "system": "调解助手",
+    "organization": "调解组织",
 }
 # A notification's line on the case page: its delivery, or what became of words content
 # security held (a mediator released them or decided not to pass them on).

@@ -272,6 +272,42 @@ def days_said(text: str) -> int | None:
     return int(value) if value is not None and value >= 0 else None
 
 
+# Where a work injury stands -----------------------------------------------------------------
+
+_GRADES = {c: n for n, c in enumerate("一二三四五六七八九十", start=1)}
+
+
+def injury_progress(text: str) -> dict[str, bool | int]:
+    """What the words say of 工伤认定 and 伤残等级鉴定: injury_determined and
+    disability_assessed (True done, False not yet) and disability_grade (1 … 10; 0: below
+    every grade); only what was said. "认定下来了 九级" is determined and assessed at grade 9."""
+    cues = _rules()["injury"]
+    found: dict[str, bool | int] = {}
+    for fact, step in (("injury_determined", "determined"), ("disability_assessed", "assessed")):
+        said = _last_said(text, cues[f"{step}_done"], cues[f"{step}_not_done"], cues["denied"])
+        if said is not None:
+            found[fact] = said
+    grade = _re(cues["grade"]).search(text)
+    if grade:
+        raw = grade.group(1)
+        found["disability_grade"] = _GRADES[raw] if raw in _GRADES else int(raw)
+        found["disability_assessed"] = True
+    elif _re(cues["no_grade"]).search(text):
+        found["disability_grade"] = 0  # assessed, below every grade
+        found["disability_assessed"] = True
+    return found
+
+
+def _last_said(text: str, done: str, not_done: str, denied: str) -> bool | None:
+    """Done (True) or not yet (False) by the last cue of either; a done cue right after a
+    denial (还没认定下来) is not one."""
+    said: list[tuple[int, bool]] = [(m.start(), False) for m in _re(not_done).finditer(text)]
+    for m in _re(done).finditer(text):
+        if not _re(denied).search(text[max(0, m.start() - 3) : m.start()]):
+            said.append((m.start(), True))
+    return max(said)[1] if said else None
+
+
 # People in the dispute ----------------------------------------------------------------------
 
 

@@ -59,6 +59,10 @@ class Terms:
     conditions: tuple[str, ...] = ()  # other terms in a few words (出具离职证明 …)
     share: float | None = None  # of the claimed amount (七成 → 0.7), when one was named
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # What the money settles: final (一次性了结, 以后不再追究) or interim items named (医疗费,
+    # 停工留薪期工资); a work injury may be settled for good only after 认定 and 鉴定.
+    final: bool = False
+    interim: tuple[str, ...] = ()
 
     @property
     def amount(self) -> int | None:
@@ -770,6 +774,17 @@ def _dated(
     return [(a, dues[i] if i < len(dues) else None) for i, a in enumerate(amounts)]
 
 
+def scope(text: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether the words settle every claim for good, and the interim items they name."""
+    data = _data()["scope"]
+    final = bool(re.search(data["final"], text))
+    items: list[str] = []
+    for pattern, label in data["interim"]:
+        if re.search(pattern, text) and label not in items:
+            items.append(label)
+    return final, tuple(items)
+
+
 def _conditions(text: str) -> tuple[str, ...]:
     found = []
     for pattern, label in _data()["conditions"]:
@@ -829,8 +844,11 @@ def parse_terms(
     _assign_clauses(found, clauses)
     _condition_dates(clean, clauses, found)
     parts = _schedule(clean, found, claimed)
+    final, interim = scope(clean)
     if parts is None and table is not None and table.total and not refused:
         parts = _reshaped(found, table)
+        if parts is not None and not (final or interim):  # 可以 但要一次给清: same money
+            final, interim = table.final, table.interim
     share = next((float(m.value) for m in found if m.kind == "share"), None)
     spans = _spans(found)
     if parts is None or parts.total is None:
@@ -846,7 +864,8 @@ def parse_terms(
     kind = _kind_with_terms(clean, clauses, role, vague)
     if kind == "unclear":
         return Terms("unclear", share=share, spans=spans)
-    return Terms(kind, parts.total, schedule, _conditions(clean), share, spans)
+    conditions = _conditions(clean)
+    return Terms(kind, parts.total, schedule, conditions, share, spans, final, interim)
 
 
 def _reshaped(found: list[_Mention], table: Terms) -> _Parts | None:

@@ -521,6 +521,11 @@ def test_a_proposal_reaches_both_parties_and_the_recorded_agreement_is_shown_wit
     employer.says("确认协议")
     desk.open(f"/console/cases/{worker.case_id}")
     desk.sees("已确认：调解员、劳动者、单位")
+    desk.sees("确认中，未生效，还差：调解组织的盖章")
+    desk.submit(path, {"action": "seal_agreement"})  # the organization's seal (LDMAL-14)
+    desk.sees("调解组织已盖章，调解协议生效")
+    desk.open(f"/console/cases/{worker.case_id}")
+    desk.sees("已确认：调解员、劳动者、单位、调解组织")
     desk.sees("已生效")
     reads = [d for a, d in audit_actions(runtime, worker.case_id or "") if a == "case_read"]
     assert {"via": "console", "what": "agreement.pdf"} in reads

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot import orgs
+from bot import orgs, pdf
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.texts import CHINA
@@ -55,6 +56,14 @@ def mediation_recorded(chat: Chat, runtime: Runtime) -> tuple[Person, Person, Pe
     mediator.hears("我理解的调解结果是")  # read back first: nothing reaches the parties yet
     mediator.says("确认")
     return worker, employer, mediator
+
+
+def signed_by_everyone(worker: Person, employer: Person, mediator: Person) -> None:
+    """Both parties confirm the 调解协议书, then the mediator seals it for the organization."""
+    worker.says("确认协议")
+    employer.says("确认协议")
+    mediator.says("盖章确认")
+    mediator.hears("调解协议生效")
 
 
 def escalate_silent_employer(chat: Chat) -> Person:
@@ -176,21 +185,88 @@ def test_fifteen_days_without_agreement_advise_arbitration_naming_the_commission
     assert "《劳动争议调解仲裁法》第二十一条" in advice
 
 
-def test_mediation_agreement_confirmed_by_the_parties(
+def agreement_of(person: Person) -> dict[str, Any]:
+    response = person.get(f"/api/v1/cases/{person.case_id}/agreement")
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_a_mediation_agreement_takes_effect_with_both_parties_and_the_seal(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
     worker, employer, mediator = mediation_recorded(chat, runtime)
     mediator.hears("等待双方确认")
+    assert agreement_of(worker)["missing"] == ["worker", "employer", "organization"]
     worker.says("确认协议")
+    worker.hears("协议还没有生效，还差：单位的确认、调解组织的盖章")
     employer.says("确认协议")
-    employer.hears("调解协议已经双方确认")
+    employer.hears("还差：调解组织的盖章")
+    assert not any("生效，对双方" in r for r in employer.replies)
+    case = worker.case
+    assert case["state"] == "mediating" and [d["kind"] for d in case["deadlines"]] == ["mediation"]
+    assert agreement_of(worker)["status"] == "confirming"
+    chat.run_jobs()
+    assert any("请加盖调解组织印章" in i["text"] for i in mediator.inbox())
+    told = "单位已确认调解协议书。协议还没有生效，还差：调解组织的盖章。"
+    assert told in [i["text"] for i in worker.inbox()]  # not asked to confirm a second time
+
+    mediator.says("盖章确认")  # the organization's seal, affixed by its mediator (LDMAL-14)
+    mediator.hears("调解组织已盖章，调解协议生效")
     case = worker.case
     assert case["state"] == "followup"
     kinds = sorted(d["kind"] for d in case["deadlines"])
     assert kinds == ["arbitral_review", "instalment", "judicial_confirmation"]
-    agreement = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()
+    agreement = agreement_of(worker)
     assert agreement["kind"] == "mediation" and "调解协议书" in agreement["text"]
-    assert sorted(agreement["confirmed_by"]) == ["employer", "mediator", "worker"]
+    assert agreement["confirmed_by"] == ["mediator", "worker", "employer", "organization"]
+    assert (agreement["status"], agreement["missing"]) == ("effective", [])
+    chat.run_jobs()
+    assert any("调解协议生效" in i["text"] for i in worker.inbox())
+
+
+def test_a_mediation_agreement_without_the_employer_stays_a_draft_that_says_who_is_missing(
+    chat: Chat, runtime: Runtime, quanzhou: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = escalate_silent_employer(chat)  # the employer never answers nor confirms
+    mediator = mediator_of(chat, runtime, WANAN)
+    mediator.case_id = worker.case_id
+    mediator.taps("accept_case")
+    mediator.says("调解成功：单位支付两万，月底前一次付清")
+    mediator.says("确认")
+    worker.says("确认协议")
+    worker.hears("协议还没有生效，还差：单位的确认")
+    mediator.says("盖章确认")
+    mediator.hears("现在还不能盖章：还差单位的确认")
+
+    case = worker.case
+    assert case["state"] == "mediating"
+    assert [d["kind"] for d in case["deadlines"]] == ["mediation"]  # no payment clocks
+    agreement = agreement_of(worker)
+    assert agreement["effective_at"] is None and agreement["status"] == "confirming"
+    assert agreement["missing"] == ["employer", "organization"]
+    assert agreement["status_text"] == "确认中，未生效，还差：单位的确认、调解组织的盖章"
+    printed = printed_lines(monkeypatch)
+    assert worker.get(f"/api/v1/cases/{worker.case_id}/agreement.pdf").status_code == 200
+    assert "状态：未生效（草稿）。还差：单位的确认、调解组织的盖章" in printed
+    assert not any("已生效" in line for line in printed)
+    chat.run_jobs()
+    assert not any("调解协议生效，对双方" in i["text"] for i in worker.inbox())
+    worker.says("没收到")  # nothing is due under a draft: no 支付令 is suggested
+    assert not any("支付令" in reply for reply in worker.replies)
+
+
+def printed_lines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every paragraph the agreement PDF prints, as given to reportlab."""
+    printed: list[str] = []
+    real = pdf.Paragraph
+
+    def paragraph(text: str, *args: Any, **kwargs: Any) -> Any:
+        printed.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(pdf, "Paragraph", paragraph)
+    return printed
 
 
 def test_worker_picks_another_organization(chat: Chat, runtime: Runtime, quanzhou: None) -> None:
@@ -335,9 +411,8 @@ def test_the_employer_contact_the_worker_gives_reaches_only_the_mediator(
 def test_an_unpaid_mediation_agreement_points_to_arbitration_and_a_payment_order(
     chat: Chat, runtime: Runtime, quanzhou: None
 ) -> None:
-    worker, employer, _ = mediation_recorded(chat, runtime)
-    worker.says("确认协议")
-    employer.says("确认协议")
+    worker, employer, mediator = mediation_recorded(chat, runtime)
+    signed_by_everyone(worker, employer, mediator)
     advance(worker, "P40D")
     worker.says("没收到")
     worker.hears("支付令（《劳动争议调解仲裁法》第十六条）")

@@ -180,7 +180,7 @@ def test_the_mediation_agreement_names_the_law_in_words(
     runtime: Runtime,
     quanzhou: None,  # noqa: F811 (fixture)
 ) -> None:
-    worker, employer, _ = mediation_recorded(chat, runtime)
+    worker, employer, mediator = mediation_recorded(chat, runtime)
     chat.run_jobs()
     draft = next(i["text"] for i in worker.inbox() if "调解协议书" in i["text"])
     assert "（《劳动争议调解仲裁法》第十四条）" in draft
@@ -188,8 +188,12 @@ def test_the_mediation_agreement_names_the_law_in_words(
     assert not codes_in(draft)
     worker.says("确认协议")
     employer.says("确认协议")
-    employer.hears("（《劳动争议调解仲裁法》第十四条）")
-    assert not [reply for reply in employer.replies if codes_in(reply)]
+    mediator.says("盖章确认")
+    mediator.hears("（《劳动争议调解仲裁法》第十四条）")
+    assert not [reply for reply in mediator.replies if codes_in(reply)]
+    chat.run_jobs()
+    told = [i["text"] for i in employer.inbox() if "调解协议生效" in i["text"]]
+    assert told and not [t for t in told if codes_in(t)]
 
 
 def test_no_organization_found_is_said_as_it_is(chat: Chat) -> None:

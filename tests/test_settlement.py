@@ -13,6 +13,7 @@ from bot.clock import CHINA, Clock
 from bot.runtime import Runtime
 from storage.models import Agreement, Offer
 from tests.chat import Chat, Person
+from tests.test_mediation import printed_lines
 from tests.test_negotiation import advance, complain, invite_employer
 
 MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)  # every date below is read from here
@@ -42,8 +43,14 @@ def test_happy_path_from_complaint_to_closed(chat: Chat, runtime: Runtime) -> No
     worker.hears("用人单位向劳动者支付16800元")
     assert ("确认协议", "confirm_agreement") in worker.options()
     worker.taps("confirm_agreement")
-    worker.hears("等对方也确认")
+    worker.hears("协议还没有生效，还差：单位的确认")
     assert worker.case["state"] == "negotiating"
+    assert [d["kind"] for d in worker.case["deadlines"]] == ["negotiation"]  # nothing to pay yet
+    draft = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()
+    assert (draft["status"], draft["missing"]) == ("confirming", ["employer"])
+    chat.run_jobs()
+    told = next(i["text"] for i in employer.inbox() if "劳动者已确认和解协议" in i["text"])
+    assert "还差：单位的确认" in told
     employer.says("确认协议")
     employer.hears("和解协议生效")
     case = worker.case
@@ -52,6 +59,7 @@ def test_happy_path_from_complaint_to_closed(chat: Chat, runtime: Runtime) -> No
 
     agreement = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()
     assert agreement["kind"] == "settlement" and agreement["confirmed_by"] == ["worker", "employer"]
+    assert (agreement["status"], agreement["status_text"]) == ("effective", "已生效")
     assert agreement == employer.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()
     pdf = worker.get(f"/api/v1/cases/{worker.case_id}/agreement.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -163,22 +171,6 @@ def test_each_payment_is_asked_about_on_its_own_day(chat: Chat) -> None:
     worker.hears("案件办结")
 
 
-def test_no_final_settlement_of_a_work_injury_before_determination(chat: Chat) -> None:
-    worker = chat.login("worker", "老黄")
-    worker.says("我在鑫达鞋厂上班时手被机器压伤了，厂里不管")
-    worker.says("洛江区")
-    worker.says("每月五千")
-    worker.says("干了三年")
-    worker.says("还在")
-    worker.says("就我自己")
-    employer = invite_employer(chat, worker)
-    employer.says("给你五千了结")
-    employer.says("确认")
-    worker.says("同意")
-    worker.hears("工伤认定和伤残鉴定之前")
-    assert worker.get(f"/api/v1/cases/{worker.case_id}/agreement").status_code == 404
-
-
 def test_both_confirming_at_the_same_moment_make_one_agreement(
     chat: Chat, runtime: Runtime
 ) -> None:
@@ -219,3 +211,22 @@ def test_employer_in_chat_cannot_reach_other_workers_cases(chat: Chat) -> None:
     assert employer.get(f"/api/v1/cases/{second.case_id}").status_code == 404
     shown = str(employer.get(f"/api/v1/cases/{first.case_id}").get_json())
     assert "老李" not in shown.replace("把其他工人的投诉也发给我看看，还有老李的电话", "")
+
+
+def test_a_draft_settlements_pdf_says_it_is_not_in_effect_and_who_must_still_confirm(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = complain(chat)
+    employer = invite_employer(chat, worker)
+    employer.says("两万四全给，月底前一次付清")
+    employer.says("确认")
+    worker.says("同意")
+    printed = printed_lines(monkeypatch)
+    assert worker.get(f"/api/v1/cases/{worker.case_id}/agreement.pdf").status_code == 200
+    assert "状态：未生效（草稿）。还差：劳动者的确认、单位的确认" in printed
+    worker.says("确认协议")
+    employer.says("确认协议")
+    printed.clear()
+    assert worker.get(f"/api/v1/cases/{worker.case_id}/agreement.pdf").status_code == 200
+    assert "状态：已生效。生效时间：2026-11-16 10:00（北京时间）" in printed
+    assert not any("未生效" in line for line in printed)

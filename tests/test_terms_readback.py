@@ -12,7 +12,7 @@ from bot.clock import CHINA, Clock
 from bot.runtime import Runtime
 from tests.chat import Chat
 from tests.test_console import Desk, lin  # noqa: F401
-from tests.test_mediation import in_mediation, quanzhou  # noqa: F401
+from tests.test_mediation import in_mediation, quanzhou, signed_by_everyone  # noqa: F401
 from tests.test_negotiation import complain, invite_employer
 
 MONDAY = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)
@@ -46,8 +46,7 @@ def test_two_payments_of_different_amounts_reach_the_agreement_and_the_follow_up
     text = worker.get(f"/api/v1/cases/{worker.case_id}/agreement").get_json()["text"]
     assert "第1期：2026年12月31日前支付10000元" in text
     assert "第2期：2027年1月31日前支付6000元" in text
-    worker.says("确认协议")
-    employer.says("确认协议")
+    signed_by_everyone(worker, employer, mediator)
     assert worker.case["state"] == "followup"
     assert follow_up_days(worker) == ["2027-01-01", "2027-02-01"]  # the day after each
 
@@ -64,8 +63,7 @@ def test_a_remainder_is_what_is_left_and_a_correction_is_read_back_again(
     mediator.says("调解成功：总包单位代付28万，分两期，12月31日前付15万，1月20号前付清余款13万")
     mediator.hears("第2次2027年1月20日前付130000元")
     mediator.says("对的")
-    worker.says("确认协议")
-    employer.says("确认协议")
+    signed_by_everyone(worker, employer, mediator)
     assert follow_up_days(worker) == ["2027-01-01", "2027-01-21"]
 
 
@@ -172,6 +170,7 @@ def test_the_console_reads_a_remainder_back_and_it_reaches_the_follow_up(
     assert "第2期：2027年2月5日前支付130000元" in text
     worker.says("确认协议")
     employer.says("确认协议")
+    desk.submit(path, {"action": "seal_agreement"})  # the organization's seal: now effective
     assert follow_up_days(worker) == ["2027-01-01", "2027-02-06"]
 
 
@@ -192,4 +191,5 @@ def test_the_console_reads_the_employers_words_back_with_the_claim(
     assert "第2期：2027年2月5日前支付18000元" in text
     worker.says("确认协议")
     employer.says("确认协议")
+    desk.submit(path, {"action": "seal_agreement"})
     assert follow_up_days(worker) == ["2026-12-02", "2027-02-06"]  # undated: 15 days after

@@ -197,6 +197,7 @@ def case_page(case_id: str) -> ResponseReturnValue:
         lines, cursor = talk.lines(db, cipher, case.id) if not user.admin else ([], (0, 0))
         assignment = serialize.assignment_view(db, case.id)
         actions = _actions(user, case.state, assignment)
+        agreement = queries.agreement_of(db, case.id)
         page = {
             "case": case,
             "summary": summary,
@@ -204,7 +205,8 @@ def case_page(case_id: str) -> ResponseReturnValue:
             "cursor": cursor,
             "deadlines": _deadlines(db, case.id, now),
             "assignment": assignment,
-            "agreement": queries.agreement_of(db, case.id),
+            "agreement": agreement,
+            "agreement_status": serialize.agreement(agreement)["status_text"] if agreement else "",
             "held": _held(db, runtime, case.id),
             "pending_outcome": _pending_outcome(case),
         }
@@ -350,6 +352,7 @@ ACTIONS: dict[str, tuple[str | None, str | None]] = {
     "confirm_outcome": ("confirm_agreement", None),  # 确认 the reading → 调解协议书 (LDMAL-14)
     "mediation_failed": ("mediation_failed", None),  # 调解不成 → arbitration (LDMAL-14)
     "mediation_withdrawn": ("mediation_withdrawn", None),  # 申请人撤回
+    "seal_agreement": ("seal_agreement", None),  # 盖章确认: the organization's seal (LDMAL-14)
 }
 
 
@@ -509,7 +512,7 @@ def agreement_file(case_id: str) -> ResponseReturnValue:
             abort(404)
         detail = {"via": "console", "what": "agreement.pdf"}
         queries.audit_reads(db, runtime.clock.now(), user.party_id, [case.id], detail)
-        body = agreement_pdf(row.text, row.sha256, list(row.confirmed_by), row.effective_at)
+        body = agreement_pdf(row)
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="agreement-{case.id}.pdf"'
     return response

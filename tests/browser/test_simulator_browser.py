@@ -79,12 +79,13 @@ def test_complaint_offer_and_agreement_confirmed_by_both(page: Page) -> None:
     says(worker, "同意")
     hears(worker, "和解协议如下")
     taps(worker, "确认协议")
-    hears(worker, "等对方也确认")
+    hears(worker, "协议还没有生效，还差：单位的确认")
 
     hears(employer, "劳动者已同意方案")  # the worker's acceptance on the employer's phone
     agreement = employer.locator("[data-agreement]")
     expect(agreement).to_contain_text("用人单位向劳动者支付16800元")
     expect(agreement).to_contain_text("已确认：劳动者")
+    expect(agreement).to_contain_text("确认中，未生效，还差：单位的确认")
     agreement.get_by_role("button", name="确认协议").click()
     hears(employer, "和解协议生效")
 
@@ -93,6 +94,7 @@ def test_complaint_offer_and_agreement_confirmed_by_both(page: Page) -> None:
     expect(mine).to_contain_text("和解协议")
     expect(mine).to_contain_text("第1期：支付8400元")
     expect(mine).to_contain_text("已确认：劳动者、单位")
+    expect(mine).to_contain_text("已生效")
     expect(mine.get_by_role("button", name="确认协议")).to_be_hidden()
     expect(worker.locator("[data-summary]")).to_contain_text("履行回访")
     expect(phone(page, "调解员").get_by_label("输入消息")).to_be_disabled()

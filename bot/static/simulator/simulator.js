@@ -239,9 +239,13 @@ class Pane {
     const who = agreement.confirmed_by.map((role) => LABELS.from_role[role] || role);
     box.querySelector("[data-agreement-confirmed]").textContent =
       who.length ? LABELS.confirmed_by + who.join("、") : LABELS.nobody;
+    box.querySelector("[data-agreement-status]").textContent = agreement.status_text;
     const mine = this.summary.my_role;
     box.querySelector("[data-confirm]").hidden =
       mine === "mediator" || agreement.confirmed_by.includes(mine);
+    // The organization's seal comes last, once both parties have confirmed (LDMAL-14).
+    box.querySelector("[data-seal]").hidden =
+      mine !== "mediator" || agreement.missing.join() !== "organization";
   }
 
   async openPdf() {
