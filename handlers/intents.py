@@ -150,16 +150,22 @@ def _words() -> dict[str, re.Pattern[str]]:
     return {key: re.compile(value, re.I) for key, value in data.items() if key[0] != "_"}
 
 
+@lru_cache(maxsize=64)
+def _read(text: str) -> str:
+    """A message as the intent words read it: through the classifier's spelling folds (唔→不,
+    咗→了, 俺→我; the data is written so), once per message however many kinds are tried."""
+    return folding()(text)
+
+
 def said(kind: str, text: str) -> bool:
-    """Whether the text says `kind` (a key of data/intents.json) in words. The words are read
-    through the classifier's spelling folds (唔→不, 咗→了, 俺→我), and the data is written so."""
-    return bool(_words()[kind].search(folding()(text)))
+    """Whether the text says `kind` (a key of data/intents.json) in words."""
+    return bool(_words()[kind].search(_read(text)))
 
 
 def consent_answer(text: str) -> bool | None:
     """Yes (True), no (False) or neither to "may we contact …": "行 你们弄吧" is yes, "找他有啥用
     电话都不接" and "先别跟厂里说" are no."""
-    text = folding()(text.strip(_TRIM))
+    text = _read(text.strip(_TRIM))
     if not text:
         return None
     words = _words()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp import regions
+from nlp.features import folding
 from nlp.numbers import parse_cn_number, without_counted_one
 from nlp.taxonomy import load
 
@@ -157,7 +158,17 @@ def months_named(text: str) -> int | None:
 def employer_name(text: str) -> str | None:
     """The name of the workplace in an answer to "哪家单位", never the sentence around it:
     a name given after 叫/是 wins (the last one: "都叫它王家服装厂 正经名字叫绣娘服饰"),
-    else the first clause that is a name, without 在…/…那边/…的工地."""
+    else the first clause that is a name, without 在…/…那边/…的工地. The answer is read
+    through the spelling folds (长安镇嘅宏基塑胶厂 as 长安镇的…), the name kept as typed."""
+    folded = folding()(text)
+    name = _employer_in(folded)
+    if name is None:
+        return None
+    at = folded.find(name)  # the folds keep the length: the same place in what was typed
+    return text[at : at + len(name)] if at >= 0 else name
+
+
+def _employer_in(text: str) -> str | None:
     cfg = _rules()["employer"]
     named = _named_by_cue(text, cfg)
     if named:
@@ -205,10 +216,17 @@ def _clean(clause: str, cfg: dict[str, Any]) -> str | None:
         return None  # 一共一万六 / 八千: a sum said to the wrong question, not a name
     if _re(cfg["person_name"]).search(name) or is_unknown(name):
         return None
-    named = sum(m.end - m.start for m in regions.gazetteer().mentions(name))
-    if named >= len(name) - 1:
+    if _only_a_place(name):
         return None  # 泉州丰泽区 / 白沙镇: a place, not a name
+    where, of, rest = name.partition("的")
+    if of and len(rest) >= 2 and _only_a_place(where):
+        return rest  # 长安镇的宏基塑胶厂: the place it is in, then the name
     return name
+
+
+def _only_a_place(text: str) -> bool:
+    named = sum(m.end - m.start for m in regions.gazetteer().mentions(text))
+    return named >= len(text) - 1
 
 
 # Still working there ------------------------------------------------------------------------

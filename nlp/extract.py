@@ -19,6 +19,7 @@ from typing import Any
 
 from nlp import answers, regions
 from nlp.dates import find_dates
+from nlp.features import folding
 from nlp.numbers import mask_long_runs, parse_cn_number, without_counted_one
 from nlp.taxonomy import load
 
@@ -170,14 +171,16 @@ def _name_start(text: str, end: int, cfg: dict[str, Any]) -> int:
 
 
 def _employer(text: str, cfg: dict[str, Any]) -> Fact | None:
-    """First named workplace: 泉州鑫达鞋业有限公司, 鑫达鞋厂."""
+    """First named workplace: 泉州鑫达鞋业有限公司, 鑫达鞋厂. Where a name starts is read on
+    the folded text (长安镇嘅宏基塑胶厂 as 长安镇的…), the name itself kept as typed."""
     pattern = _suffix_re()
+    folded = folding()(text)
     for m in pattern.finditer(text):
         end = m.end()
         # 鑫达集团有限公司: company-type suffixes chain; a lone 店 after 饭店 (店长) does not.
         while (nxt := pattern.match(text, end)) and len(nxt.group()) >= 2:
             end = nxt.end()
-        start = _name_start(text, m.start(), cfg)
+        start = _name_start(folded, m.start(), cfg)
         prefix = text[start : m.start()]
         # 饭店店长: a suffix right after another suffix is not a new name.
         stacked = any(prefix.endswith(x) for x in cfg["employer_suffixes"])

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from handlers.intents import WORDS_PATH as INTENTS
 from nlp import classify
+from nlp.answers import DATA_PATH as ANSWERS
 from nlp.classify import URGENT_PATH, urgency
 from nlp.evaluate import read_jsonl
 from nlp.features import folding
@@ -224,3 +225,15 @@ def test_pain_without_care_is_urgent() -> None:
     found = urgency("手被烫伤了 起了好多大泡 主管不给请假去医院 说涂点药膏就行 现在痛得受不了")
     assert found is not None and found.kind == "medical"
     assert urgency("厂里不让请假 说没人顶班") is None
+
+
+def test_the_employer_words_are_written_as_they_are_read() -> None:
+    # nlp.answers.employer_name reads an answer through the folds: 俺们厂 is matched as 我们厂.
+    raw = json.loads(ANSWERS.read_text(encoding="utf-8"))["employer"]
+    fold = folding()
+    unread = [
+        k
+        for k, rx in raw.items()
+        if k[0] != "_" and isinstance(rx, str) and fold(rx) != rx.translate(FOLD_TABLE)
+    ]
+    assert unread == []

@@ -531,3 +531,9 @@ def test_an_opening_the_assistant_cannot_place_is_asked_again_not_greeted() -> N
     worker = worker_with("这个事情到底怎么弄啊 烦死了")
     assert worker.case is None
     assert worker.replies[-1].startswith("抱歉，我还没弄明白")
+
+
+def test_a_cantonese_possessive_before_the_name_is_no_part_of_it() -> None:
+    worker = worker_with("喺东莞长安做啤机 上个月手俾机器夹咗 老细话唔关佢事")
+    answer(worker, "employer", "长安镇嘅宏基塑胶厂")
+    assert facts(worker)["employer"] == "宏基塑胶厂"
